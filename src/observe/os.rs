@@ -1,0 +1,184 @@
+//! The one seam between sbcbench and the operating system.
+//!
+//! Every read of procfs, sysfs, `/etc` or the kernel's identity goes through
+//! [`Os`], so that tests can replay a recorded tree from a real board
+//! (`tests/fixtures/sysfs/<board>/`) with [`RecordedOs`] and so that a
+//! VisionFive 2 or an RK3399 can be "observed" on an x86 CI machine.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A process that kept a CPU busy while we wanted the machine quiet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusyProcess {
+    pub pid: u32,
+    pub name: String,
+    /// Share of one CPU, 0–100 × number of CPUs.
+    pub cpu_percent: f32,
+}
+
+/// What sbcbench may ask of the machine. Paths are absolute Linux paths
+/// (`/sys/devices/system/cpu/online`); an implementation maps them.
+pub trait Os: Send + Sync {
+    /// The file's contents with surrounding white space trimmed, or `None`
+    /// when it is absent or unreadable (absent sensors are normal on SBCs).
+    fn read(&self, path: &str) -> Option<String>;
+    /// Names of the entries of a directory, sorted; empty when absent.
+    fn list(&self, dir: &str) -> Vec<String>;
+    /// `uname -m`: the running kernel's machine name, which can differ
+    /// from the binary's target (an armv6 binary on an aarch64 kernel).
+    fn machine(&self) -> String;
+    /// Network host name.
+    fn hostname(&self) -> String;
+    /// Processes other than this one that used more than `threshold`
+    /// percent of a CPU during `window`.
+    fn busy_processes(&self, window: Duration, threshold: f32) -> Vec<BusyProcess>;
+
+    /// [`Os::read`] parsed as an unsigned integer.
+    fn read_u64(&self, path: &str) -> Option<u64> {
+        self.read(path)?.parse().ok()
+    }
+}
+
+/// The machine we are running on.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HostOs;
+
+impl Os for HostOs {
+    fn read(&self, path: &str) -> Option<String> {
+        read_trimmed(Path::new(path))
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        list_sorted(Path::new(dir))
+    }
+
+    fn machine(&self) -> String {
+        sysinfo::System::cpu_arch()
+    }
+
+    fn hostname(&self) -> String {
+        sysinfo::System::host_name().unwrap_or_else(|| "localhost".to_string())
+    }
+
+    fn busy_processes(&self, window: Duration, threshold: f32) -> Vec<BusyProcess> {
+        use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System};
+        let kind = ProcessRefreshKind::nothing().with_cpu();
+        let mut sys = System::new();
+        sys.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+        std::thread::sleep(window.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
+        sys.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
+        let me = std::process::id();
+        let mut busy: Vec<BusyProcess> = sys
+            .processes()
+            .iter()
+            .filter(|(pid, p)| pid.as_u32() != me && p.cpu_usage() > threshold)
+            .map(|(pid, p)| BusyProcess {
+                pid: pid.as_u32(),
+                name: p.name().to_string_lossy().into_owned(),
+                cpu_percent: p.cpu_usage(),
+            })
+            .collect();
+        busy.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
+        busy
+    }
+}
+
+/// A tree recorded from a real machine: `<root>/sys/...`, `<root>/proc/...`,
+/// `<root>/etc/os-release`, plus two files procfs cannot give:
+/// `<root>/uname-m` and `<root>/hostname`. Busy processes come from
+/// `<root>/busy` (lines `pid name percent`), absent meaning none.
+#[derive(Debug, Clone)]
+pub struct RecordedOs {
+    root: PathBuf,
+}
+
+impl RecordedOs {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn map(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+}
+
+impl Os for RecordedOs {
+    fn read(&self, path: &str) -> Option<String> {
+        read_trimmed(&self.map(path))
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        list_sorted(&self.map(dir))
+    }
+
+    fn machine(&self) -> String {
+        self.read("/uname-m").unwrap_or_else(|| "unknown".to_string())
+    }
+
+    fn hostname(&self) -> String {
+        self.read("/hostname")
+            .or_else(|| self.read("/proc/sys/kernel/hostname"))
+            .unwrap_or_else(|| "localhost".to_string())
+    }
+
+    fn busy_processes(&self, _window: Duration, threshold: f32) -> Vec<BusyProcess> {
+        let Some(text) = self.read("/busy") else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|line| {
+                let mut parts = line.split_whitespace();
+                let pid = parts.next()?.parse().ok()?;
+                let name = parts.next()?.to_string();
+                let cpu_percent: f32 = parts.next()?.parse().ok()?;
+                (cpu_percent > threshold).then_some(BusyProcess {
+                    pid,
+                    name,
+                    cpu_percent,
+                })
+            })
+            .collect()
+    }
+}
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    // Device-tree strings end in NUL; sysfs values end in a newline.
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    Some(text.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string())
+}
+
+fn list_sorted(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_tree_maps_absolute_paths_and_trims() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/device-tree")).unwrap();
+        std::fs::write(dir.path().join("proc/device-tree/model"), b"Board X\0").unwrap();
+        std::fs::write(dir.path().join("uname-m"), "riscv64\n").unwrap();
+        std::fs::write(dir.path().join("busy"), "12 stress 95.0\n13 idle 1.0\n").unwrap();
+        let os = RecordedOs::new(dir.path());
+        assert_eq!(os.read("/proc/device-tree/model").as_deref(), Some("Board X"));
+        assert_eq!(os.machine(), "riscv64");
+        assert_eq!(os.list("/proc"), vec!["device-tree".to_string()]);
+        assert_eq!(os.read("/proc/missing"), None);
+        let busy = os.busy_processes(Duration::ZERO, 10.0);
+        assert_eq!(busy.len(), 1);
+        assert_eq!(busy[0].name, "stress");
+    }
+}
