@@ -58,13 +58,15 @@ impl Os for HostOs {
     }
 
     fn hostname(&self) -> String {
-        sysinfo::System::host_name().unwrap_or_else(|| "localhost".to_string())
+        sysinfo::System::host_name().unwrap_or_else(|_| "localhost".to_string())
     }
 
     fn busy_processes(&self, window: Duration, threshold: f32) -> Vec<BusyProcess> {
         use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System};
         let kind = ProcessRefreshKind::nothing().with_cpu();
-        let mut sys = System::new();
+        let Ok(mut sys) = System::new() else {
+            return Vec::new();
+        };
         sys.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
         std::thread::sleep(window.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL));
         sys.refresh_processes_specifics(ProcessesToUpdate::All, true, kind);
@@ -113,7 +115,8 @@ impl Os for RecordedOs {
     }
 
     fn machine(&self) -> String {
-        self.read("/uname-m").unwrap_or_else(|| "unknown".to_string())
+        self.read("/uname-m")
+            .unwrap_or_else(|| "unknown".to_string())
     }
 
     fn hostname(&self) -> String {
@@ -146,7 +149,10 @@ fn read_trimmed(path: &Path) -> Option<String> {
     // Device-tree strings end in NUL; sysfs values end in a newline.
     let bytes = std::fs::read(path).ok()?;
     let text = String::from_utf8_lossy(&bytes);
-    Some(text.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string())
+    Some(
+        text.trim_matches(|c: char| c == '\0' || c.is_whitespace())
+            .to_string(),
+    )
 }
 
 fn list_sorted(dir: &Path) -> Vec<String> {
@@ -173,7 +179,10 @@ mod tests {
         std::fs::write(dir.path().join("uname-m"), "riscv64\n").unwrap();
         std::fs::write(dir.path().join("busy"), "12 stress 95.0\n13 idle 1.0\n").unwrap();
         let os = RecordedOs::new(dir.path());
-        assert_eq!(os.read("/proc/device-tree/model").as_deref(), Some("Board X"));
+        assert_eq!(
+            os.read("/proc/device-tree/model").as_deref(),
+            Some("Board X")
+        );
         assert_eq!(os.machine(), "riscv64");
         assert_eq!(os.list("/proc"), vec!["device-tree".to_string()]);
         assert_eq!(os.read("/proc/missing"), None);
