@@ -1,0 +1,106 @@
+//! The one trait every benchmark kernel implements.
+//!
+//! A kernel is split in two: the shared, read-only [`Kernel`] (known-answer
+//! tests, which implementation the CPU gets) and a per-thread [`Worker`]
+//! holding private buffers, so that all-core runs share nothing mutable.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The kernels sbcbench knows, by the names used on the command line and in
+/// result files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum KernelId {
+    #[serde(rename = "sha1")]
+    Sha1,
+    #[serde(rename = "chacha20-poly1305")]
+    Chacha20Poly1305,
+    #[serde(rename = "xz")]
+    Xz,
+}
+
+impl KernelId {
+    /// In the article's order.
+    pub const ALL: [KernelId; 3] = [KernelId::Sha1, KernelId::Chacha20Poly1305, KernelId::Xz];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelId::Sha1 => "sha1",
+            KernelId::Chacha20Poly1305 => "chacha20-poly1305",
+            KernelId::Xz => "xz",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<KernelId> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for KernelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a kernel refused to produce a number.
+#[derive(Debug, thiserror::Error)]
+pub enum KernelError {
+    #[error(
+        "{kernel}: known-answer test '{case}' failed: expected {expected}, got {got}. \
+         This build computes wrong results on this CPU (miscompiled or broken \
+         hardware); no figure will be reported"
+    )]
+    KnownAnswer {
+        kernel: KernelId,
+        case: String,
+        expected: String,
+        got: String,
+    },
+    #[error("{kernel}: output check failed during the run: {what}")]
+    Corrupted { kernel: KernelId, what: String },
+    #[error("{0}")]
+    Input(String),
+}
+
+/// A benchmark kernel shared by all worker threads.
+pub trait Kernel: Send + Sync {
+    fn id(&self) -> KernelId;
+    /// Which code path this CPU runs (e.g. `sha-ni`, `neon`, `liblzma 5.8.1`):
+    /// the first thing to look at when two boards differ.
+    fn implementation(&self) -> String;
+    /// Known-answer tests, run before anything is timed.
+    fn verify(&self) -> Result<(), KernelError>;
+    /// Fresh per-thread state.
+    fn worker(&self) -> Result<Box<dyn Worker>, KernelError>;
+}
+
+/// Per-thread state of a kernel.
+pub trait Worker: Send {
+    /// Processes one unit of work (a 16 KiB block, an xz chunk) and returns
+    /// the bytes it counts towards MB/s.
+    fn step(&mut self) -> Result<u64, KernelError>;
+    /// Checks, after timing, that the work done was the right work.
+    fn finish(&mut self) -> Result<(), KernelError> {
+        Ok(())
+    }
+}
+
+/// Renders bytes as lowercase hex for known-answer messages.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Deterministic, incompressible-looking fill for crypto buffers: the
+/// content does not change the speed of SHA-1 or ChaCha20, but a fixed one
+/// makes the digests checkable.
+pub(crate) fn fill_pattern(buf: &mut [u8], seed: u64) {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for b in buf {
+        // xorshift64
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = (x >> 24) as u8;
+    }
+}

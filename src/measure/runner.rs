@@ -1,0 +1,328 @@
+//! Runs one kernel on a set of CPUs: one pinned worker thread per CPU, each
+//! with private state, released together by a barrier for every sample.
+//! The sample is all bytes of all threads over the common wall window
+//! (earliest start to latest end), so a straggler lowers the figure instead
+//! of being averaged away.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use super::kernel::{Kernel, KernelError};
+use super::stats::Sample;
+
+/// How long to measure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// One untimed round first, to bring clocks and caches up.
+    pub warmup: Duration,
+    pub min_time: Duration,
+    pub samples: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub samples: Vec<Sample>,
+    pub warmup: Option<Sample>,
+    /// False when the OS refused to pin a thread (restricted cpuset).
+    pub pinned: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// Clock reads are cheap on x86 but trap to firmware on some RISC-V
+/// boards, so a worker reads the clock only every this often.
+const CLOCK_CHECK_EVERY: Duration = Duration::from_micros(200);
+
+#[derive(Default)]
+struct Round {
+    bytes: u64,
+    start: Option<Instant>,
+    end: Option<Instant>,
+    error: Option<KernelError>,
+}
+
+/// Measures `kernel` on `cpus`. `stop` is the user's Ctrl-C; `on_round`
+/// is called after every round (warm-up included) for progress display.
+pub fn measure(
+    kernel: &dyn Kernel,
+    cpus: &[usize],
+    timing: &Timing,
+    stop: &AtomicBool,
+    on_round: &mut dyn FnMut(),
+) -> Result<Measured, RunError> {
+    let warm = !timing.warmup.is_zero();
+    let rounds: Vec<Duration> = warm
+        .then_some(timing.warmup)
+        .into_iter()
+        .chain(std::iter::repeat_n(timing.min_time, timing.samples))
+        .collect();
+    let barrier = Barrier::new(cpus.len() + 1);
+    let abort = AtomicBool::new(false);
+    let slots: Vec<Mutex<Round>> = cpus.iter().map(|_| Mutex::new(Round::default())).collect();
+    let pinned_all = AtomicBool::new(true);
+
+    std::thread::scope(|s| {
+        let handles: Vec<_> = cpus
+            .iter()
+            .zip(&slots)
+            .map(|(&cpu, slot)| {
+                let (barrier, abort, rounds, pinned_all) = (&barrier, &abort, &rounds, &pinned_all);
+                s.spawn(move || -> Result<(), KernelError> {
+                    if !core_affinity::set_for_current(core_affinity::CoreId { id: cpu }) {
+                        pinned_all.store(false, Ordering::Relaxed);
+                    }
+                    // Made after pinning, so its memory is local to the CPU.
+                    let mut worker = match kernel.worker() {
+                        Ok(w) => Some(w),
+                        Err(e) => {
+                            lock(slot).error = Some(e);
+                            None
+                        }
+                    };
+                    for &duration in rounds {
+                        barrier.wait();
+                        if abort.load(Ordering::Acquire) {
+                            return Ok(());
+                        }
+                        if let Some(w) = worker.as_mut() {
+                            let round = run_round(w.as_mut(), duration, abort, stop);
+                            *lock(slot) = round;
+                        }
+                        barrier.wait();
+                    }
+                    match worker.as_mut() {
+                        Some(w) => w.finish(),
+                        None => Ok(()),
+                    }
+                })
+            })
+            .collect();
+
+        let mut measured = Measured {
+            samples: Vec::new(),
+            warmup: None,
+            pinned: true,
+        };
+        let mut outcome: Result<(), RunError> = Ok(());
+        for (i, _) in rounds.iter().enumerate() {
+            let last = i + 1 == rounds.len();
+            if stop.load(Ordering::Relaxed) {
+                outcome = Err(RunError::Interrupted);
+                abort.store(true, Ordering::Release);
+                barrier.wait();
+                break;
+            }
+            barrier.wait();
+            barrier.wait();
+            let mut rounds_done: Vec<Round> = slots
+                .iter()
+                .map(|s| std::mem::take(&mut *lock(s)))
+                .collect();
+            if let Some(e) = rounds_done.iter_mut().find_map(|r| r.error.take()) {
+                outcome = Err(e.into());
+            } else if stop.load(Ordering::Relaxed) {
+                outcome = Err(RunError::Interrupted);
+            }
+            if outcome.is_err() {
+                abort.store(true, Ordering::Release);
+                if !last {
+                    barrier.wait();
+                }
+                break;
+            }
+            let sample = combine(&rounds_done);
+            if warm && i == 0 {
+                measured.warmup = Some(sample);
+            } else {
+                measured.samples.push(sample);
+            }
+            on_round();
+        }
+        for h in handles {
+            match h.join() {
+                Ok(Err(e)) if outcome.is_ok() => outcome = Err(e.into()),
+                Err(panic) => std::panic::resume_unwind(panic),
+                _ => {}
+            }
+        }
+        measured.pinned = pinned_all.load(Ordering::Relaxed);
+        outcome.map(|()| measured)
+    })
+}
+
+fn lock(m: &Mutex<Round>) -> std::sync::MutexGuard<'_, Round> {
+    // A poisoned slot only means another worker panicked; the data is a
+    // plain record and still readable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn run_round(
+    worker: &mut dyn super::kernel::Worker,
+    duration: Duration,
+    abort: &AtomicBool,
+    stop: &AtomicBool,
+) -> Round {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut bytes = 0u64;
+    let mut batch = 1u32;
+    let mut last = start;
+    loop {
+        for _ in 0..batch {
+            match worker.step() {
+                Ok(n) => bytes += n,
+                Err(e) => {
+                    abort.store(true, Ordering::Release);
+                    return Round {
+                        error: Some(e),
+                        ..Round::default()
+                    };
+                }
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline || abort.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+            return Round {
+                bytes,
+                start: Some(start),
+                end: Some(now),
+                error: None,
+            };
+        }
+        if now - last < CLOCK_CHECK_EVERY && batch < 1 << 16 {
+            batch *= 2;
+        }
+        last = now;
+    }
+}
+
+fn combine(rounds: &[Round]) -> Sample {
+    let start = rounds.iter().filter_map(|r| r.start).min();
+    let end = rounds.iter().filter_map(|r| r.end).max();
+    let elapsed_ns = match (start, end) {
+        (Some(s), Some(e)) => (e - s).as_nanos() as u64,
+        _ => 0,
+    };
+    Sample {
+        bytes: rounds.iter().map(|r| r.bytes).sum(),
+        elapsed_ns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::kernel::{KernelId, Worker};
+
+    /// A kernel whose cost is a fixed sleep, so the arithmetic of the
+    /// runner can be checked without depending on CPU speed.
+    struct Sleepy {
+        fail_at: Option<u64>,
+    }
+    struct SleepyWorker {
+        steps: u64,
+        fail_at: Option<u64>,
+    }
+    impl Kernel for Sleepy {
+        fn id(&self) -> KernelId {
+            KernelId::Sha1
+        }
+        fn implementation(&self) -> String {
+            "sleep".into()
+        }
+        fn verify(&self) -> Result<(), KernelError> {
+            Ok(())
+        }
+        fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+            Ok(Box::new(SleepyWorker {
+                steps: 0,
+                fail_at: self.fail_at,
+            }))
+        }
+    }
+    impl Worker for SleepyWorker {
+        fn step(&mut self) -> Result<u64, KernelError> {
+            self.steps += 1;
+            if Some(self.steps) == self.fail_at {
+                return Err(KernelError::Corrupted {
+                    kernel: KernelId::Sha1,
+                    what: "injected".into(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            Ok(1000)
+        }
+    }
+
+    fn timing() -> Timing {
+        Timing {
+            warmup: Duration::from_millis(5),
+            min_time: Duration::from_millis(20),
+            samples: 3,
+        }
+    }
+
+    #[test]
+    fn samples_cover_the_common_window_of_all_threads() {
+        let stop = AtomicBool::new(false);
+        let mut rounds = 0;
+        let m = measure(
+            &Sleepy { fail_at: None },
+            &[0, 0],
+            &timing(),
+            &stop,
+            &mut || rounds += 1,
+        )
+        .unwrap();
+        assert_eq!(rounds, 4, "warm-up plus three samples");
+        assert_eq!(m.samples.len(), 3);
+        assert!(m.warmup.is_some());
+        for s in &m.samples {
+            assert!(s.elapsed_ns >= 20_000_000, "{s:?}");
+            // Two threads each at most one step per ms.
+            assert!(
+                s.bytes <= 2 * 1000 * (s.elapsed_ns / 1_000_000 + 1),
+                "{s:?}"
+            );
+            assert!(s.bytes >= 2 * 1000, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_failing_worker_stops_the_measurement() {
+        let stop = AtomicBool::new(false);
+        let err = measure(
+            &Sleepy { fail_at: Some(3) },
+            &[0, 0],
+            &timing(),
+            &stop,
+            &mut || {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, RunError::Kernel(KernelError::Corrupted { .. })),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn stop_flag_interrupts() {
+        let stop = AtomicBool::new(true);
+        let err = measure(
+            &Sleepy { fail_at: None },
+            &[0],
+            &timing(),
+            &stop,
+            &mut || {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::Interrupted));
+    }
+}
