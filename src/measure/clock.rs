@@ -15,7 +15,7 @@ fn add_chain(iterations: u64) -> bool {
     // usize: the native register, so 32-bit ARM runs the same chain; the
     // check wraps the same way the adds do.
     let mut x: usize = 0;
-    for _ in 0..iterations {
+    for _ in 0..std::hint::black_box(iterations) {
         x = chain(x);
     }
     x == (iterations * ADDS) as usize
@@ -24,10 +24,10 @@ fn add_chain(iterations: u64) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn chain(mut x: usize) -> usize {
-    // SAFETY: pure register arithmetic on `x`; no memory, stack or flags
-    // that Rust relies on are touched.
+    // SAFETY: register arithmetic on `x` only. Not marked `pure`/`nomem`
+    // on purpose: the compiler must not move it across the clock reads.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, 1", ".endr", x = inout(reg) x, options(nomem, nostack, pure));
+        std::arch::asm!(".rept 1024", "add {x}, 1", ".endr", x = inout(reg) x, options(nostack));
     }
     x
 }
@@ -37,7 +37,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nomem, nostack, pure));
+        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nostack));
     }
     x
 }
@@ -47,7 +47,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "addi {x}, {x}, 1", ".endr", x = inout(reg) x, options(nomem, nostack, pure));
+        std::arch::asm!(".rept 1024", "addi {x}, {x}, 1", ".endr", x = inout(reg) x, options(nostack));
     }
     x
 }
@@ -57,7 +57,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nomem, nostack, pure));
+        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nostack));
     }
     x
 }

@@ -27,6 +27,7 @@ impl Sample {
 }
 
 const OUTLIER_Z: f64 = 3.5;
+const MAD_FLOOR: f64 = 0.002;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -60,7 +61,9 @@ impl Summary {
             0.0
         };
         let deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
-        let mad = Data::new(deviations).median();
+        // A floor of 0.2 % of the median: with a few very steady samples
+        // the MAD can be tiny, and a 0.1 % wobble is not an outlier.
+        let mad = Data::new(deviations).median().max(MAD_FLOOR * median.abs());
         let outliers: Vec<usize> = values
             .iter()
             .enumerate()

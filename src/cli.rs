@@ -1,0 +1,206 @@
+//! The command line, defined once. Values are parsed into typed options
+//! here where the parse needs nothing but the text; what depends on the
+//! machine (thread counts, files) is checked in `options.rs` before any
+//! measuring starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::measure::{KernelId, ThreadMode};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sbcbench",
+    version,
+    long_version = crate::build_info::LONG_VERSION,
+    about = "How fast and how energy-efficient is this board? SHA-1, ChaCha20-Poly1305 and xz \
+             decompression on one core and on all cores, relative to a VisionFive 2.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Read /proc, /sys and /etc under this directory instead of `/`
+    /// (replays a recorded board; for tests).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "SBCBENCH_SYSROOT",
+        value_name = "DIR"
+    )]
+    pub sysroot: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the benchmark and save a results CSV.
+    Run(RunArgs),
+    /// Run every known-answer test of every kernel; exit 0 when all pass.
+    Selftest,
+    /// Show what sbcbench knows about this machine.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people (default on a terminal).
+    Table,
+    Markdown,
+    /// The results schema, as saved.
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Kernels to run, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = parse_kernel,
+          default_value = "sha1,chacha20-poly1305,xz", value_name = "LIST")]
+    pub kernels: Vec<KernelId>,
+
+    /// Thread modes: `1` (each CPU cluster once), `half`, `all`, or counts.
+    #[arg(long, value_delimiter = ',', value_parser = parse_threads,
+          default_value = "1,all", value_name = "LIST")]
+    pub threads: Vec<ThreadMode>,
+
+    /// Shortest duration of one sample [default: 1.0, 0.1 with --quick].
+    #[arg(long, value_parser = parse_seconds, allow_negative_numbers = true, value_name = "SECONDS")]
+    pub min_time: Option<f64>,
+
+    /// Timed samples per measurement, at least 2 [default: 5, 3 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), value_name = "N")]
+    pub samples: Option<u32>,
+
+    /// Untimed warm-up before the samples, 0 for none [default: 0.5, 0.05 with --quick].
+    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS")]
+    pub warmup: Option<f64>,
+
+    /// A few seconds in all: a smoke test, not a measurement to compare.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Decompress this .xz file instead of the built-in corpus
+    /// (e.g. linux-5.10.tar.xz for the article's exact workload).
+    #[arg(long, value_name = "FILE")]
+    pub xz_input: Option<PathBuf>,
+
+    /// Clock for cycles/byte instead of the cpufreq maximum.
+    #[arg(long, value_parser = parse_mhz, value_name = "MHZ")]
+    pub clock_mhz: Option<f64>,
+
+    /// Board name in results [default: device-tree model, DMI product or hostname].
+    #[arg(long, value_name = "NAME")]
+    pub board: Option<String>,
+
+    /// Compare with a results CSV, or with the latest run of a board in
+    /// --output [default: the article's VisionFive 2].
+    #[arg(long, value_name = "FILE|BOARD")]
+    pub baseline: Option<String>,
+
+    /// Where result files go: <DIR>/<board>/<UTC time>.csv.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Do not save a results file.
+    #[arg(long)]
+    pub no_save: bool,
+
+    /// Output format on stdout [default: table on a terminal, markdown otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Board name to show instead of the detected one.
+    #[arg(long, value_name = "NAME")]
+    pub board: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_kernel(s: &str) -> Result<KernelId, String> {
+    KernelId::from_name(s.trim()).ok_or_else(|| {
+        let known: Vec<_> = KernelId::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown kernel '{s}'; the kernels are {}", known.join(", "))
+    })
+}
+
+fn parse_threads(s: &str) -> Result<ThreadMode, String> {
+    s.parse()
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a duration; give seconds above 0 and at most 3600, e.g. 0.5"
+        )),
+    }
+}
+
+fn parse_seconds_or_zero(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(0.0) => Ok(0.0),
+        _ => parse_seconds(s),
+    }
+}
+
+fn parse_mhz(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=100_000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a clock in MHz; give e.g. 1500 for 1.5 GHz"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn typed_values_are_checked_at_parse_time() {
+        let ok = Cli::try_parse_from([
+            "sbcbench",
+            "run",
+            "--kernels",
+            "xz,sha1",
+            "--threads",
+            "1,half,3",
+        ])
+        .unwrap();
+        let Command::Run(run) = ok.command else {
+            panic!("not run")
+        };
+        assert_eq!(run.kernels, vec![KernelId::Xz, KernelId::Sha1]);
+        assert_eq!(
+            run.threads,
+            vec![ThreadMode::One, ThreadMode::Half, ThreadMode::Count(3)]
+        );
+        for bad in [
+            &["run", "--kernels", "md5"][..],
+            &["run", "--threads", "0"],
+            &["run", "--min-time", "-1"],
+            &["run", "--min-time", "nan"],
+            &["run", "--samples", "1"],
+            &["run", "--clock-mhz", "0"],
+        ] {
+            let err = Cli::try_parse_from(std::iter::once("sbcbench").chain(bad.iter().copied()))
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+            assert!(err.to_string().contains(bad[1]), "{bad:?}: {err}");
+        }
+    }
+}

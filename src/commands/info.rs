@@ -1,0 +1,66 @@
+//! `sbcbench info`: the system facts recorded in every result row.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::InfoArgs;
+use crate::measure::plan::cpu_list;
+use crate::observe::{preflight, Os, SystemFacts, Topology};
+
+pub fn info(args: &InfoArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
+    let facts = SystemFacts::gather(&*os, args.board.as_deref());
+    if args.json {
+        return super::print(&(serde_json::to_string_pretty(&facts)? + "\n"));
+    }
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<15} {v}\n"));
+    line("board", facts.board.clone());
+    line("arch", facts.arch.clone());
+    line("cpu", facts.cpu_model.clone());
+    line(
+        "cores",
+        format!(
+            "{} logical, {} physical",
+            facts.logical_cores, facts.physical_cores
+        ),
+    );
+    for c in &facts.clusters {
+        line(
+            &format!("cluster {}", c.index),
+            format!(
+                "cpu {}: {}, max {}",
+                cpu_list(&c.cpus),
+                c.core_name,
+                c.max_mhz
+                    .map(|m| format!("{m:.0} MHz"))
+                    .unwrap_or_else(|| "unknown (no cpufreq)".into())
+            ),
+        );
+    }
+    line(
+        "simd",
+        if facts.simd.is_empty() {
+            "-".into()
+        } else {
+            facts.simd.join(" ")
+        },
+    );
+    line(
+        "memory",
+        facts
+            .memory_bytes
+            .map(|b| format!("{} MiB", b >> 20))
+            .unwrap_or_else(|| "-".into()),
+    );
+    line("linux", facts.linux.clone());
+    line("os", facts.os.clone());
+    line(
+        "sbcbench",
+        format!("{} {} {}", facts.version, facts.git_hash, facts.target),
+    );
+    let topo = Topology::read(&*os);
+    for warning in preflight::check(&*os, &topo, Duration::from_millis(500)) {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    super::print(&out)
+}

@@ -1,0 +1,341 @@
+//! `sbcbench run`: observe the machine, measure every planned step, record
+//! each row as soon as it exists, compare with the baseline, render.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::RunArgs;
+use crate::compare::Baseline;
+use crate::error::Error;
+use crate::export::{exporter, RunReport};
+use crate::measure::plan::{cpu_list, plan};
+use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
+use crate::observe::{preflight, Observation, Os, Sampler, SystemFacts, Topology};
+use crate::options::RunOptions;
+use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
+use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
+
+/// Set by Ctrl-C / SIGTERM; the runner stops at the next clock check.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn install_interrupt_handler() {
+    // A second Ctrl-C leaves at once; the first lets us save.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
+pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
+    let topo = Topology::read(&*os);
+    let opts = RunOptions::from_args(args, &topo)?;
+    let facts = SystemFacts::gather(&*os, opts.board.as_deref());
+    install_interrupt_handler();
+
+    let mut warnings = Vec::new();
+    if opts.quick {
+        warnings.push(Warning::Quick);
+    }
+    let busy_window = if opts.quick {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(1)
+    };
+    for p in preflight::check(&*os, &topo, busy_window) {
+        warnings.push(Warning::Preflight(p.to_string()));
+    }
+    if opts.clock_mhz.is_none() && topo.clusters.iter().any(|c| c.max_mhz.is_none()) {
+        warnings.push(Warning::NoClock);
+    }
+
+    // Known answers before anything is timed: a wrong result never gets a figure.
+    let placeholder;
+    let xz_input = match &opts.xz_input {
+        Some(i) => i,
+        None => {
+            placeholder = kernels::XzInput {
+                label: String::new(),
+                data: Arc::from(Vec::new()),
+                expected: None,
+            };
+            &placeholder
+        }
+    };
+    let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
+    for &id in &opts.kernels {
+        let kernel = kernels::for_id(id, xz_input)?;
+        kernel.verify()?;
+        by_id.insert(id, kernel);
+    }
+
+    let steps = plan(&opts.kernels, &opts.modes, &topo);
+    let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
+    let progress = progress_bar(steps.len() as u64 * rounds_per_step);
+
+    let started = SystemTime::now();
+    let timestamp = humantime::format_rfc3339_seconds(started).to_string();
+    let stamp: String = timestamp
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    let mut file = opts
+        .output
+        .as_ref()
+        .map(|dir| ResultFile::new(dir, &facts.board, &stamp));
+
+    let ctx = RowContext {
+        facts: &facts,
+        topo: &topo,
+        opts: &opts,
+        timestamp: &timestamp,
+    };
+    let mut rows = Vec::new();
+    let mut samples = Vec::new();
+    let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    let mut failure = None;
+    let mut interrupted = false;
+    for step in &steps {
+        let kernel = &by_id[&step.kernel];
+        progress.set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
+        let measured_clock = *clocks
+            .entry(step.cpus.clone())
+            .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
+        let sampler = Sampler::start(Arc::clone(&os), &step.cpus, Duration::from_millis(250));
+        let result = runner::measure(
+            kernel.as_ref(),
+            &step.cpus,
+            &opts.timing,
+            &STOP,
+            &mut || progress.inc(1),
+        );
+        let observed = sampler.stop();
+        match result {
+            Ok(measured) => {
+                let (row, values, row_warnings) =
+                    ctx.row(step, kernel.as_ref(), &measured, &observed, measured_clock);
+                rows.push(row);
+                samples.push(values);
+                warnings.extend(row_warnings);
+                if let Some(file) = file.as_mut() {
+                    file.save(&rows).context("saving the results file")?;
+                }
+            }
+            Err(RunError::Interrupted) => {
+                interrupted = true;
+                break;
+            }
+            Err(RunError::Kernel(e)) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    progress.finish_and_clear();
+
+    let saved_to = file
+        .as_ref()
+        .and_then(|f| f.path().map(|p| p.to_path_buf()));
+    let report = RunReport {
+        system: facts.clone(),
+        baseline: opts.baseline.name.clone(),
+        rows,
+        samples_mb_per_s: samples,
+        warnings,
+        saved_to: saved_to.clone(),
+    };
+    if !report.rows.is_empty() {
+        super::print(&exporter(opts.format).render(&report)?)?;
+    }
+    if let Some(e) = failure {
+        return Err(anyhow::Error::new(e).context("the run stopped"));
+    }
+    if interrupted {
+        return Err(Error::Interrupted {
+            saved: saved_to.map(|p| p.display().to_string()),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    // Hidden by indicatif itself when stderr is not a terminal.
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+struct RowContext<'a> {
+    facts: &'a SystemFacts,
+    topo: &'a Topology,
+    opts: &'a RunOptions,
+    timestamp: &'a str,
+}
+
+impl RowContext<'_> {
+    /// The nominal clock of one CPU for cycles/byte, and where it came from.
+    fn nominal_clock(&self, cpu: usize) -> (Option<f64>, &'static str) {
+        match self.opts.clock_mhz {
+            Some(mhz) => (Some(mhz), "user"),
+            None => match self.topo.cluster_of(cpu).and_then(|c| c.max_mhz) {
+                Some(mhz) => (Some(mhz), "cpufreq-max"),
+                None => (None, ""),
+            },
+        }
+    }
+
+    fn row(
+        &self,
+        step: &Step,
+        kernel: &dyn Kernel,
+        measured: &Measured,
+        observed: &Observation,
+        measured_clock: Option<f64>,
+    ) -> (ResultRow, Vec<f64>, Vec<Warning>) {
+        let values: Vec<f64> = measured.samples.iter().map(|s| s.mb_per_s()).collect();
+        let summary = Summary::of(&values).unwrap_or(Summary {
+            n: 0,
+            median: 0.0,
+            mean: 0.0,
+            stddev: 0.0,
+            min: 0.0,
+            max: 0.0,
+            cv_percent: 0.0,
+            outliers: Vec::new(),
+            slow_first: false,
+        });
+        let threads = step.cpus.len();
+        // Cycles/byte of a multi-thread row counts the cycles of every
+        // core used: Σ clock ÷ MB/s (one core: the article's clock ÷ MB/s).
+        let clocks: Vec<(Option<f64>, &str)> =
+            step.cpus.iter().map(|&c| self.nominal_clock(c)).collect();
+        let clock_sum: Option<f64> = clocks.iter().map(|(c, _)| *c).sum();
+        let clock_mhz = clocks
+            .iter()
+            .filter_map(|(c, _)| *c)
+            .reduce(f64::max)
+            .filter(|_| clock_sum.is_some());
+        let clock_source = if clock_mhz.is_some() { clocks[0].1 } else { "" };
+        let cycles_per_byte = clock_sum
+            .filter(|_| summary.median > 0.0)
+            .map(|c| c / summary.median);
+
+        let baseline: &Baseline = &self.opts.baseline;
+        let reference = baseline.reference(step.kernel, baseline.threads_for(step.mode, threads));
+        let speedup = reference.map(|r| summary.median / r.mb_per_s);
+        let cycles_speedup = match (reference.and_then(|r| r.cycles_per_byte), cycles_per_byte) {
+            (Some(b), Some(ours)) if ours > 0.0 => Some(b / ours),
+            _ => None,
+        };
+        let cluster = step
+            .cluster
+            .and_then(|i| self.topo.clusters.iter().find(|c| c.index == i));
+
+        let what = format!(
+            "{} × {} (cpu {})",
+            step.kernel,
+            step.mode,
+            cpu_list(&step.cpus)
+        );
+        let mut warnings = Vec::new();
+        if summary.cv_percent > CV_LIMIT_PERCENT {
+            warnings.push(Warning::HighVariance {
+                what: what.clone(),
+                cv_percent: summary.cv_percent,
+            });
+        }
+        if summary.slow_first {
+            warnings.push(Warning::SlowFirstSample { what: what.clone() });
+        } else if !summary.outliers.is_empty() {
+            warnings.push(Warning::Outliers {
+                what: what.clone(),
+                count: summary.outliers.len(),
+                samples: summary.n,
+            });
+        }
+        if !measured.pinned {
+            warnings.push(Warning::NotPinned { what: what.clone() });
+        }
+        if let (Some(nominal), Some(real)) = (clock_mhz, measured_clock) {
+            if (real - nominal).abs() > CLOCK_MISMATCH * nominal {
+                warnings.push(Warning::ClockMismatch {
+                    what: what.clone(),
+                    nominal_mhz: nominal,
+                    measured_mhz: real,
+                });
+            }
+        }
+        if observed.throttled == Some(true) {
+            warnings.push(Warning::Throttled {
+                what,
+                freq_min_mhz: observed.freq_min_mhz,
+            });
+        }
+
+        let facts = self.facts;
+        let row = ResultRow {
+            schema_version: SCHEMA_VERSION,
+            timestamp: self.timestamp.to_string(),
+            board: facts.board.clone(),
+            arch: facts.arch.clone(),
+            target: facts.target.clone(),
+            cpu_model: facts.cpu_model.clone(),
+            cores: facts.physical_cores,
+            kernel: step.kernel.name().to_string(),
+            implementation: kernel.implementation(),
+            threads,
+            cpus: cpu_list(&step.cpus),
+            cluster: step.cluster,
+            mb_per_s: summary.median,
+            mb_per_s_stddev: summary.stddev,
+            mb_per_s_min: summary.min,
+            mb_per_s_max: summary.max,
+            cv_percent: summary.cv_percent,
+            samples: summary.n,
+            clock_mhz,
+            clock_source: clock_source.to_string(),
+            clock_measured_mhz: measured_clock,
+            cycles_per_byte,
+            baseline: baseline.name.clone(),
+            speedup,
+            cycles_speedup,
+            baseline_extrapolated: reference.map(|r| r.extrapolated),
+            freq_min_mhz: observed.freq_min_mhz,
+            temp_max_c: observed.temp_max_c,
+            throttled: observed.throttled,
+            watts: None,
+            watts_min: None,
+            watts_max: None,
+            watts_readings: None,
+            watts_source: String::new(),
+            idle_watts: None,
+            energy_j: None,
+            mb_per_s_per_w: None,
+            mb_per_s_per_w_extrapolated: None,
+            efficiency_speedup: None,
+            xz_input: match (step.kernel, &self.opts.xz_input) {
+                (KernelId::Xz, Some(input)) => input.label.clone(),
+                _ => String::new(),
+            },
+            os: facts.os.clone(),
+            linux: facts.linux.clone(),
+            version: crate::build_info::version(),
+            thread_mode: step.mode.to_string(),
+            logical_cpus: facts.logical_cores,
+            core_name: cluster.map(|c| c.core_name.clone()).unwrap_or_default(),
+            mb_per_s_mean: summary.mean,
+            outliers: summary.outliers.len(),
+        };
+        (row, values, warnings)
+    }
+}

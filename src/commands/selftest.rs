@@ -1,0 +1,60 @@
+//! `sbcbench selftest`: every known-answer test, nothing timed. Run it
+//! first on a new board or a new cross build.
+
+use crate::measure::kernels::{self, XzInput};
+use crate::measure::{clock, KernelId};
+
+pub fn selftest() -> anyhow::Result<()> {
+    let mut failed = 0;
+    let mut report = |name: &str, result: Result<String, String>| match result {
+        Ok(detail) => println!("ok    {name:<18} {detail}"),
+        Err(e) => {
+            failed += 1;
+            println!("FAIL  {name:<18} {e}");
+        }
+    };
+    let input = XzInput::built_in();
+    report(
+        "xz corpus",
+        input
+            .as_ref()
+            .map(|i| format!("{} ({} bytes, sha256 checked)", i.label, i.data.len()))
+            .map_err(|e| e.to_string()),
+    );
+    for id in KernelId::ALL {
+        let result = match &input {
+            Ok(input) => {
+                kernels::for_id(id, input).and_then(|k| k.verify().map(|()| k.implementation()))
+            }
+            Err(_) if id == KernelId::Xz => {
+                report(id.name(), Err("skipped: the corpus is damaged".to_string()));
+                continue;
+            }
+            Err(_) => kernels::for_id(id, &placeholder())
+                .and_then(|k| k.verify().map(|()| k.implementation())),
+        };
+        report(id.name(), result.map_err(|e| e.to_string()));
+    }
+    report(
+        "measured clock",
+        match clock::measure_mhz() {
+            Some(mhz) if mhz > 0.0 => Ok(format!("{mhz:.0} MHz (dependent-add loop)")),
+            Some(mhz) => Err(format!("implausible {mhz} MHz")),
+            None if !clock::SUPPORTED => Ok("not supported on this architecture".to_string()),
+            None => Err("the add chain computed a wrong sum".to_string()),
+        },
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} self-test(s) failed: this build must not be used for measurements on this machine");
+    }
+    Ok(())
+}
+
+/// The crypto kernels need no xz input; this one is never decoded.
+fn placeholder() -> XzInput {
+    XzInput {
+        label: String::new(),
+        data: std::sync::Arc::from(Vec::new()),
+        expected: None,
+    }
+}

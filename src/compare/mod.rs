@@ -1,0 +1,5 @@
+//! Compare: results relative to a baseline board (by default the
+//! VisionFive 2 of the January 2023 article).
+mod baseline;
+
+pub use baseline::{Baseline, Reference};

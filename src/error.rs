@@ -1,0 +1,21 @@
+//! The exit-code policy: 0 ok, 1 the run failed, 2 the command line or an
+//! input was wrong (nothing was measured), 130 interrupted by Ctrl-C.
+
+/// Errors that choose their own exit code; anything else exits 1.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag or input file is wrong; the message names it and the fix.
+    #[error("{0}")]
+    Usage(String),
+    /// Ctrl-C or SIGTERM; rows measured so far were saved.
+    #[error("interrupted{}", match .saved { Some(p) => format!("; the rows measured so far are in {p}"), None => String::new() })]
+    Interrupted { saved: Option<String> },
+}
+
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    match err.downcast_ref::<Error>() {
+        Some(Error::Usage(_)) => 2,
+        Some(Error::Interrupted { .. }) => 130,
+        None => 1,
+    }
+}

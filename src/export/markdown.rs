@@ -1,0 +1,29 @@
+//! A GitHub-flavoured Markdown table, for pasting into issues and posts.
+
+use super::{footer, human_cells, Exporter, RunReport, HEADERS};
+
+pub struct MarkdownExporter;
+
+fn escape(cell: &str) -> String {
+    cell.replace('|', "\\|")
+}
+
+impl Exporter for MarkdownExporter {
+    fn render(&self, report: &RunReport) -> anyhow::Result<String> {
+        let mut out = format!("| {} |\n", HEADERS.join(" | "));
+        let aligns: Vec<&str> = (0..HEADERS.len())
+            .map(|i| if (2..=6).contains(&i) { "---:" } else { "---" })
+            .collect();
+        out.push_str(&format!("| {} |\n", aligns.join(" | ")));
+        for row in &report.rows {
+            let cells: Vec<String> = human_cells(row).iter().map(|c| escape(c)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out.push('\n');
+        for line in footer(report) {
+            out.push_str(&escape(&line));
+            out.push_str("  \n");
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,186 @@
+//! Export: one renderer per output format, behind one small trait.
+mod csv;
+mod json;
+mod markdown;
+mod table;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::observe::SystemFacts;
+use crate::record::ResultRow;
+use crate::warnings::Warning;
+
+/// Everything a run produced, as the exporters see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub system: SystemFacts,
+    pub baseline: String,
+    pub rows: Vec<ResultRow>,
+    /// Per row, every timed sample in MB/s.
+    pub samples_mb_per_s: Vec<Vec<f64>>,
+    #[serde(serialize_with = "display_all")]
+    pub warnings: Vec<Warning>,
+    pub saved_to: Option<PathBuf>,
+}
+
+fn display_all<S: serde::Serializer>(w: &[Warning], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(w.iter().map(|w| w.to_string()))
+}
+
+pub trait Exporter {
+    fn render(&self, report: &RunReport) -> anyhow::Result<String>;
+}
+
+pub fn exporter(format: Format) -> Box<dyn Exporter> {
+    match format {
+        Format::Table => Box::new(table::TableExporter),
+        Format::Markdown => Box::new(markdown::MarkdownExporter),
+        Format::Csv => Box::new(csv::CsvExporter),
+        Format::Json => Box::new(json::JsonExporter),
+    }
+}
+
+/// Three significant figures, as the article prints them (`97.5`,
+/// `0.928`, `0.0541`), whole numbers from 1000 up (`1875`).
+pub fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if magnitude >= 2 {
+        return format!("{:.0}", x);
+    }
+    let decimals = (2 - magnitude) as usize;
+    let s = format!("{:.*}", decimals, x);
+    // Rounding can carry into a new digit (9.996 → 10.00): redo it.
+    let rounded: f64 = s.parse().unwrap_or(x);
+    if rounded.abs().log10().floor() as i32 != magnitude {
+        return sig3(rounded);
+    }
+    s
+}
+
+/// `1.46x`, as the article's speedups.
+pub fn speedup(x: f64) -> String {
+    format!("{}x", sig3(x))
+}
+
+pub(crate) fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    x.map(f).unwrap_or_else(|| "-".to_string())
+}
+
+/// The rows' thread column for people: `1 (cpu 4, Cortex-A72)`, `all (6)`.
+pub(crate) fn threads_label(row: &ResultRow) -> String {
+    if row.threads == 1 {
+        if row.core_name.is_empty() || row.core_name == "unknown" {
+            format!("1 (cpu {})", row.cpus)
+        } else {
+            format!("1 (cpu {}, {})", row.cpus, row.core_name)
+        }
+    } else {
+        format!("{} ({})", row.thread_mode, row.threads)
+    }
+}
+
+/// The common columns of the human formats (table and Markdown).
+pub(crate) const HEADERS: [&str; 9] = [
+    "kernel",
+    "threads",
+    "MB/s",
+    "± CV",
+    "×VF2",
+    "cycles/B",
+    "×VF2 (cyc)",
+    "clock MHz (source)",
+    "min MHz / max °C",
+];
+
+pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
+    let mark = if row.baseline_extrapolated == Some(true) {
+        "*"
+    } else {
+        ""
+    };
+    let clock = match row.clock_mhz {
+        Some(c) => format!("{c:.0} ({})", row.clock_source),
+        None => "-".to_string(),
+    };
+    let clock = match row.clock_measured_mhz {
+        Some(m) => format!("{clock}, measured {m:.0}"),
+        None => clock,
+    };
+    let thermal = format!(
+        "{} / {}{}",
+        opt(row.freq_min_mhz, |f| format!("{f:.0}")),
+        opt(row.temp_max_c, |t| format!("{t:.0}")),
+        if row.throttled == Some(true) {
+            " throttled"
+        } else {
+            ""
+        }
+    );
+    [
+        row.kernel.clone(),
+        threads_label(row),
+        sig3(row.mb_per_s),
+        format!("{:.1} %", row.cv_percent),
+        opt(row.speedup, |s| format!("{}{mark}", speedup(s))),
+        opt(row.cycles_per_byte, sig3),
+        opt(row.cycles_speedup, |s| format!("{}{mark}", speedup(s))),
+        clock,
+        thermal,
+    ]
+}
+
+/// Lines under a human table: what the ratios mean, and the warnings.
+pub(crate) fn footer(report: &RunReport) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} on {} ({}, {}); ×VF2 = relative to {}, higher is better.",
+        report.system.board,
+        report.system.cpu_model,
+        report.system.arch,
+        report.system.os,
+        report.baseline
+    )];
+    if report
+        .rows
+        .iter()
+        .any(|r| r.baseline_extrapolated == Some(true))
+    {
+        lines.push("* baseline extrapolated from its single-core figure × threads".to_string());
+    }
+    if let Some(p) = &report.saved_to {
+        lines.push(format!("saved: {}", p.display()));
+    }
+    lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_figures_like_the_article() {
+        for (x, s) in [
+            (97.5, "97.5"),
+            (4.66, "4.66"),
+            (0.928, "0.928"),
+            (0.05414, "0.0541"),
+            (1875.0, "1875"),
+            (321.888, "322"),
+            (9.996, "10.0"),
+            (0.44807, "0.448"),
+            (1.4198, "1.42"),
+        ] {
+            assert_eq!(sig3(x), s, "{x}");
+        }
+        assert_eq!(speedup(6.82 / 4.66), "1.46x");
+    }
+}

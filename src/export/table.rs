@@ -1,0 +1,49 @@
+//! A terminal table in the shape of the article's.
+
+use std::io::IsTerminal;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Color, Table};
+
+use super::{footer, human_cells, Exporter, RunReport, HEADERS};
+
+pub struct TableExporter;
+
+impl Exporter for TableExporter {
+    fn render(&self, report: &RunReport) -> anyhow::Result<String> {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED);
+        if !color {
+            table.force_no_tty();
+        } else {
+            table.enforce_styling();
+        }
+        table.set_header(HEADERS);
+        for row in &report.rows {
+            let cells = human_cells(row);
+            table.add_row(cells.into_iter().enumerate().map(|(i, text)| {
+                let mut cell = Cell::new(&text);
+                if (2..=6).contains(&i) {
+                    cell = cell.set_alignment(CellAlignment::Right);
+                }
+                let ratio = match i {
+                    4 => row.speedup,
+                    6 => row.cycles_speedup,
+                    _ => None,
+                };
+                if let (true, Some(r)) = (color, ratio) {
+                    cell = cell.fg(if r >= 1.0 { Color::Green } else { Color::Red });
+                }
+                cell
+            }));
+        }
+        let mut out = table.to_string();
+        out.push('\n');
+        for line in footer(report) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}

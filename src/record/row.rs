@@ -1,0 +1,79 @@
+use serde::{Deserialize, Serialize};
+
+/// Bumped when a column changes meaning or disappears; readers refuse
+/// versions they do not know.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One measurement: a kernel × thread mode × cluster. Units are in the
+/// names; an empty cell means unknown or not applicable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    pub schema_version: u32,
+    /// RFC 3339, UTC, when the run started.
+    pub timestamp: String,
+    pub board: String,
+    /// `uname -m` of the board.
+    pub arch: String,
+    /// Target triple of the sbcbench build.
+    pub target: String,
+    pub cpu_model: String,
+    /// Physical cores (SMT siblings once).
+    pub cores: usize,
+    pub kernel: String,
+    pub implementation: String,
+    pub threads: usize,
+    /// CPUs the threads were pinned to, as in sysfs (`0-3`).
+    pub cpus: String,
+    /// Cluster index of a single-cluster measurement.
+    pub cluster: Option<usize>,
+    /// Median of the samples, 1 MB = 10^6 bytes; xz counts compressed input.
+    pub mb_per_s: f64,
+    pub mb_per_s_stddev: f64,
+    pub mb_per_s_min: f64,
+    pub mb_per_s_max: f64,
+    pub cv_percent: f64,
+    pub samples: usize,
+    /// The clock used for cycles/byte.
+    pub clock_mhz: Option<f64>,
+    /// Where `clock_mhz` came from: `cpufreq-max`, `user` or empty.
+    pub clock_source: String,
+    /// Dependent-add loop clock measured on the same CPUs.
+    pub clock_measured_mhz: Option<f64>,
+    /// clock × threads ÷ throughput: cycles spent by all used cores per byte.
+    pub cycles_per_byte: Option<f64>,
+    pub baseline: String,
+    /// mb_per_s ÷ baseline's, same kernel and thread mode.
+    pub speedup: Option<f64>,
+    /// baseline cycles/byte ÷ ours, so that > 1 is better too.
+    pub cycles_speedup: Option<f64>,
+    /// The baseline figure was its single-core one × threads.
+    pub baseline_extrapolated: Option<bool>,
+    pub freq_min_mhz: Option<f64>,
+    pub temp_max_c: Option<f64>,
+    pub throttled: Option<bool>,
+    pub watts: Option<f64>,
+    pub watts_min: Option<f64>,
+    pub watts_max: Option<f64>,
+    pub watts_readings: Option<usize>,
+    /// `typed`, `fixed`, `meter:<protocol>` or empty.
+    pub watts_source: String,
+    pub idle_watts: Option<f64>,
+    pub energy_j: Option<f64>,
+    pub mb_per_s_per_w: Option<f64>,
+    pub mb_per_s_per_w_extrapolated: Option<f64>,
+    pub efficiency_speedup: Option<f64>,
+    /// xz input label (`built-in:<sha256 prefix>` or a file name).
+    pub xz_input: String,
+    pub os: String,
+    pub linux: String,
+    /// sbcbench version and git revision.
+    pub version: String,
+    /// `1`, `half`, `all` or a count, as asked.
+    pub thread_mode: String,
+    pub logical_cpus: usize,
+    /// Name of the core type of `cluster` (e.g. `Cortex-A72`).
+    pub core_name: String,
+    pub mb_per_s_mean: f64,
+    /// Samples flagged by the median/MAD test.
+    pub outliers: usize,
+}

@@ -1,0 +1,90 @@
+//! Everything that makes a figure less trustworthy, each with what to do
+//! about it.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// Found before measuring (governor, busy CPUs, no cpufreq).
+    Preflight(String),
+    HighVariance {
+        what: String,
+        cv_percent: f64,
+    },
+    SlowFirstSample {
+        what: String,
+    },
+    Outliers {
+        what: String,
+        count: usize,
+        samples: usize,
+    },
+    NotPinned {
+        what: String,
+    },
+    ClockMismatch {
+        what: String,
+        nominal_mhz: f64,
+        measured_mhz: f64,
+    },
+    NoClock,
+    Throttled {
+        what: String,
+        freq_min_mhz: Option<f64>,
+    },
+    Quick,
+}
+
+/// A coefficient of variation above this makes the figure noisy.
+pub const CV_LIMIT_PERCENT: f64 = 2.0;
+/// Nominal and measured clocks disagreeing by more than this.
+pub const CLOCK_MISMATCH: f64 = 0.10;
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::Preflight(s) => f.write_str(s),
+            Warning::HighVariance { what, cv_percent } => write!(
+                f,
+                "{what}: samples vary by {cv_percent:.1} % (CV above {CV_LIMIT_PERCENT} %): stop other \
+                 programs, set the 'performance' governor, or use a longer --min-time"
+            ),
+            Warning::SlowFirstSample { what } => write!(
+                f,
+                "{what}: the first sample was much slower than the rest (clock or caches still \
+                 ramping up): use a longer --warmup"
+            ),
+            Warning::Outliers { what, count, samples } => write!(
+                f,
+                "{what}: {count} of {samples} samples are outliers (median/MAD): something else ran \
+                 meanwhile; the median is reported, but check the machine is idle"
+            ),
+            Warning::NotPinned { what } => write!(
+                f,
+                "{what}: threads could not be pinned to their CPUs (restricted cpuset or \
+                 container): the scheduler may move them; run outside the container or cgroup"
+            ),
+            Warning::ClockMismatch { what, nominal_mhz, measured_mhz } => write!(
+                f,
+                "{what}: the measured clock ({measured_mhz:.0} MHz) differs from the nominal one \
+                 ({nominal_mhz:.0} MHz) by more than {:.0} %: the CPU boosts, throttles or cpufreq \
+                 is wrong; cycles/byte uses the nominal clock (override with --clock-mhz)",
+                CLOCK_MISMATCH * 100.0
+            ),
+            Warning::NoClock => f.write_str(
+                "no cpufreq maximum clock (a VM, or no cpufreq driver): cycles/byte is left \
+                 empty; give the clock with --clock-mhz to get it",
+            ),
+            Warning::Throttled { what, freq_min_mhz } => {
+                write!(f, "{what}: the CPU ran below its maximum clock")?;
+                if let Some(m) = freq_min_mhz {
+                    write!(f, " (down to {m:.0} MHz)")?;
+                }
+                f.write_str(": it throttled (heat or power supply): add cooling or a better supply")
+            }
+            Warning::Quick => f.write_str(
+                "--quick: samples are too short to compare; use it as a smoke test only",
+            ),
+        }
+    }
+}
