@@ -1,0 +1,434 @@
+//! End-to-end behaviour of the `sbcbench` binary: real kernels, real
+//! files, short timings (these tests check behaviour, never speed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn sbcbench() -> Command {
+    let mut cmd = Command::cargo_bin("sbcbench").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Fast settings for tests: short samples, no warm-up.
+const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn selftest_passes_every_known_answer_test() {
+    sbcbench()
+        .arg("selftest")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok    sha1"))
+        .stdout(predicate::str::contains("ok    chacha20-poly1305"))
+        .stdout(predicate::str::contains("ok    xz "))
+        .stdout(predicate::str::contains("FAIL").not());
+}
+
+#[test]
+fn run_saves_a_results_file_whose_figures_agree_with_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sbcbench()
+        .args([
+            "run",
+            "--board",
+            "Test Board 1",
+            "--threads",
+            "1",
+            "--format",
+            "csv",
+            "--output",
+        ])
+        .arg(dir.path())
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let files = files_under(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = &files[0];
+    assert_eq!(file.parent().unwrap().file_name().unwrap(), "test-board-1");
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.ends_with("Z.csv") && name.len() == "20261122T223012Z.csv".len(),
+        "{name}"
+    );
+    // stdout in --format csv is the saved file, byte for byte.
+    assert_eq!(std::fs::read(file).unwrap(), out);
+
+    let rows = sbcbench::record::read_results(file).unwrap();
+    let kernels: Vec<_> = rows.iter().map(|r| r.kernel.as_str()).collect();
+    let clusters = sbcbench::observe::Topology::read(&sbcbench::observe::HostOs)
+        .clusters
+        .len();
+    assert_eq!(rows.len(), 3 * clusters);
+    for k in ["sha1", "chacha20-poly1305", "xz"] {
+        assert!(kernels.contains(&k), "{kernels:?}");
+    }
+    let vf2 = [("sha1", 97.5), ("chacha20-poly1305", 50.8), ("xz", 4.66)];
+    for row in &rows {
+        assert_eq!(row.board, "Test Board 1");
+        assert_eq!(row.threads, 1);
+        assert_eq!(row.samples, 2);
+        assert!(row.mb_per_s > 0.0);
+        assert!(row.mb_per_s_min <= row.mb_per_s && row.mb_per_s <= row.mb_per_s_max);
+        assert!(!row.implementation.is_empty());
+        let base = vf2.iter().find(|(k, _)| *k == row.kernel).unwrap().1;
+        let speedup = row.speedup.unwrap();
+        assert!(
+            (speedup - row.mb_per_s / base).abs() < 1e-9 * speedup,
+            "{row:?}"
+        );
+        assert_eq!(row.baseline_extrapolated, Some(false));
+        if row.kernel == "xz" {
+            assert!(row.xz_input.starts_with("built-in:"), "{}", row.xz_input);
+        } else {
+            assert!(row.xz_input.is_empty());
+        }
+        if let (Some(clock), Some(cpb)) = (row.clock_mhz, row.cycles_per_byte) {
+            assert!((cpb - clock / row.mb_per_s).abs() < 1e-6 * cpb);
+        }
+    }
+}
+
+#[test]
+fn all_cores_row_compares_with_the_extrapolated_baseline() {
+    let out = sbcbench()
+        .args([
+            "run",
+            "--no-save",
+            "--kernels",
+            "sha1",
+            "--threads",
+            "all",
+            "--format",
+            "json",
+        ])
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let row = &json["rows"][0];
+    let threads = row["threads"].as_u64().unwrap();
+    assert_eq!(
+        threads as usize,
+        std::thread::available_parallelism().unwrap().get()
+    );
+    assert_eq!(row["thread_mode"], "all");
+    assert_eq!(row["baseline_extrapolated"], true);
+    // VisionFive 2 all cores = 4 × 97.5 MB/s.
+    let mb = row["mb_per_s"].as_f64().unwrap();
+    let speedup = row["speedup"].as_f64().unwrap();
+    assert!((speedup - mb / 390.0).abs() < 1e-9 * speedup);
+    assert_eq!(json["samples_mb_per_s"][0].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn two_runs_at_once_keep_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = || {
+        StdCommand::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+            .args([
+                "run",
+                "--board",
+                "twice",
+                "--kernels",
+                "sha1",
+                "--threads",
+                "1",
+                "--format",
+                "csv",
+            ])
+            .arg("--output")
+            .arg(dir.path())
+            .args(FAST)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let files = files_under(dir.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in files {
+        assert_eq!(sbcbench::record::read_results(&f).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn baseline_file_from_an_earlier_run_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    sbcbench()
+        .args([
+            "run",
+            "--board",
+            "Reference Board",
+            "--kernels",
+            "xz",
+            "--threads",
+            "1",
+            "--output",
+        ])
+        .arg(dir.path())
+        .args(FAST)
+        .assert()
+        .success();
+    let out = sbcbench()
+        .args([
+            "run",
+            "--no-save",
+            "--kernels",
+            "xz",
+            "--threads",
+            "1",
+            "--format",
+            "csv",
+            "--output",
+        ])
+        .arg(dir.path())
+        .args(["--baseline", "Reference Board"])
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(",Reference Board,"), "{text}");
+}
+
+/// Every bad input: exit code, one clear line naming the culprit, and not
+/// a single file written.
+#[test]
+fn bad_input_is_refused_before_measuring_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.xz");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, b"hello, not xz").unwrap();
+    let truncated = dir.path().join("truncated.xz");
+    let full = sbcbench::measure::corpus::XZ;
+    std::fs::write(&truncated, &full[..full.len() / 2]).unwrap();
+    let not_results = dir.path().join("other.csv");
+    std::fs::write(&not_results, "a,b\n1,2\n").unwrap();
+    let a_file = dir.path().join("a-file");
+    std::fs::write(&a_file, b"x").unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let too_many = (std::thread::available_parallelism().unwrap().get() + 1).to_string();
+
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["--kernels", "md5"], 2, "md5"),
+        (vec!["--threads", "0"], 2, "--threads"),
+        (vec!["--threads", &too_many], 2, "online CPUs"),
+        (vec!["--min-time", "-1"], 2, "--min-time"),
+        (
+            vec!["--xz-input", "/nonexistent/linux.tar.xz"],
+            2,
+            "/nonexistent/linux.tar.xz",
+        ),
+        (vec!["--xz-input", empty.to_str().unwrap()], 2, "empty"),
+        (
+            vec!["--xz-input", text.to_str().unwrap()],
+            2,
+            "not an .xz file",
+        ),
+        (
+            vec!["--xz-input", truncated.to_str().unwrap()],
+            1,
+            "corrupt",
+        ),
+        (
+            vec!["--baseline", not_results.to_str().unwrap()],
+            2,
+            "not an sbcbench results file",
+        ),
+        (vec!["--baseline", "No Such Board"], 2, "No Such Board"),
+    ];
+    for (args, code, needle) in cases {
+        sbcbench()
+            .args(["run", "--output", out_s])
+            .args(&args)
+            .args(FAST)
+            .assert()
+            .code(code)
+            .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains("error"));
+        assert!(
+            files_under(&out).is_empty(),
+            "{args:?} left files: {:?}",
+            files_under(&out)
+        );
+    }
+    // An --output that cannot be a directory.
+    sbcbench()
+        .args(["run", "--output", a_file.join("sub").to_str().unwrap()])
+        .args(FAST)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--output"));
+}
+
+#[test]
+fn ctrl_c_keeps_the_rows_measured_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
+    let mut child = StdCommand::new(bin)
+        .args([
+            "run",
+            "--board",
+            "interrupted",
+            "--threads",
+            "1",
+            "--kernels",
+            "sha1,xz,chacha20-poly1305",
+        ])
+        .args([
+            "--min-time",
+            "0.2",
+            "--samples",
+            "20",
+            "--warmup",
+            "0",
+            "--format",
+            "csv",
+            "--output",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first row is on disk, then interrupt.
+    let t0 = Instant::now();
+    while files_under(dir.path()).is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(120), "no row saved");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    let files = files_under(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rows = sbcbench::record::read_results(&files[0]).unwrap();
+    assert!(!rows.is_empty() && rows.len() < 3, "{} rows", rows.len());
+}
+
+#[test]
+fn results_schema_doc_lists_exactly_the_columns() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/results-schema.md"),
+    )
+    .unwrap();
+    let documented: Vec<String> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_string)
+        .collect();
+    let header = {
+        // The header the files really have.
+        let out = sbcbench()
+            .args([
+                "run",
+                "--no-save",
+                "--kernels",
+                "sha1",
+                "--threads",
+                "1",
+                "--format",
+                "csv",
+            ])
+            .args(FAST)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let actual: Vec<String> = header.split(',').map(str::to_string).collect();
+    assert_eq!(documented, actual);
+    // The columns the issue tracker and other tools depend on.
+    for required in [
+        "schema_version",
+        "timestamp",
+        "board",
+        "arch",
+        "target",
+        "cpu_model",
+        "cores",
+        "kernel",
+        "implementation",
+        "threads",
+        "cpus",
+        "cluster",
+        "mb_per_s",
+        "mb_per_s_stddev",
+        "mb_per_s_min",
+        "mb_per_s_max",
+        "cv_percent",
+        "samples",
+        "clock_mhz",
+        "clock_source",
+        "clock_measured_mhz",
+        "cycles_per_byte",
+        "baseline",
+        "speedup",
+        "cycles_speedup",
+        "baseline_extrapolated",
+        "freq_min_mhz",
+        "temp_max_c",
+        "throttled",
+        "watts",
+        "watts_source",
+        "mb_per_s_per_w",
+        "xz_input",
+        "os",
+        "linux",
+        "version",
+    ] {
+        assert!(actual.iter().any(|c| c == required), "missing {required}");
+    }
+}
