@@ -299,7 +299,7 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
 fn ctrl_c_keeps_the_rows_measured_so_far() {
     let dir = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("sbcbench");
-    let mut child = StdCommand::new(bin)
+    let child = StdCommand::new(bin)
         .args([
             "run",
             "--board",
