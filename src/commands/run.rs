@@ -55,21 +55,9 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     }
 
     // Known answers before anything is timed: a wrong result never gets a figure.
-    let placeholder;
-    let xz_input = match &opts.xz_input {
-        Some(i) => i,
-        None => {
-            placeholder = kernels::XzInput {
-                label: String::new(),
-                data: Arc::from(Vec::new()),
-                expected: None,
-            };
-            &placeholder
-        }
-    };
     let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
     for &id in &opts.kernels {
-        let kernel = kernels::for_id(id, xz_input)?;
+        let kernel = kernels::for_id(id, opts.xz_input.as_ref())?;
         kernel.verify()?;
         by_id.insert(id, kernel);
     }
@@ -203,17 +191,7 @@ impl RowContext<'_> {
         measured_clock: Option<f64>,
     ) -> (ResultRow, Vec<f64>, Vec<Warning>) {
         let values: Vec<f64> = measured.samples.iter().map(|s| s.mb_per_s()).collect();
-        let summary = Summary::of(&values).unwrap_or(Summary {
-            n: 0,
-            median: 0.0,
-            mean: 0.0,
-            stddev: 0.0,
-            min: 0.0,
-            max: 0.0,
-            cv_percent: 0.0,
-            outliers: Vec::new(),
-            slow_first: false,
-        });
+        let summary = Summary::of(&values).unwrap_or_default();
         let threads = step.cpus.len();
         // Cycles/byte of a multi-thread row counts the cycles of every
         // core used: Σ clock ÷ MB/s (one core: the article's clock ÷ MB/s).

@@ -29,7 +29,7 @@ impl Sample {
 const OUTLIER_Z: f64 = 3.5;
 const MAD_FLOOR: f64 = 0.002;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub n: usize,
     pub median: f64,

@@ -16,10 +16,13 @@ use super::kernel::{Kernel, KernelError, KernelId};
 pub const BLOCK_BYTES: usize = 16 * 1024;
 
 /// Builds the kernel for `id`; the xz kernel needs its input.
-pub fn for_id(id: KernelId, xz_input: &XzInput) -> Result<Arc<dyn Kernel>, KernelError> {
-    Ok(match id {
-        KernelId::Sha1 => Arc::new(Sha1),
-        KernelId::Chacha20Poly1305 => Arc::new(Chacha20Poly1305),
-        KernelId::Xz => Arc::new(XzKernel::new(xz_input.clone())?),
+pub fn for_id(id: KernelId, xz_input: Option<&XzInput>) -> Result<Arc<dyn Kernel>, KernelError> {
+    Ok(match (id, xz_input) {
+        (KernelId::Sha1, _) => Arc::new(Sha1),
+        (KernelId::Chacha20Poly1305, _) => Arc::new(Chacha20Poly1305),
+        (KernelId::Xz, Some(input)) => Arc::new(XzKernel::new(input.clone())),
+        (KernelId::Xz, None) => {
+            return Err(KernelError::Input("the xz kernel needs an input".into()))
+        }
     })
 }

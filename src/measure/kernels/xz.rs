@@ -81,11 +81,11 @@ pub struct XzKernel {
 }
 
 impl XzKernel {
-    pub fn new(input: XzInput) -> Result<Self, KernelError> {
-        Ok(Self {
+    pub fn new(input: XzInput) -> Self {
+        Self {
             input,
             decompressed: OnceLock::new(),
-        })
+        }
     }
 
     fn input_error(&self, e: LzmaError) -> KernelError {
@@ -267,7 +267,7 @@ mod tests {
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
         let xz = compress(&plain);
-        let k = XzKernel::new(input(xz.clone())).unwrap();
+        let k = XzKernel::new(input(xz.clone()));
         k.verify().unwrap();
         let mut w = k.worker().unwrap();
         let mut total = 0u64;
@@ -283,7 +283,7 @@ mod tests {
         let plain = vec![7u8; 100_000];
         let mut xz = compress(&plain);
         xz.truncate(xz.len() - 10);
-        let k = XzKernel::new(input(xz)).unwrap();
+        let k = XzKernel::new(input(xz));
         let err = k.verify().unwrap_err().to_string();
         assert!(err.contains("corrupt"), "{err}");
     }
@@ -293,7 +293,7 @@ mod tests {
         let xz = compress(b"hello");
         let mut inp = input(xz);
         inp.expected = Some((5, [0u8; 32]));
-        let err = XzKernel::new(inp).unwrap().verify().unwrap_err();
+        let err = XzKernel::new(inp).verify().unwrap_err();
         assert!(matches!(err, KernelError::KnownAnswer { .. }), "{err}");
     }
 }
