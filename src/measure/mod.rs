@@ -3,6 +3,7 @@ pub mod clock;
 pub mod corpus;
 pub mod kernel;
 pub mod kernels;
+pub mod load;
 pub mod plan;
 pub mod runner;
 pub mod stats;
