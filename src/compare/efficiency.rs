@@ -25,7 +25,8 @@ mod tests {
 
     /// (board, xz MB/s single core, cores, 1-core W, all-cores W) from the
     /// article's raw tables, and its printed efficiency figures.
-    const ARTICLE: &[(&str, f64, usize, f64, Option<f64>, &str, &str)] = &[
+    type ArticleRow = (&'static str, f64, usize, f64, Option<f64>, &'static str, &'static str);
+    const ARTICLE: &[ArticleRow] = &[
         ("VisionFive 2", 4.66, 4, 10.4, Some(13.1), "0.448", "1.42"),
         ("VisionFive 1", 2.68, 2, 11.1, Some(11.6), "0.241", "0.462"),
         (
