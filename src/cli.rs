@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
+use crate::observe::power::PowerMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -111,6 +113,16 @@ pub struct RunArgs {
     /// Output format on stdout [default: table on a terminal, markdown otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Whole-board power: `none`, `ask` (type the wattmeter's reading while
+    /// each load runs), or `fixed:idle=W,1=W,half=W,all=W` (any of the keys).
+    #[arg(long, value_parser = parse_power, default_value = "none", value_name = "MODE")]
+    pub power: PowerMode,
+
+    /// Load kept running while `--power ask` waits for a reading:
+    /// xz, sha1, chacha20-poly1305 or spin (the article's busy loop).
+    #[arg(long, value_parser = parse_load, default_value = "xz", value_name = "KIND")]
+    pub load: LoadKind,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +141,14 @@ fn parse_kernel(s: &str) -> Result<KernelId, String> {
         let known: Vec<_> = KernelId::ALL.iter().map(|k| k.name()).collect();
         format!("unknown kernel '{s}'; the kernels are {}", known.join(", "))
     })
+}
+
+fn parse_power(s: &str) -> Result<PowerMode, String> {
+    s.parse()
+}
+
+fn parse_load(s: &str) -> Result<LoadKind, String> {
+    s.parse()
 }
 
 fn parse_threads(s: &str) -> Result<ThreadMode, String> {
@@ -196,6 +216,8 @@ mod tests {
             &["run", "--min-time", "nan"],
             &["run", "--samples", "1"],
             &["run", "--clock-mhz", "0"],
+            &["run", "--power", "fixed:all=-1"],
+            &["run", "--load", "idle"],
         ] {
             let err = Cli::try_parse_from(std::iter::once("sbcbench").chain(bad.iter().copied()))
                 .unwrap_err();

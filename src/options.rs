@@ -9,7 +9,9 @@ use crate::cli::{Format, RunArgs};
 use crate::compare::Baseline;
 use crate::error::Error;
 use crate::measure::kernels::XzInput;
+use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
+use crate::observe::power::PowerMode;
 use crate::observe::Topology;
 use crate::record::{board_slug, read_results};
 
@@ -27,6 +29,8 @@ pub struct RunOptions {
     /// `None` with --no-save.
     pub output: Option<PathBuf>,
     pub format: Format,
+    pub power: PowerMode,
+    pub load: LoadKind,
 }
 
 fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
@@ -56,7 +60,9 @@ impl RunOptions {
             samples: args.samples.map(|s| s as usize).unwrap_or(samples),
         };
         let kernels = dedup(&args.kernels);
-        let xz_input = if kernels.contains(&KernelId::Xz) {
+        let xz_input = if kernels.contains(&KernelId::Xz)
+            || args.load == LoadKind::Kernel(KernelId::Xz)
+        {
             Some(match &args.xz_input {
                 Some(path) => XzInput::from_file(path).map_err(|e| Error::Usage(e.to_string()))?,
                 None => XzInput::built_in().map_err(|e| Error::Usage(e.to_string()))?,
@@ -90,6 +96,8 @@ impl RunOptions {
             baseline,
             output,
             format,
+            power: args.power.clone(),
+            load: args.load,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! each row as soon as it exists, compare with the baseline, render.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -10,11 +11,13 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::RunArgs;
-use crate::compare::Baseline;
+use crate::compare::{efficiency, Baseline};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
-use crate::measure::plan::{cpu_list, plan};
+use crate::measure::load::{Load, LoadKind};
+use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
+use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
 use crate::observe::{preflight, Observation, Os, Sampler, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
@@ -61,6 +64,20 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         kernel.verify()?;
         by_id.insert(id, kernel);
     }
+
+    let phase_watts = match &opts.power {
+        PowerMode::None => None,
+        PowerMode::Fixed(w) => Some((*w, "fixed")),
+        PowerMode::Ask => {
+            let (watts, closed) = ask_power(&opts, &topo, &by_id)?;
+            if closed {
+                warnings.push(Warning::Preflight(
+                    "standard input closed before every power phase was answered: the rest were skipped".into(),
+                ));
+            }
+            Some((watts, "typed"))
+        }
+    };
 
     let steps = plan(&opts.kernels, &opts.modes, &topo);
     let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
@@ -110,6 +127,10 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
                 rows.push(row);
                 samples.push(values);
                 warnings.extend(row_warnings);
+                if let Some((watts, source)) = &phase_watts {
+                    efficiency::assign_phase_watts(&mut rows, watts, source);
+                }
+                efficiency::derive(&mut rows, &opts.baseline);
                 if let Some(file) = file.as_mut() {
                     file.save(&rows).context("saving the results file")?;
                 }
@@ -150,6 +171,69 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The phases worth asking about on this machine: "half" only where it
+/// differs from one core and from all of them.
+fn power_phases(online: usize) -> Vec<Phase> {
+    Phase::ALL
+        .into_iter()
+        .filter(|p| match p {
+            Phase::Idle | Phase::One => true,
+            Phase::Half => online >= 4,
+            Phase::All => online > 1,
+        })
+        .collect()
+}
+
+/// `--power ask`: runs each phase's load and asks for the meter's reading
+/// on stderr/stdin, so that stdout stays the results.
+fn ask_power(
+    opts: &RunOptions,
+    topo: &Topology,
+    by_id: &HashMap<KernelId, Arc<dyn Kernel>>,
+) -> anyhow::Result<(PhaseWatts, bool)> {
+    let kernel = match opts.load {
+        LoadKind::Kernel(id) => match by_id.get(&id) {
+            Some(k) => Some(Arc::clone(k)),
+            None => {
+                let k = kernels::for_id(id, opts.xz_input.as_ref())?;
+                k.verify()?;
+                Some(k)
+            }
+        },
+        LoadKind::Spin => None,
+    };
+    let order = cpus_fastest_first(topo);
+    let online = order.len();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut output = std::io::stderr();
+    let interactive = stdin.is_terminal();
+    let outcome = ask_phases(
+        &power_phases(online),
+        interactive,
+        &mut input,
+        &mut output,
+        |phase| {
+            let cpus = &order[..phase.threads(online)];
+            if cpus.is_empty() {
+                return (
+                    "nothing running; give the board a few seconds to settle".to_string(),
+                    None,
+                );
+            }
+            let load = Load::start(opts.load, cpus, kernel.clone());
+            let what = format!(
+                "{} running on cpu {} ({} threads)",
+                opts.load,
+                cpu_list(cpus),
+                load.threads()
+            );
+            (what, Some(load))
+        },
+    )?;
+    Ok((outcome.watts, outcome.closed_early))
 }
 
 fn progress_bar(len: u64) -> ProgressBar {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::measure::KernelId;
+use super::efficiency::mb_per_s_per_w;
+use crate::measure::{KernelId, ThreadMode};
+use crate::observe::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
 
 /// A baseline figure for one kernel at one thread count.
@@ -26,6 +28,8 @@ pub struct Baseline {
     pub clock_mhz: Option<f64>,
     /// (kernel, threads) → MB/s, measured.
     figures: BTreeMap<(KernelId, usize), f64>,
+    /// Whole-board power per phase, where known.
+    pub power: PhaseWatts,
 }
 
 impl Baseline {
@@ -44,6 +48,12 @@ impl Baseline {
             cores: 4,
             clock_mhz: Some(1500.0),
             figures,
+            power: PhaseWatts {
+                idle: Some(7.4),
+                one: Some(10.4),
+                half: Some(11.2),
+                all: Some(13.1),
+            },
         }
     }
 
@@ -55,7 +65,16 @@ impl Baseline {
             .ok_or_else(|| format!("{origin}: no result rows"))?;
         let mut figures: BTreeMap<(KernelId, usize), f64> = BTreeMap::new();
         let mut clock_mhz = None;
+        let mut power = PhaseWatts::default();
         for row in rows {
+            if let (Some(w), Ok(mode)) = (row.watts, row.thread_mode.parse::<ThreadMode>()) {
+                if let Some(phase) = Phase::for_row(mode, row.threads, row.logical_cpus) {
+                    power.set(phase, Some(w));
+                }
+            }
+            if row.idle_watts.is_some() {
+                power.idle = row.idle_watts;
+            }
             let kernel = KernelId::from_name(&row.kernel)
                 .ok_or_else(|| format!("{origin}: unknown kernel '{}'", row.kernel))?;
             let slot = figures.entry((kernel, row.threads)).or_insert(0.0);
@@ -74,6 +93,7 @@ impl Baseline {
             cores: first.cores.max(1),
             clock_mhz,
             figures,
+            power,
         })
     }
 
@@ -109,10 +129,21 @@ impl Baseline {
         })
     }
 
+    /// The baseline's MB/s per Watt for `kernel` in a load phase: its
+    /// throughput (extrapolated where it has only single-core figures, as
+    /// the article's all-cores efficiency) ÷ its power in that phase.
+    pub fn efficiency(&self, kernel: KernelId, phase: Phase) -> Option<(f64, bool)> {
+        if phase == Phase::Idle {
+            return None;
+        }
+        let reference = self.reference(kernel, phase.threads(self.cores))?;
+        let watts = self.power.get(phase)?;
+        mb_per_s_per_w(reference.mb_per_s, watts).map(|e| (e, reference.extrapolated))
+    }
+
     /// The thread count the baseline would use for a mode, so "all" on a
     /// 6-core board compares with "all" on the 4-core baseline.
-    pub fn threads_for(&self, mode: crate::measure::ThreadMode, threads: usize) -> usize {
-        use crate::measure::ThreadMode;
+    pub fn threads_for(&self, mode: ThreadMode, threads: usize) -> usize {
         match mode {
             ThreadMode::One => 1,
             ThreadMode::Half => (self.cores / 2).max(1),
@@ -139,5 +170,18 @@ mod tests {
         assert!(all.extrapolated);
         assert_eq!(all.mb_per_s, 390.0);
         assert_eq!(all.cycles_per_byte.map(|c| c.round()), Some(15.0));
+    }
+
+    #[test]
+    fn article_efficiency_of_the_visionfive2() {
+        let vf2 = Baseline::article_visionfive2();
+        let (single, ext) = vf2.efficiency(KernelId::Xz, Phase::One).unwrap();
+        assert_eq!(
+            (crate::export::sig3(single).as_str(), ext),
+            ("0.448", false)
+        );
+        let (all, ext) = vf2.efficiency(KernelId::Xz, Phase::All).unwrap();
+        assert_eq!((crate::export::sig3(all).as_str(), ext), ("1.42", true));
+        assert_eq!(vf2.efficiency(KernelId::Xz, Phase::Idle), None);
     }
 }

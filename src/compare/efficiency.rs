@@ -4,6 +4,63 @@
 //! all-cores throughput under the meter; sbcbench measures it, and keeps
 //! the extrapolated figure beside it for comparison with the article.
 
+use super::Baseline;
+use crate::measure::{KernelId, ThreadMode};
+use crate::observe::power::{Phase, PhaseWatts};
+use crate::record::ResultRow;
+
+/// The load phase a result row belongs to.
+pub fn phase_of(row: &ResultRow) -> Option<Phase> {
+    let mode: ThreadMode = row.thread_mode.parse().ok()?;
+    Phase::for_row(mode, row.threads, row.logical_cpus)
+}
+
+/// Gives rows without a power figure the one of their phase (typed or
+/// fixed figures), and every row the idle figure.
+pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {
+    for row in rows.iter_mut() {
+        if row.idle_watts.is_none() {
+            row.idle_watts = watts.idle;
+        }
+        if row.watts.is_some() {
+            continue;
+        }
+        if let Some(w) = phase_of(row).and_then(|p| watts.get(p)) {
+            row.watts = Some(w);
+            row.watts_source = source.to_string();
+        }
+    }
+}
+
+/// Fills the efficiency columns from `watts`: MB/s/W, the article's
+/// extrapolated all-cores figure, and the ratio to the baseline.
+pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
+    let best_single = |rows: &[ResultRow], kernel: &str| {
+        rows.iter()
+            .filter(|r| r.kernel == kernel && r.threads == 1)
+            .map(|r| r.mb_per_s)
+            .reduce(f64::max)
+    };
+    let singles: Vec<Option<f64>> = rows.iter().map(|r| best_single(rows, &r.kernel)).collect();
+    for (row, single) in rows.iter_mut().zip(singles) {
+        let Some(watts) = row.watts else { continue };
+        row.mb_per_s_per_w = mb_per_s_per_w(row.mb_per_s, watts);
+        let phase = phase_of(row);
+        if phase == Some(Phase::All) {
+            row.mb_per_s_per_w_extrapolated =
+                single.and_then(|s| extrapolated_all_cores(s, row.cores, watts));
+        }
+        let reference = match (KernelId::from_name(&row.kernel), phase) {
+            (Some(k), Some(p)) => baseline.efficiency(k, p),
+            _ => None,
+        };
+        row.efficiency_speedup = match (row.mb_per_s_per_w, reference) {
+            (Some(ours), Some((theirs, _))) if theirs > 0.0 => Some(ours / theirs),
+            _ => None,
+        };
+    }
+}
+
 /// Throughput per Watt.
 pub fn mb_per_s_per_w(mb_per_s: f64, watts: f64) -> Option<f64> {
     (watts > 0.0 && mb_per_s.is_finite()).then(|| mb_per_s / watts)
@@ -25,7 +82,15 @@ mod tests {
 
     /// (board, xz MB/s single core, cores, 1-core W, all-cores W) from the
     /// article's raw tables, and its printed efficiency figures.
-    type ArticleRow = (&'static str, f64, usize, f64, Option<f64>, &'static str, &'static str);
+    type ArticleRow = (
+        &'static str,
+        f64,
+        usize,
+        f64,
+        Option<f64>,
+        &'static str,
+        &'static str,
+    );
     const ARTICLE: &[ArticleRow] = &[
         ("VisionFive 2", 4.66, 4, 10.4, Some(13.1), "0.448", "1.42"),
         ("VisionFive 1", 2.68, 2, 11.1, Some(11.6), "0.241", "0.462"),

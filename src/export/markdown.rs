@@ -1,6 +1,6 @@
 //! A GitHub-flavoured Markdown table, for pasting into issues and posts.
 
-use super::{footer, human_cells, Exporter, RunReport, HEADERS};
+use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
 
 pub struct MarkdownExporter;
 
@@ -20,6 +20,15 @@ impl Exporter for MarkdownExporter {
             out.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
         out.push('\n');
+        if let Some((headers, rows)) = power_block(report) {
+            out.push_str(&format!("| {} |\n", headers.join(" | ")));
+            out.push_str(&format!("|{}\n", " --- |".repeat(headers.len())));
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
+            }
+            out.push('\n');
+        }
         for line in footer(report) {
             out.push_str(&escape(&line));
             out.push_str("  \n");

@@ -138,6 +138,75 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
     ]
 }
 
+/// The power block of the human formats: W per phase and MB/s/W per
+/// kernel (× the baseline's), plus the article's extrapolated all-cores
+/// figure. `None` when no row has a power figure.
+pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    use crate::compare::efficiency::phase_of;
+    use crate::observe::power::Phase;
+    let rows = &report.rows;
+    if rows
+        .iter()
+        .all(|r| r.watts.is_none() && r.idle_watts.is_none())
+    {
+        return None;
+    }
+    let mut kernels: Vec<&str> = Vec::new();
+    for r in rows {
+        if !kernels.contains(&r.kernel.as_str()) {
+            kernels.push(&r.kernel);
+        }
+    }
+    let mut headers = vec!["phase".to_string(), "W".to_string()];
+    headers.extend(kernels.iter().map(|k| format!("{k} MB/s/W (×VF2)")));
+    let cell = |value: Option<f64>, ratio: Option<f64>| match (value, ratio) {
+        (Some(v), Some(r)) => format!("{} ({})", sig3(v), speedup(r)),
+        (Some(v), None) => sig3(v),
+        _ => "-".to_string(),
+    };
+    let mut table = Vec::new();
+    for phase in Phase::ALL {
+        let in_phase: Vec<&ResultRow> =
+            rows.iter().filter(|r| phase_of(r) == Some(phase)).collect();
+        let watts = match phase {
+            Phase::Idle => rows.iter().find_map(|r| r.idle_watts),
+            _ => in_phase.iter().find_map(|r| r.watts),
+        };
+        if watts.is_none() && in_phase.iter().all(|r| r.watts.is_none()) {
+            continue;
+        }
+        let mut line = vec![phase.to_string(), opt(watts, sig3)];
+        for k in &kernels {
+            // On big.LITTLE the fastest cluster is the board's single-core figure.
+            let best = in_phase
+                .iter()
+                .filter(|r| r.kernel == *k && r.mb_per_s_per_w.is_some())
+                .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s));
+            line.push(cell(
+                best.and_then(|r| r.mb_per_s_per_w),
+                best.and_then(|r| r.efficiency_speedup),
+            ));
+        }
+        table.push(line);
+        if phase == Phase::All
+            && in_phase
+                .iter()
+                .any(|r| r.mb_per_s_per_w_extrapolated.is_some())
+        {
+            let mut ext = vec!["all, extrapolated".to_string(), opt(watts, sig3)];
+            for k in &kernels {
+                let v = in_phase
+                    .iter()
+                    .find(|r| r.kernel == *k)
+                    .and_then(|r| r.mb_per_s_per_w_extrapolated);
+                ext.push(opt(v, sig3));
+            }
+            table.push(ext);
+        }
+    }
+    Some((headers, table))
+}
+
 /// Lines under a human table: what the ratios mean, and the warnings.
 pub(crate) fn footer(report: &RunReport) -> Vec<String> {
     let mut lines = vec![format!(
@@ -148,6 +217,17 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
         report.system.os,
         report.baseline
     )];
+    if let Some(source) = report
+        .rows
+        .iter()
+        .map(|r| &r.watts_source)
+        .find(|s| !s.is_empty())
+    {
+        lines.push(format!(
+            "power: whole board ({source}); 'all, extrapolated' = single-core MB/s × {} cores ÷ all-cores W, as the article computed it",
+            report.system.physical_cores
+        ));
+    }
     if report
         .rows
         .iter()

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
-use super::{footer, human_cells, Exporter, RunReport, HEADERS};
+use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
 
 pub struct TableExporter;
 
@@ -40,6 +40,17 @@ impl Exporter for TableExporter {
         }
         let mut out = table.to_string();
         out.push('\n');
+        if let Some((headers, rows)) = power_block(report) {
+            let mut power = Table::new();
+            power.load_style(UTF8_FULL_CONDENSED);
+            power.force_no_tty();
+            power.set_header(headers);
+            for row in rows {
+                power.add_row(row);
+            }
+            out.push_str(&power.to_string());
+            out.push('\n');
+        }
         for line in footer(report) {
             out.push_str(&line);
             out.push('\n');

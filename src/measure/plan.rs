@@ -61,7 +61,7 @@ pub struct Step {
 
 /// CPUs fastest cluster first, so that "half" and counts use big cores
 /// before little ones.
-fn cpus_fastest_first(topo: &Topology) -> Vec<usize> {
+pub fn cpus_fastest_first(topo: &Topology) -> Vec<usize> {
     let mut clusters: Vec<_> = topo.clusters.iter().collect();
     clusters.sort_by(|a, b| {
         b.max_mhz

@@ -48,9 +48,11 @@ pub struct PromptOutcome {
 
 /// Asks for each phase in turn. `start_load` starts the phase's load and
 /// returns a description for the user and a guard that keeps the load
-/// running until it is dropped, after the answer.
+/// running until it is dropped, after the answer. `interactive`: the input
+/// is a terminal that echoes what is typed.
 pub fn ask_phases<G>(
     phases: &[Phase],
+    interactive: bool,
     input: &mut dyn BufRead,
     output: &mut dyn Write,
     mut start_load: impl FnMut(Phase) -> (String, G),
@@ -71,6 +73,11 @@ pub fn ask_phases<G>(
                 outcome.closed_early = true;
                 drop(guard);
                 return Ok(outcome);
+            }
+            if !interactive {
+                // Piped answers are not echoed by a terminal: show them.
+                write!(output, "{}", line.trim_end())?;
+                writeln!(output)?;
             }
             match parse_typed_watts(&line) {
                 Ok(w) => {
@@ -113,7 +120,7 @@ mod tests {
         let mut input = "abc\n-1\n10,4\n\n".as_bytes();
         let mut output = Vec::new();
         let mut started = Vec::new();
-        let out = ask_phases(&Phase::ALL, &mut input, &mut output, |p| {
+        let out = ask_phases(&Phase::ALL, false, &mut input, &mut output, |p| {
             started.push(p);
             (format!("load {p}"), ())
         })
