@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the benchmark and save a results CSV.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run every known-answer test of every kernel; exit 0 when all pass.
     Selftest,
     /// Show what sbcbench knows about this machine.
