@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::RunArgs;
+use crate::cli::{Format, RunArgs};
 use crate::compare::{efficiency, Baseline};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
@@ -160,6 +160,13 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     };
     if !report.rows.is_empty() {
         super::print(&exporter(opts.format).render(&report)?)?;
+    }
+    // Table and Markdown carry the warnings under the table; for the
+    // machine formats they go to stderr, where people still see them.
+    if matches!(opts.format, Format::Csv | Format::Json) || report.rows.is_empty() {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
     }
     if let Some(e) = failure {
         return Err(anyhow::Error::new(e).context("the run stopped"));

@@ -1,0 +1,144 @@
+//! `--power`: typed readings through a real terminal and through a pipe,
+//! fixed figures, and the efficiency columns they produce.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use sbcbench::record::ResultRow;
+
+const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
+
+fn rows_from_csv(stdout: &[u8]) -> Vec<ResultRow> {
+    csv::Reader::from_reader(stdout)
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> (std::process::Output, Vec<ResultRow>) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .args(["run", "--no-save", "--format", "csv", "--kernels", "xz"])
+        .args(FAST)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let rows = rows_from_csv(&out.stdout);
+    (out, rows)
+}
+
+fn online() -> usize {
+    std::thread::available_parallelism().unwrap().get()
+}
+
+/// The answers for idle, one core, [half,] all cores on this machine.
+fn answers(idle: &str, one: &str, all: &str) -> String {
+    if online() >= 4 {
+        format!("{idle}\n{one}\n11.2\n{all}\n")
+    } else {
+        format!("{idle}\n{one}\n{all}\n")
+    }
+}
+
+#[test]
+fn piped_answers_fill_the_efficiency_columns() {
+    let (out, rows) = run_with_stdin(
+        &["--power", "ask", "--load", "spin", "--threads", "1,all"],
+        &answers("7,4", "10.4 W", "13100 mW"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let single = rows.iter().find(|r| r.threads == 1).unwrap();
+    let all = rows.iter().find(|r| r.thread_mode == "all").unwrap();
+    assert_eq!(single.watts, Some(10.4));
+    assert_eq!(single.watts_source, "typed");
+    assert_eq!(single.idle_watts, Some(7.4));
+    let e1 = single.mb_per_s_per_w.unwrap();
+    assert!((e1 - single.mb_per_s / 10.4).abs() < 1e-12);
+    // The VisionFive 2's single-core xz efficiency: 4.66 MB/s ÷ 10.4 W.
+    assert!((single.efficiency_speedup.unwrap() - e1 / (4.66 / 10.4)).abs() < 1e-9);
+    assert_eq!(all.watts, Some(13.1));
+    let best_single = rows
+        .iter()
+        .filter(|r| r.threads == 1)
+        .map(|r| r.mb_per_s)
+        .fold(0.0, f64::max);
+    let ext = all.mb_per_s_per_w_extrapolated.unwrap();
+    assert!((ext - best_single * all.cores as f64 / 13.1).abs() < 1e-9);
+    // Its all-cores figure is the article's extrapolated 4 × 4.66 ÷ 13.1.
+    let e_all = all.mb_per_s_per_w.unwrap();
+    assert!((all.efficiency_speedup.unwrap() - e_all / (4.0 * 4.66 / 13.1)).abs() < 1e-9);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("power 1/"), "{stderr}");
+}
+
+#[test]
+fn closed_stdin_skips_the_remaining_phases_with_a_warning() {
+    let (out, rows) = run_with_stdin(
+        &["--power", "ask", "--load", "spin", "--threads", "1"],
+        "7.4\n",
+    );
+    assert!(out.status.success());
+    assert!(rows
+        .iter()
+        .all(|r| r.watts.is_none() && r.idle_watts == Some(7.4)));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input closed"));
+}
+
+#[test]
+fn fixed_figures_apply_to_matching_rows() {
+    let (out, rows) = run_with_stdin(
+        &["--power", "fixed:1=10.4,all=13.1", "--threads", "1,all"],
+        "",
+    );
+    assert!(out.status.success());
+    for r in &rows {
+        let want = if r.threads == 1 { 10.4 } else { 13.1 };
+        assert_eq!(r.watts, Some(want));
+        assert_eq!(r.watts_source, "fixed");
+        assert_eq!(r.idle_watts, None);
+    }
+}
+
+#[test]
+fn the_prompt_works_in_a_real_terminal() {
+    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
+    let cmd = format!(
+        "{} run --no-save --format csv --kernels sha1 --threads 1 --power ask --load sha1 {}",
+        bin.display(),
+        FAST.join(" ")
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("idle").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("about seven").unwrap();
+    p.exp_string("is not a reading").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("7.4").unwrap();
+    p.exp_string("sha1 running on cpu").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("10400 mW").unwrap();
+    if online() > 1 {
+        p.exp_string("empty to skip): ").unwrap();
+        p.send_line("").unwrap(); // skip the remaining phases
+        if online() >= 4 {
+            p.exp_string("empty to skip): ").unwrap();
+            p.send_line("").unwrap();
+        }
+    }
+    p.exp_string("mb_per_s").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains(",10.4,"), "{rest}");
+}
