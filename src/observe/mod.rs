@@ -1,4 +1,6 @@
 //! Observe: what machine is this, and what is it doing while we measure?
+pub mod cpu;
 pub mod os;
 
+pub use cpu::{Cluster, Topology};
 pub use os::{BusyProcess, HostOs, Os, RecordedOs};
