@@ -1,6 +1,8 @@
 //! Observe: what machine is this, and what is it doing while we measure?
 pub mod cpu;
 pub mod os;
+pub mod system;
 
 pub use cpu::{Cluster, Topology};
 pub use os::{BusyProcess, HostOs, Os, RecordedOs};
+pub use system::SystemFacts;
