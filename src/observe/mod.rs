@@ -1,8 +1,10 @@
 //! Observe: what machine is this, and what is it doing while we measure?
 pub mod cpu;
 pub mod os;
+pub mod sampler;
 pub mod system;
 
 pub use cpu::{Cluster, Topology};
 pub use os::{BusyProcess, HostOs, Os, RecordedOs};
+pub use sampler::{Observation, Sampler};
 pub use system::SystemFacts;
