@@ -1,6 +1,7 @@
 //! Observe: what machine is this, and what is it doing while we measure?
 pub mod cpu;
 pub mod os;
+pub mod preflight;
 pub mod sampler;
 pub mod system;
 
