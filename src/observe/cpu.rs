@@ -104,8 +104,10 @@ pub fn cpu_model(os: &dyn Os, topo: &Topology) -> String {
     let mut kinds: Vec<(String, usize, f64, u64)> = Vec::new();
     for cluster in &topo.clusters {
         let speed = cluster.max_mhz.unwrap_or(0.0);
-        let capacity = os
-            .read_u64(&format!("{CPU_ROOT}/cpu{}/cpu_capacity", cluster.cpus[0]))
+        let capacity = cluster
+            .cpus
+            .first()
+            .and_then(|cpu| os.read_u64(&format!("{CPU_ROOT}/cpu{cpu}/cpu_capacity")))
             .unwrap_or(0);
         match kinds.iter_mut().find(|k| k.0 == cluster.core_name) {
             Some(kind) => {

@@ -310,6 +310,31 @@ fn read_millicelsius(os: &dyn Os, path: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::RecordedOs;
+
+    #[test]
+    fn hwmon_prefers_cpu_sensors_and_skips_absurd_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |path: &str, text: &str| {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(full, text).expect("write");
+        };
+        // A hot NVMe drive and a fan controller's unconnected probe.
+        write("sys/class/hwmon/hwmon0/name", "nvme\n");
+        write("sys/class/hwmon/hwmon0/temp1_input", "72850\n");
+        write("sys/class/hwmon/hwmon1/name", "k10temp\n");
+        write("sys/class/hwmon/hwmon1/temp1_input", "55125\n");
+        write("sys/class/hwmon/hwmon1/temp3_input", "0\n");
+        write("sys/class/hwmon/hwmon2/name", "nct6775\n");
+        write("sys/class/hwmon/hwmon2/temp7_input", "-62000\n");
+        let os = RecordedOs::new(dir.path());
+        assert_eq!(max_temperature(&os), Some(55.125));
+        // Thermal zones win over hwmon; 255 °C error codes are dropped.
+        write("sys/class/thermal/thermal_zone0/temp", "41000\n");
+        write("sys/class/thermal/thermal_zone1/temp", "255000\n");
+        assert_eq!(max_temperature(&os), Some(41.0));
+    }
 
     #[test]
     fn below_honours_tolerance() {
