@@ -1,68 +1,729 @@
-//! Placeholder of the CPU topology reader (replaced by the full module).
-use super::Os;
+//! Which CPUs the machine has, how they group into clusters and what the
+//! cores are called.
+//!
+//! Results only compare across boards when we know what ran them: a
+//! RK3399's two Cortex-A72 behave nothing like its four Cortex-A53, so the
+//! topology is read per cluster, not per machine.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::os::Os;
+
+const CPU_ROOT: &str = "/sys/devices/system/cpu";
+
+/// CPUs that share a clock (a cpufreq policy) or at least a core type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Cluster {
+    /// 0.. in order of the cluster's first CPU.
     pub index: usize,
+    /// Logical CPU ids, sorted.
     pub cpus: Vec<usize>,
+    /// cpufreq `cpuinfo_max_freq` of the cluster in MHz; `None` without cpufreq.
     pub max_mhz: Option<f64>,
+    /// "Cortex-A72", "SiFive U74", "ARM1176", or the x86 model name.
     pub core_name: String,
 }
 
+/// The online CPUs and their clusters.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Topology {
+    /// `/sys/devices/system/cpu/online`, parsed.
     pub online: Vec<usize>,
     pub clusters: Vec<Cluster>,
+    /// Unique cores: SMT siblings count once.
     pub physical_cores: usize,
 }
 
 impl Topology {
+    /// Reads the topology; never fails, since a machine has at least one CPU
+    /// even when sysfs says nothing about it.
     pub fn read(os: &dyn Os) -> Topology {
-        let n = os
-            .read("/sys/devices/system/cpu/online")
-            .and_then(|s| {
-                s.rsplit(['-', ','])
-                    .next()
-                    .and_then(|x| x.parse::<usize>().ok())
+        let info = CpuInfo::parse(&os.read("/proc/cpuinfo").unwrap_or_default());
+        let online = online_cpus(os, &info);
+        let groups = group_cpus(os, &online, &info);
+        let clusters = groups
+            .into_iter()
+            .enumerate()
+            .map(|(index, cpus)| {
+                let max_mhz = cpus
+                    .iter()
+                    .filter_map(|&cpu| {
+                        let dir = cpufreq_dir(os, cpu)?;
+                        os.read_u64(&format!("{dir}/cpuinfo_max_freq"))
+                    })
+                    .max()
+                    .map(|khz| khz as f64 / 1000.0);
+                let core_name = core_name(os, &info, cpus[0]);
+                Cluster {
+                    index,
+                    cpus,
+                    max_mhz,
+                    core_name,
+                }
             })
-            .map(|last| last + 1)
-            .unwrap_or(1);
-        let max_mhz = os
-            .read_u64("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
-            .map(|khz| khz as f64 / 1000.0);
+            .collect();
+        let physical_cores = physical_cores(os, &online);
         Topology {
-            online: (0..n).collect(),
-            clusters: vec![Cluster {
-                index: 0,
-                cpus: (0..n).collect(),
-                max_mhz,
-                core_name: "unknown".into(),
-            }],
-            physical_cores: n,
+            online,
+            clusters,
+            physical_cores,
         }
     }
+
     pub fn logical_cores(&self) -> usize {
         self.online.len()
     }
+
+    /// More than one cluster: results differ depending on where a thread runs.
     pub fn heterogeneous(&self) -> bool {
         self.clusters.len() > 1
     }
+
     pub fn cluster_of(&self, cpu: usize) -> Option<&Cluster> {
         self.clusters.iter().find(|c| c.cpus.contains(&cpu))
     }
 }
 
-pub fn cpu_model(os: &dyn Os, _topo: &Topology) -> String {
-    os.read("/proc/cpuinfo")
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|s| s.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+/// A human name for the CPU: the x86 model name, or the clusters counted
+/// out, fastest first ("2x Cortex-A72 + 4x Cortex-A53"), since ARM and
+/// RISC-V kernels do not name the SoC.
+pub fn cpu_model(os: &dyn Os, topo: &Topology) -> String {
+    let info = CpuInfo::parse(&os.read("/proc/cpuinfo").unwrap_or_default());
+    let mut names: Vec<&str> = Vec::new();
+    for cluster in &topo.clusters {
+        if !names.contains(&cluster.core_name.as_str()) {
+            names.push(&cluster.core_name);
+        }
+    }
+    if info.get(0, "vendor_id").is_some() {
+        // x86 model names already say everything ("... 96-Core Processor").
+        return names.join(" + ");
+    }
+    // Merge clusters of the same core (RK3588's two A76 clusters), then put
+    // the fastest first: by max clock, else by scheduler capacity.
+    let mut kinds: Vec<(String, usize, f64, u64)> = Vec::new();
+    for cluster in &topo.clusters {
+        let speed = cluster.max_mhz.unwrap_or(0.0);
+        let capacity = cluster
+            .cpus
+            .first()
+            .and_then(|cpu| os.read_u64(&format!("{CPU_ROOT}/cpu{cpu}/cpu_capacity")))
+            .unwrap_or(0);
+        match kinds.iter_mut().find(|k| k.0 == cluster.core_name) {
+            Some(kind) => {
+                kind.1 += cluster.cpus.len();
+                kind.2 = kind.2.max(speed);
+                kind.3 = kind.3.max(capacity);
+            }
+            None => kinds.push((
+                cluster.core_name.clone(),
+                cluster.cpus.len(),
+                speed,
+                capacity,
+            )),
+        }
+    }
+    kinds.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.3.cmp(&a.3)));
+    if let [(name, 1, _, _)] = kinds.as_slice() {
+        return name.clone();
+    }
+    kinds
+        .iter()
+        .map(|(name, count, _, _)| format!("{count}x {name}"))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
-pub fn simd_features(_os: &dyn Os) -> Vec<String> {
-    Vec::new()
+/// SIMD and crypto extensions that matter for the kernels we run (SHA-1,
+/// ChaCha20-Poly1305, xz), lowercase, in a fixed order, present ones only.
+pub fn simd_features(os: &dyn Os) -> Vec<String> {
+    let info = CpuInfo::parse(&os.read("/proc/cpuinfo").unwrap_or_default());
+    let mut out: Vec<String> = Vec::new();
+    if let Some(flags) = info.get(0, "flags") {
+        // x86: kernel flag name → name people know.
+        const X86: &[(&str, &str)] = &[
+            ("sse2", "sse2"),
+            ("ssse3", "ssse3"),
+            ("sse4_1", "sse4.1"),
+            ("sse4_2", "sse4.2"),
+            ("avx", "avx"),
+            ("avx2", "avx2"),
+            ("avx512f", "avx512f"),
+            ("avx512bw", "avx512bw"),
+            ("avx512vl", "avx512vl"),
+            ("sha_ni", "sha-ni"),
+            ("aes", "aes-ni"),
+            ("pclmulqdq", "pclmul"),
+            ("vaes", "vaes"),
+            ("vpclmulqdq", "vpclmul"),
+        ];
+        let have: BTreeSet<&str> = flags.split_whitespace().collect();
+        out.extend(
+            X86.iter()
+                .filter(|(flag, _)| have.contains(flag))
+                .map(|(_, name)| name.to_string()),
+        );
+    } else if let Some(features) = info.get(0, "Features") {
+        const ARM: &[&str] = &[
+            "neon", "asimd", "sha1", "sha2", "sha3", "sha512", "aes", "pmull", "crc32", "sve",
+            "sve2",
+        ];
+        let have: BTreeSet<&str> = features.split_whitespace().collect();
+        out.extend(
+            ARM.iter()
+                .filter(|f| have.contains(*f))
+                .map(|f| f.to_string()),
+        );
+    } else if let Some(isa) = info.get(0, "isa") {
+        out = riscv_extensions(isa);
+    }
+    out
+}
+
+/// Extensions from a RISC-V ISA string that change what the kernels can use:
+/// the vector extension and the bit-manipulation / crypto families.
+pub fn riscv_extensions(isa: &str) -> Vec<String> {
+    let isa = isa.trim().to_ascii_lowercase();
+    let rest = isa
+        .strip_prefix("rv64")
+        .or_else(|| isa.strip_prefix("rv32"))
+        .unwrap_or(&isa);
+    let mut parts = rest.split('_');
+    let letters = parts.next().unwrap_or("");
+    let mut out = Vec::new();
+    if letters.contains('v') {
+        out.push("v".to_string());
+    }
+    for ext in parts {
+        let wanted = ["zb", "zk", "zv"].iter().any(|p| ext.starts_with(p)) || ext == "xtheadvector";
+        if wanted && !out.iter().any(|e| e == ext) {
+            out.push(ext.to_string());
+        }
+    }
+    out
+}
+
+/// Parses kernel CPU lists: "0-3,5" (online, possible) and "0 1 2 3"
+/// (cpufreq related_cpus). Malformed pieces are skipped.
+pub fn parse_cpu_list(text: &str) -> Vec<usize> {
+    let mut cpus = BTreeSet::new();
+    for piece in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match piece.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) {
+                    // Bound the range so a corrupt file cannot allocate the world.
+                    if a <= b && b - a < 65_536 {
+                        cpus.extend(a..=b);
+                    }
+                }
+            }
+            None => {
+                if let Ok(n) = piece.parse() {
+                    cpus.insert(n);
+                }
+            }
+        }
+    }
+    cpus.into_iter().collect()
+}
+
+/// The inverse of [`parse_cpu_list`]: "0-3,5", for messages.
+pub fn format_cpu_list(cpus: &[usize]) -> String {
+    let mut sorted = cpus.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(",")
+}
+
+/// The directory holding CPU `cpu`'s cpufreq files: its own `cpuN/cpufreq`
+/// (a symlink to the policy on real machines), else the `cpufreq/policyN`
+/// whose related CPUs include it. `None` without cpufreq (VMs).
+pub fn cpufreq_dir(os: &dyn Os, cpu: usize) -> Option<String> {
+    let own = format!("{CPU_ROOT}/cpu{cpu}/cpufreq");
+    if !os.list(&own).is_empty() {
+        return Some(own);
+    }
+    os.list(&format!("{CPU_ROOT}/cpufreq"))
+        .into_iter()
+        .filter(|name| name.starts_with("policy"))
+        .map(|name| format!("{CPU_ROOT}/cpufreq/{name}"))
+        .find(|dir| policy_cpus(os, dir).contains(&cpu))
+}
+
+/// CPUs governed by the policy in `dir`.
+pub(crate) fn policy_cpus(os: &dyn Os, dir: &str) -> Vec<usize> {
+    os.read(&format!("{dir}/related_cpus"))
+        .or_else(|| os.read(&format!("{dir}/affected_cpus")))
+        .map(|s| parse_cpu_list(&s))
+        .unwrap_or_default()
+}
+
+/// Online CPUs; falls back to `present`, `possible`, `/proc/cpuinfo` and at
+/// last CPU 0, because some containers hide parts of sysfs.
+fn online_cpus(os: &dyn Os, info: &CpuInfo) -> Vec<usize> {
+    for file in ["online", "present", "possible"] {
+        if let Some(text) = os.read(&format!("{CPU_ROOT}/{file}")) {
+            let cpus = parse_cpu_list(&text);
+            if !cpus.is_empty() {
+                return cpus;
+            }
+        }
+    }
+    let from_info: Vec<usize> = info.per_cpu.keys().copied().collect();
+    if !from_info.is_empty() {
+        return from_info;
+    }
+    vec![0]
+}
+
+/// Groups online CPUs into clusters, most reliable evidence first.
+fn group_cpus(os: &dyn Os, online: &[usize], info: &CpuInfo) -> Vec<Vec<usize>> {
+    let all = || vec![online.to_vec()];
+    if online.len() <= 1 {
+        return all();
+    }
+    // 1. A shared cpufreq policy is a shared clock: the definition of a cluster.
+    //    Per-CPU policies (intel_pstate, amd-pstate) say nothing about core
+    //    types, so they fall through to the next rules.
+    let policies: Option<Vec<Vec<usize>>> = online
+        .iter()
+        .map(|&cpu| {
+            let dir = cpufreq_dir(os, cpu)?;
+            let cpus = policy_cpus(os, &dir);
+            (!cpus.is_empty()).then_some(cpus)
+        })
+        .collect();
+    if let Some(policies) = policies {
+        if policies.iter().any(|p| p.len() > 1) {
+            return group_by(online, |i, _| Some(policies[i].clone()));
+        }
+    }
+    // 2. The scheduler's capacity differs between big and little cores. Equal
+    //    capacities everywhere (x86, DTs without capacity-dmips-mhz) prove
+    //    nothing, so only differing ones are used.
+    let capacities: Option<Vec<u64>> = online
+        .iter()
+        .map(|&cpu| os.read_u64(&format!("{CPU_ROOT}/cpu{cpu}/cpu_capacity")))
+        .collect();
+    if let Some(caps) = capacities {
+        if caps.iter().any(|&c| c != caps[0]) {
+            return group_by(online, |i, _| Some(caps[i]));
+        }
+    }
+    // 3. Intel hybrid parts name their P- and E-cores through perf PMUs.
+    let core = os
+        .read("/sys/devices/cpu_core/cpus")
+        .map(|s| parse_cpu_list(&s));
+    let atom = os
+        .read("/sys/devices/cpu_atom/cpus")
+        .map(|s| parse_cpu_list(&s));
+    if let (Some(core), Some(atom)) = (core, atom) {
+        if !core.is_empty() && !atom.is_empty() {
+            return group_by(online, |_, cpu| Some(atom.contains(&cpu)));
+        }
+    }
+    // 4. Different core identities in /proc/cpuinfo.
+    let ids: Vec<Option<String>> = online.iter().map(|&cpu| info.identity(cpu)).collect();
+    if ids.iter().all(|id| id.is_some()) && ids.iter().any(|id| *id != ids[0]) {
+        return group_by(online, |i, _| ids[i].clone());
+    }
+    // 5. Nothing tells the CPUs apart (a VM without cpufreq): one cluster.
+    all()
+}
+
+/// Groups CPUs by key, groups ordered by their first CPU.
+fn group_by<K: PartialEq>(
+    online: &[usize],
+    key: impl Fn(usize, usize) -> Option<K>,
+) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<K>, Vec<usize>)> = Vec::new();
+    for (i, &cpu) in online.iter().enumerate() {
+        let k = key(i, cpu);
+        match groups.iter_mut().find(|(gk, _)| *gk == k) {
+            Some((_, cpus)) => cpus.push(cpu),
+            None => groups.push((k, vec![cpu])),
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, cpus)| cpus).collect();
+    for g in &mut groups {
+        g.sort_unstable();
+    }
+    groups.sort_by_key(|g| g[0]);
+    groups
+}
+
+/// Counts cores by their SMT sibling sets; core ids alone are ambiguous
+/// (arm64 numbers them per cluster on some kernels).
+fn physical_cores(os: &dyn Os, online: &[usize]) -> usize {
+    let mut cores: BTreeSet<Vec<usize>> = BTreeSet::new();
+    for &cpu in online {
+        let dir = format!("{CPU_ROOT}/cpu{cpu}/topology");
+        let siblings = os
+            .read(&format!("{dir}/thread_siblings_list"))
+            .or_else(|| os.read(&format!("{dir}/core_cpus_list")))
+            .map(|s| parse_cpu_list(&s))
+            .filter(|s| s.contains(&cpu))
+            .unwrap_or_else(|| vec![cpu]);
+        cores.insert(siblings);
+    }
+    cores.len().max(1)
+}
+
+/// `/proc/cpuinfo`, split into per-CPU blocks and machine-wide lines.
+#[derive(Debug, Default)]
+pub(crate) struct CpuInfo {
+    pub(crate) per_cpu: BTreeMap<usize, Vec<(String, String)>>,
+    /// Lines outside any numbered block: "Hardware", "Model" on ARM, and all
+    /// of it on old 32-bit ARM kernels that print one "Processor" block.
+    pub(crate) global: Vec<(String, String)>,
+}
+
+impl CpuInfo {
+    pub(crate) fn parse(text: &str) -> CpuInfo {
+        let mut info = CpuInfo::default();
+        let mut block: Vec<(String, String)> = Vec::new();
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                info.add_block(std::mem::take(&mut block));
+                continue;
+            }
+            if let Some((key, value)) = line.split_once(':') {
+                block.push((key.trim().to_string(), value.trim().to_string()));
+            }
+        }
+        info.add_block(block);
+        info
+    }
+
+    /// A block with a numeric "processor" line belongs to that CPU; any
+    /// other block is machine-wide.
+    fn add_block(&mut self, block: Vec<(String, String)>) {
+        let number = block
+            .iter()
+            .find(|(k, _)| k == "processor")
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        match number {
+            Some(n) => {
+                self.per_cpu.insert(n, block);
+            }
+            None => self.global.extend(block),
+        }
+    }
+
+    /// `key` for CPU `cpu`: its own block, else the machine-wide lines, else
+    /// the first CPU's block (kernels that print details once).
+    pub(crate) fn get(&self, cpu: usize, key: &str) -> Option<&str> {
+        fn find<'a>(lines: &'a [(String, String)], key: &str) -> Option<&'a str> {
+            lines
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        }
+        self.per_cpu
+            .get(&cpu)
+            .and_then(|lines| find(lines, key))
+            .or_else(|| find(&self.global, key))
+            .or_else(|| {
+                self.per_cpu
+                    .values()
+                    .next()
+                    .and_then(|lines| find(lines, key))
+            })
+    }
+
+    /// What distinguishes one core type from another in this file.
+    fn identity(&self, cpu: usize) -> Option<String> {
+        if let Some(part) = self.get(cpu, "CPU part") {
+            let implementer = self.get(cpu, "CPU implementer").unwrap_or("");
+            return Some(format!("{implementer}:{part}"));
+        }
+        ["uarch", "marchid", "model name"]
+            .iter()
+            .find_map(|k| self.get(cpu, k))
+            .map(str::to_string)
+    }
+}
+
+/// The decoded core name of CPU `cpu`.
+fn core_name(os: &dyn Os, info: &CpuInfo, cpu: usize) -> String {
+    if let Some(part) = info.get(cpu, "CPU part").and_then(parse_hex) {
+        let implementer = info
+            .get(cpu, "CPU implementer")
+            .and_then(parse_hex)
+            .unwrap_or(0x41);
+        return arm_core_name(implementer as u32, part as u32)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("ARM part {part:#x} (implementer {implementer:#x})"));
+    }
+    if info.get(cpu, "isa").is_some() || info.get(cpu, "hart").is_some() {
+        let hart = info.get(cpu, "hart").unwrap_or("").to_string();
+        let hart = if hart.is_empty() {
+            cpu.to_string()
+        } else {
+            hart
+        };
+        let compatible = os
+            .read(&format!("/proc/device-tree/cpus/cpu@{hart}/compatible"))
+            .or_else(|| {
+                os.read(&format!(
+                    "/sys/firmware/devicetree/base/cpus/cpu@{hart}/compatible"
+                ))
+            });
+        let dt = compatible
+            .as_deref()
+            .and_then(|c| c.split('\0').map(str::trim).find(|c| *c != "riscv"));
+        let name = riscv_core_name(
+            info.get(cpu, "uarch"),
+            dt,
+            info.get(cpu, "mvendorid").and_then(parse_hex),
+            info.get(cpu, "marchid").and_then(parse_hex),
+        );
+        if let Some(name) = name {
+            return name;
+        }
+    }
+    for key in ["model name", "Processor", "cpu model", "cpu"] {
+        if let Some(name) = info.get(cpu, key) {
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !name.is_empty() {
+                return name;
+            }
+        }
+    }
+    "unknown".to_string()
+}
+
+fn parse_hex(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let digits = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    u64::from_str_radix(digits, 16).ok()
+}
+
+/// Names an ARM core from `/proc/cpuinfo`'s "CPU implementer" and "CPU part".
+pub fn arm_core_name(implementer: u32, part: u32) -> Option<&'static str> {
+    let name = match (implementer, part) {
+        (0x41, 0xb02) => "ARM11 MPCore",
+        (0x41, 0xb36) => "ARM1136",
+        (0x41, 0xb56) => "ARM1156",
+        (0x41, 0xb76) => "ARM1176",
+        (0x41, 0xc05) => "Cortex-A5",
+        (0x41, 0xc07) => "Cortex-A7",
+        (0x41, 0xc08) => "Cortex-A8",
+        (0x41, 0xc09) => "Cortex-A9",
+        (0x41, 0xc0d) => "Cortex-A17", // first revisions were called A12
+        (0x41, 0xc0e) => "Cortex-A17",
+        (0x41, 0xc0f) => "Cortex-A15",
+        (0x41, 0xd01) => "Cortex-A32",
+        (0x41, 0xd02) => "Cortex-A34",
+        (0x41, 0xd03) => "Cortex-A53",
+        (0x41, 0xd04) => "Cortex-A35",
+        (0x41, 0xd05) => "Cortex-A55",
+        (0x41, 0xd06) => "Cortex-A65",
+        (0x41, 0xd07) => "Cortex-A57",
+        (0x41, 0xd08) => "Cortex-A72",
+        (0x41, 0xd09) => "Cortex-A73",
+        (0x41, 0xd0a) => "Cortex-A75",
+        (0x41, 0xd0b) => "Cortex-A76",
+        (0x41, 0xd0c) => "Neoverse N1",
+        (0x41, 0xd0d) => "Cortex-A77",
+        (0x41, 0xd0e) => "Cortex-A76AE",
+        (0x41, 0xd40) => "Neoverse V1",
+        (0x41, 0xd41) => "Cortex-A78",
+        (0x41, 0xd42) => "Cortex-A78AE",
+        (0x41, 0xd43) => "Cortex-A65AE",
+        (0x41, 0xd44) => "Cortex-X1",
+        (0x41, 0xd46) => "Cortex-A510",
+        (0x41, 0xd47) => "Cortex-A710",
+        (0x41, 0xd48) => "Cortex-X2",
+        (0x41, 0xd49) => "Neoverse N2",
+        (0x41, 0xd4a) => "Neoverse E1",
+        (0x41, 0xd4b) => "Cortex-A78C",
+        (0x41, 0xd4c) => "Cortex-X1C",
+        (0x41, 0xd4d) => "Cortex-A715",
+        (0x41, 0xd4e) => "Cortex-X3",
+        (0x41, 0xd4f) => "Neoverse V2",
+        (0x41, 0xd80) => "Cortex-A520",
+        (0x41, 0xd81) => "Cortex-A720",
+        (0x41, 0xd82) => "Cortex-X4",
+        (0x41, 0xd84) => "Neoverse V3",
+        (0x41, 0xd85) => "Cortex-X925",
+        (0x41, 0xd87) => "Cortex-A725",
+        (0x41, 0xd8e) => "Neoverse N3",
+        (0x42, 0x00f) => "Broadcom Brahma-B15",
+        (0x42, 0x100) => "Broadcom Brahma-B53",
+        (0x42, 0x516) => "Broadcom Vulcan",
+        (0x43, 0x0a1) => "Cavium ThunderX",
+        (0x43, 0x0af) => "Cavium ThunderX2",
+        (0x46, 0x001) => "Fujitsu A64FX",
+        (0x48, 0xd01) => "HiSilicon TaiShan v110",
+        (0x4e, 0x003) => "NVIDIA Denver 2",
+        (0x4e, 0x004) => "NVIDIA Carmel",
+        (0x50, 0x000) => "APM X-Gene", // X-Gene 3 became Ampere eMAG
+        (0x51, 0x00f) | (0x51, 0x02d) => "Qualcomm Scorpion",
+        (0x51, 0x04d) | (0x51, 0x06f) => "Qualcomm Krait",
+        (0x51, 0x201) | (0x51, 0x205) | (0x51, 0x211) => "Qualcomm Kryo",
+        (0x51, 0x800) => "Qualcomm Kryo 2xx Gold",
+        (0x51, 0x801) => "Qualcomm Kryo 2xx Silver",
+        (0x51, 0x802) => "Qualcomm Kryo 3xx Gold",
+        (0x51, 0x803) => "Qualcomm Kryo 3xx Silver",
+        (0x51, 0x804) => "Qualcomm Kryo 4xx Gold",
+        (0x51, 0x805) => "Qualcomm Kryo 4xx Silver",
+        (0x51, 0xc00) => "Qualcomm Falkor",
+        (0x51, 0xc01) => "Qualcomm Saphira",
+        (0x51, 0x001) => "Qualcomm Oryon",
+        (0x53, 0x001) => "Samsung Exynos M1",
+        (0x56, 0x131) => "Marvell Feroceon 88FR131",
+        (0x56, 0x581) | (0x56, 0x584) => "Marvell PJ4",
+        (0x61, 0x022) | (0x61, 0x024) | (0x61, 0x028) => "Apple Icestorm",
+        (0x61, 0x023) | (0x61, 0x025) | (0x61, 0x029) => "Apple Firestorm",
+        (0x61, 0x032) => "Apple Blizzard",
+        (0x61, 0x033) => "Apple Avalanche",
+        (0x6d, 0xd49) => "Microsoft Azure Cobalt 100",
+        (0xc0, 0xac3) => "Ampere-1",
+        (0xc0, 0xac4) => "Ampere-1a",
+        _ => return None,
+    };
+    Some(name)
+}
+
+/// Names a RISC-V core from `/proc/cpuinfo` "uarch", the devicetree
+/// compatible of its hart, or the vendor/architecture ids, in that order.
+pub fn riscv_core_name(
+    uarch: Option<&str>,
+    dt_compatible: Option<&str>,
+    mvendorid: Option<u64>,
+    marchid: Option<u64>,
+) -> Option<String> {
+    if let Some(name) = uarch.and_then(name_from_compatible) {
+        return Some(name);
+    }
+    if let Some(name) = dt_compatible.and_then(name_from_compatible) {
+        return Some(name);
+    }
+    let name = match (mvendorid?, marchid.unwrap_or(0)) {
+        (0x489, 0x8000_0000_0000_0007) => "SiFive U74",
+        (0x489, _) => "SiFive core",
+        // C906 and C910 report the same ids; only the devicetree tells them apart.
+        (0x5b7, _) => "T-Head C9xx",
+        (0x710, _) => "SpacemiT X60",
+        _ => return None,
+    };
+    Some(name.to_string())
+}
+
+/// "sifive,u74-mc" → "SiFive U74", "thead,c906" → "T-Head C906".
+fn name_from_compatible(compatible: &str) -> Option<String> {
+    let (vendor, model) = compatible.trim().split_once(',')?;
+    let vendor = match vendor {
+        "sifive" => "SiFive",
+        "thead" => "T-Head",
+        "spacemit" => "SpacemiT",
+        "starfive" => "StarFive",
+        "andestech" => "Andes",
+        "sophgo" => "Sophgo",
+        other => other,
+    };
+    // "-mc" (multi-core) and similar suffixes are packaging, not the core.
+    let model = model
+        .split('-')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_uppercase();
+    (!model.is_empty()).then(|| format!("{vendor} {model}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists_parse_ranges_singles_and_spaces() {
+        assert_eq!(parse_cpu_list("0-3,5"), vec![0, 1, 2, 3, 5]);
+        assert_eq!(parse_cpu_list("4 5\n"), vec![4, 5]);
+        assert_eq!(parse_cpu_list("0"), vec![0]);
+        assert_eq!(parse_cpu_list(""), Vec::<usize>::new());
+        assert_eq!(parse_cpu_list("3-1,x,2"), vec![2]);
+        assert_eq!(format_cpu_list(&[5, 0, 1, 2, 3, 7, 8]), "0-3,5,7-8");
+        assert_eq!(format_cpu_list(&[4]), "4");
+    }
+
+    #[test]
+    fn arm_parts_decode() {
+        assert_eq!(arm_core_name(0x41, 0xb76), Some("ARM1176"));
+        assert_eq!(arm_core_name(0x41, 0xc07), Some("Cortex-A7"));
+        assert_eq!(arm_core_name(0x41, 0xd03), Some("Cortex-A53"));
+        assert_eq!(arm_core_name(0x41, 0xd05), Some("Cortex-A55"));
+        assert_eq!(arm_core_name(0x41, 0xd08), Some("Cortex-A72"));
+        assert_eq!(arm_core_name(0x41, 0xd0b), Some("Cortex-A76"));
+        assert_eq!(arm_core_name(0x41, 0xd0c), Some("Neoverse N1"));
+        assert_eq!(arm_core_name(0x50, 0x000), Some("APM X-Gene"));
+        // The same part number means something else under another implementer.
+        assert_eq!(arm_core_name(0x48, 0xd01), Some("HiSilicon TaiShan v110"));
+        assert_eq!(arm_core_name(0x41, 0xfff), None);
+    }
+
+    #[test]
+    fn riscv_names_and_extensions() {
+        assert_eq!(
+            riscv_core_name(Some("sifive,u74-mc"), None, None, None).as_deref(),
+            Some("SiFive U74")
+        );
+        assert_eq!(
+            riscv_core_name(None, Some("thead,c906"), Some(0x5b7), Some(0)).as_deref(),
+            Some("T-Head C906")
+        );
+        assert_eq!(
+            riscv_core_name(None, None, Some(0x489), Some(0x8000_0000_0000_0007)).as_deref(),
+            Some("SiFive U74")
+        );
+        assert_eq!(riscv_core_name(None, None, Some(0x1234), None), None);
+        assert_eq!(
+            riscv_extensions("rv64imafdc_zicntr_zicsr_zifencei_zihpm_zba_zbb"),
+            vec!["zba", "zbb"]
+        );
+        assert_eq!(
+            riscv_extensions("rv64imafdcv_zicsr_zba_zbb_zbs_zvbb_zvkned"),
+            vec!["v", "zba", "zbb", "zbs", "zvbb", "zvkned"]
+        );
+    }
+
+    #[test]
+    fn cpuinfo_falls_back_to_machine_wide_lines() {
+        // Old 32-bit ARM kernels: one "Processor" line, details once, no number.
+        let old = "Processor\t: ARMv6-compatible processor rev 7 (v6l)\n\
+                   BogoMIPS\t: 697.95\nCPU implementer\t: 0x41\nCPU part\t: 0xb76\n\n\
+                   Hardware\t: BCM2708\n";
+        let info = CpuInfo::parse(old);
+        assert!(info.per_cpu.is_empty());
+        assert_eq!(info.get(0, "CPU part"), Some("0xb76"));
+        assert_eq!(info.get(3, "Hardware"), Some("BCM2708"));
+        let new = "processor\t: 0\nCPU part\t: 0xd03\n\nprocessor\t: 4\nCPU part\t: 0xd08\n";
+        let info = CpuInfo::parse(new);
+        assert_eq!(info.get(0, "CPU part"), Some("0xd03"));
+        assert_eq!(info.get(4, "CPU part"), Some("0xd08"));
+        assert_eq!(info.get(0, "nothing"), None);
+    }
 }
