@@ -73,7 +73,8 @@ impl fmt::Display for Warning {
             ),
             Warning::NoClock => f.write_str(
                 "no cpufreq maximum clock (a VM, or no cpufreq driver): cycles/byte is left \
-                 empty; give the clock with --clock-mhz to get it",
+                 empty (give the clock with --clock-mhz to get it), and clock speeds and \
+                 throttling cannot be observed",
             ),
             Warning::Throttled { what, freq_min_mhz } => {
                 write!(f, "{what}: the CPU ran below its maximum clock")?;

@@ -432,3 +432,145 @@ fn results_schema_doc_lists_exactly_the_columns() {
         assert!(actual.iter().any(|c| c == required), "missing {required}");
     }
 }
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sysfs")
+        .join(name)
+}
+
+#[test]
+fn big_little_board_runs_single_core_once_per_cluster() {
+    // A recorded RK3399 (4 × A53 at 1416 MHz + 2 × A72 at 1800 MHz): the
+    // plan, clocks and names come from the tree; the kernels run here.
+    let out = sbcbench()
+        .args([
+            "run",
+            "--no-save",
+            "--kernels",
+            "xz",
+            "--threads",
+            "1",
+            "--format",
+            "csv",
+        ])
+        .arg("--sysroot")
+        .arg(fixture("rk3399"))
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows: Vec<sbcbench::record::ResultRow> = csv::Reader::from_reader(&out.stdout[..])
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.cluster,
+                r.cpus.as_str(),
+                r.core_name.as_str(),
+                r.clock_mhz,
+                r.clock_source.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Some(0), "0", "Cortex-A53", Some(1416.0), "cpufreq-max"),
+            (Some(1), "4", "Cortex-A72", Some(1800.0), "cpufreq-max"),
+        ]
+    );
+    for r in &rows {
+        assert_eq!(r.board, "Pine64 RockPro64 v2.1");
+        assert_eq!(r.cpu_model, "2x Cortex-A72 + 4x Cortex-A53");
+        assert_eq!((r.cores, r.logical_cpus), (6, 6));
+        let cpb = r.cycles_per_byte.unwrap();
+        assert!((cpb - r.clock_mhz.unwrap() / r.mb_per_s).abs() < 1e-9 * cpb);
+        // The VisionFive 2: 1500 MHz ÷ 4.66 MB/s.
+        assert!((r.cycles_speedup.unwrap() - (1500.0 / 4.66) / cpb).abs() < 1e-9);
+    }
+    // This machine's real clock is not the recorded board's: said, not hidden.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("measured clock"), "{stderr}");
+}
+
+#[test]
+fn info_reads_a_recorded_board() {
+    sbcbench()
+        .args(["info", "--sysroot"])
+        .arg(fixture("visionfive2"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("StarFive VisionFive 2 v1.3B"))
+        .stdout(predicate::str::contains("4x SiFive U74"))
+        .stdout(predicate::str::contains(
+            "cpu 0-3: SiFive U74, max 1500 MHz",
+        ))
+        .stdout(predicate::str::contains("riscv64"));
+    let json = sbcbench()
+        .args(["info", "--json", "--sysroot"])
+        .arg(fixture("vm-nocpufreq"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let facts: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(facts["board"], "ci-vm");
+    assert_eq!(facts["clusters"][0]["max_mhz"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
+    let run = |extra: &[&str]| {
+        let out = sbcbench()
+            .args([
+                "run",
+                "--no-save",
+                "--kernels",
+                "sha1",
+                "--threads",
+                "1",
+                "--format",
+                "csv",
+                "--sysroot",
+            ])
+            .arg(fixture("vm-nocpufreq"))
+            .args(FAST)
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let rows: Vec<sbcbench::record::ResultRow> = csv::Reader::from_reader(&out.stdout[..])
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (rows, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (rows, stderr) = run(&[]);
+    assert_eq!(
+        (
+            rows[0].clock_mhz,
+            rows[0].cycles_per_byte,
+            rows[0].clock_source.as_str()
+        ),
+        (None, None, "")
+    );
+    assert!(rows[0].clock_measured_mhz.is_some());
+    assert!(stderr.contains("--clock-mhz"), "{stderr}");
+    assert!(
+        stderr.contains("unattended-upgr"),
+        "busy process not reported: {stderr}"
+    );
+    let (rows, _) = run(&["--clock-mhz", "2600"]);
+    assert_eq!(
+        (rows[0].clock_mhz, rows[0].clock_source.as_str()),
+        (Some(2600.0), "user")
+    );
+    assert!((rows[0].cycles_per_byte.unwrap() - 2600.0 / rows[0].mb_per_s).abs() < 1e-9);
+}

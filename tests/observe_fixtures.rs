@@ -87,7 +87,7 @@ fn x86_desktop_with_intel_pstate() {
     );
     assert!(warnings[0]
         .to_string()
-        .starts_with("CPU 0-11 use the 'powersave' governor"));
+        .starts_with("CPUs 0-11 use the 'powersave' governor"));
 
     // ~4.3 GHz all-core is below the 5 GHz turbo ceiling but above the
     // 4 GHz base clock: turbo, not throttling.

@@ -18,7 +18,8 @@ use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
 use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
-use crate::observe::{preflight, Observation, Os, Sampler, SystemFacts, Topology};
+use crate::observe::preflight::{self, Preflight};
+use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
 use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
@@ -50,10 +51,15 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     } else {
         Duration::from_secs(1)
     };
+    let no_clock = opts.clock_mhz.is_none() && topo.clusters.iter().any(|c| c.max_mhz.is_none());
     for p in preflight::check(&*os, &topo, busy_window) {
+        // Said once, with what it means for cycles/byte, by NoClock.
+        if no_clock && p == Preflight::NoCpufreq {
+            continue;
+        }
         warnings.push(Warning::Preflight(p.to_string()));
     }
-    if opts.clock_mhz.is_none() && topo.clusters.iter().any(|c| c.max_mhz.is_none()) {
+    if no_clock {
         warnings.push(Warning::NoClock);
     }
 

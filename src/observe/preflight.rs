@@ -42,10 +42,12 @@ impl fmt::Display for Preflight {
         match self {
             Preflight::GovernorNotPerformance { cpus, governor } => write!(
                 f,
-                "CPU {} use the '{governor}' governor: results vary with load; for stable \
+                "{} {} {} the '{governor}' governor: results vary with load; for stable \
                  figures run `echo performance | sudo tee \
                  /sys/devices/system/cpu/cpufreq/policy*/scaling_governor`",
-                format_cpu_list(cpus)
+                if cpus.len() == 1 { "CPU" } else { "CPUs" },
+                format_cpu_list(cpus),
+                if cpus.len() == 1 { "uses" } else { "use" }
             ),
             Preflight::BusyProcesses(procs) => {
                 let list = procs
@@ -262,7 +264,7 @@ mod tests {
         };
         let text = w.to_string();
         assert!(
-            text.starts_with("CPU 0-3 use the 'ondemand' governor"),
+            text.starts_with("CPUs 0-3 use the 'ondemand' governor"),
             "{text}"
         );
         assert!(text.contains("echo performance | sudo tee"), "{text}");
