@@ -70,6 +70,13 @@ fn piped_answers_fill_the_efficiency_columns() {
     // The VisionFive 2's single-core xz efficiency: 4.66 MB/s ÷ 10.4 W.
     assert!((single.efficiency_speedup.unwrap() - e1 / (4.66 / 10.4)).abs() < 1e-9);
     assert_eq!(all.watts, Some(13.1));
+    for r in &rows {
+        // Every row carries the board's whole power profile.
+        assert_eq!(
+            (r.idle_watts, r.one_core_watts, r.all_cores_watts),
+            (Some(7.4), Some(10.4), Some(13.1))
+        );
+    }
     let best_single = rows
         .iter()
         .filter(|r| r.threads == 1)

@@ -394,6 +394,9 @@ impl RowContext<'_> {
             watts_readings: None,
             watts_source: String::new(),
             idle_watts: None,
+            one_core_watts: None,
+            half_cores_watts: None,
+            all_cores_watts: None,
             energy_j: None,
             mb_per_s_per_w: None,
             mb_per_s_per_w_extrapolated: None,
@@ -410,6 +413,7 @@ impl RowContext<'_> {
             core_name: cluster.map(|c| c.core_name.clone()).unwrap_or_default(),
             mb_per_s_mean: summary.mean,
             outliers: summary.outliers.len(),
+            source: "sbcbench".to_string(),
         };
         (row, values, warnings)
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::efficiency::mb_per_s_per_w;
+use super::efficiency::{mb_per_s_per_w, profile};
 use crate::measure::{KernelId, ThreadMode};
 use crate::observe::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
@@ -72,8 +72,11 @@ impl Baseline {
                     power.set(phase, Some(w));
                 }
             }
-            if row.idle_watts.is_some() {
-                power.idle = row.idle_watts;
+            let profile = profile(row);
+            for phase in Phase::ALL {
+                if profile.get(phase).is_some() {
+                    power.set(phase, profile.get(phase));
+                }
             }
             let kernel = KernelId::from_name(&row.kernel)
                 .ok_or_else(|| format!("{origin}: unknown kernel '{}'", row.kernel))?;

@@ -15,13 +15,24 @@ pub fn phase_of(row: &ResultRow) -> Option<Phase> {
     Phase::for_row(mode, row.threads, row.logical_cpus)
 }
 
+/// The board's power profile as recorded on a row.
+pub fn profile(row: &ResultRow) -> PhaseWatts {
+    PhaseWatts {
+        idle: row.idle_watts,
+        one: row.one_core_watts,
+        half: row.half_cores_watts,
+        all: row.all_cores_watts,
+    }
+}
+
 /// Gives rows without a power figure the one of their phase (typed or
-/// fixed figures), and every row the idle figure.
+/// fixed figures), and every row the board's power profile.
 pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {
     for row in rows.iter_mut() {
-        if row.idle_watts.is_none() {
-            row.idle_watts = watts.idle;
-        }
+        row.idle_watts = row.idle_watts.or(watts.idle);
+        row.one_core_watts = row.one_core_watts.or(watts.one);
+        row.half_cores_watts = row.half_cores_watts.or(watts.half);
+        row.all_cores_watts = row.all_cores_watts.or(watts.all);
         if row.watts.is_some() {
             continue;
         }

@@ -142,12 +142,12 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
 /// kernel (× the baseline's), plus the article's extrapolated all-cores
 /// figure. `None` when no row has a power figure.
 pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<String>>)> {
-    use crate::compare::efficiency::phase_of;
+    use crate::compare::efficiency::{phase_of, profile};
     use crate::observe::power::Phase;
     let rows = &report.rows;
     if rows
         .iter()
-        .all(|r| r.watts.is_none() && r.idle_watts.is_none())
+        .all(|r| r.watts.is_none() && profile(r).is_empty())
     {
         return None;
     }
@@ -168,10 +168,10 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
     for phase in Phase::ALL {
         let in_phase: Vec<&ResultRow> =
             rows.iter().filter(|r| phase_of(r) == Some(phase)).collect();
-        let watts = match phase {
-            Phase::Idle => rows.iter().find_map(|r| r.idle_watts),
-            _ => in_phase.iter().find_map(|r| r.watts),
-        };
+        let watts = rows
+            .iter()
+            .find_map(|r| profile(r).get(phase))
+            .or_else(|| in_phase.iter().find_map(|r| r.watts));
         if watts.is_none() && in_phase.iter().all(|r| r.watts.is_none()) {
             continue;
         }

@@ -57,7 +57,12 @@ pub struct ResultRow {
     pub watts_readings: Option<usize>,
     /// `typed`, `fixed`, `meter:<protocol>` or empty.
     pub watts_source: String,
+    /// The board's power profile, the same on every row of a run: idle,
+    /// one core, half the cores and all cores busy.
     pub idle_watts: Option<f64>,
+    pub one_core_watts: Option<f64>,
+    pub half_cores_watts: Option<f64>,
+    pub all_cores_watts: Option<f64>,
     pub energy_j: Option<f64>,
     pub mb_per_s_per_w: Option<f64>,
     pub mb_per_s_per_w_extrapolated: Option<f64>,
@@ -76,4 +81,6 @@ pub struct ResultRow {
     pub mb_per_s_mean: f64,
     /// Samples flagged by the median/MAD test.
     pub outliers: usize,
+    /// Who measured: `sbcbench`, or a reference such as `article-2023`.
+    pub source: String,
 }
