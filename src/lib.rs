@@ -9,6 +9,7 @@ pub mod build_info;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod deploy;
 pub mod error;
 pub mod export;
 pub mod measure;
