@@ -60,9 +60,9 @@ impl RunOptions {
             samples: args.samples.map(|s| s as usize).unwrap_or(samples),
         };
         let kernels = dedup(&args.kernels);
-        let xz_input = if kernels.contains(&KernelId::Xz)
-            || args.load == LoadKind::Kernel(KernelId::Xz)
-        {
+        // The xz load of `--power ask` decodes the same input.
+        let xz_load = args.power == PowerMode::Ask && args.load == LoadKind::Kernel(KernelId::Xz);
+        let xz_input = if kernels.contains(&KernelId::Xz) || xz_load {
             Some(match &args.xz_input {
                 Some(path) => XzInput::from_file(path).map_err(|e| Error::Usage(e.to_string()))?,
                 None => XzInput::built_in().map_err(|e| Error::Usage(e.to_string()))?,
