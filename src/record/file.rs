@@ -158,6 +158,25 @@ pub fn parse_results(text: &str, file: &str) -> Result<ReadOutcome, ReadError> {
             "the file is empty; delete it, or run `sbcbench run` again".to_string(),
         ));
     }
+    // Line numbers from byte offsets: the csv crate's own line count
+    // drifts on CRLF files.
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let bytes = text.as_bytes();
+    let line_of = |pos: Option<&csv::Position>| -> u64 {
+        pos.map_or(0, |p| {
+            // A record's position may be the line end before it.
+            let mut start = p.byte() as usize;
+            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            1 + newlines.partition_point(|&n| n < start) as u64
+        })
+    };
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -176,7 +195,7 @@ pub fn parse_results(text: &str, file: &str) -> Result<ReadOutcome, ReadError> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = line_of(e.position());
                 let what = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -190,7 +209,7 @@ pub fn parse_results(text: &str, file: &str) -> Result<ReadOutcome, ReadError> {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = line_of(record.position());
         if let Some(v) = version_at.and_then(|i| record.get(i)) {
             if v.trim() != SCHEMA_VERSION.to_string() {
                 return Err(err(
@@ -273,6 +292,37 @@ fn describe(kind: &csv::DeserializeErrorKind, column: Option<&str>, value: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_lines_are_named_by_line_with_any_line_ends() {
+        let good = crate::record::reference::ARTICLE_2023_CSV;
+        let mut lines: Vec<String> = good.lines().take(4).map(str::to_string).collect();
+        lines[2] = lines[2].replacen(",50.8,", ",fast,", 1);
+        for (end, bom) in [("\n", ""), ("\r\n", ""), ("\r\n", "\u{feff}")] {
+            let text = format!("{bom}{}{end}", lines.join(end));
+            let outcome = parse_results(&text, "f.csv").unwrap();
+            assert_eq!(outcome.rows.len(), 2, "{end:?}");
+            assert_eq!(outcome.skipped.len(), 1);
+            let e = outcome.skipped[0].to_string();
+            assert!(
+                e.starts_with("f.csv:3: column `mb_per_s`: 'fast' is not a number"),
+                "{end:?} {bom:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_file_problems() {
+        let err = |text: &str| parse_results(text, "f.csv").unwrap_err().to_string();
+        assert!(err("").contains("f.csv:1: the file is empty"));
+        assert!(err("a,b\n1,2\n").contains("not an sbcbench results file"));
+        let header = crate::record::reference::ARTICLE_2023_CSV
+            .lines()
+            .next()
+            .unwrap();
+        assert!(err(&format!("{header}\n"))
+            .contains("f.csv:2: the file has a header but no result rows"));
+    }
 
     #[test]
     fn slugs_are_safe_directory_names() {

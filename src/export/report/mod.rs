@@ -137,8 +137,10 @@ fn efficiency_cell(f: Option<&Figures>, mode: Mode, baseline_row: bool, style: S
         cell.push('*');
     }
     if let (Some(s), false) = (f.efficiency_speedup, baseline_row) {
+        // A measured figure against the baseline's extrapolated one.
+        let mark = f.efficiency_extrapolated && !extrapolated;
         cell.push(' ');
-        cell.push_str(&ratio(&s, false, style));
+        cell.push_str(&ratio(&s, mark, style));
     }
     cell
 }
@@ -438,7 +440,10 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
         })
     };
     if report.modes.contains(&Mode::All)
-        && any(&|f: &Figures| f.baseline_extrapolated && f.speedup.is_some())
+        && any(&|f: &Figures| {
+            (f.baseline_extrapolated && f.speedup.is_some())
+                || (f.efficiency_extrapolated && f.mb_per_s_per_w.is_some())
+        })
     {
         lines.push(format!(
             "* all cores: relative to {}'s single-core figure × its {} cores (it has no all-cores measurement).",
