@@ -35,6 +35,9 @@ const GAP: f64 = 9.0;
 const GROUP: f64 = 24.0;
 const BOTTOM: f64 = 56.0;
 
+/// All-cores bars of the efficiency charts.
+const ALL_CORES: &str = "#555555";
+
 /// Kernel colours (colour-blind safe, Okabe–Ito).
 fn colour(i: usize) -> &'static str {
     ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"][i % 5]
@@ -68,10 +71,11 @@ fn label(e: &Entry) -> String {
     s
 }
 
-/// One bar of a board: its value (if any), its text, lighter or not.
+/// One bar of a board: its value (if any), its text, colour, lighter or not.
 struct Bar {
     value: Option<f64>,
     text: String,
+    fill: &'static str,
     light: bool,
 }
 
@@ -109,7 +113,8 @@ impl Plot<'_> {
                 10f64.powf(hi.log10().ceil().max(lo.log10().floor() + 1.0)),
             )
         } else {
-            (0.0, nice_ceiling(hi))
+            let step = nice_step(hi / 5.0);
+            (0.0, step * (hi / step).ceil())
         }
     }
 
@@ -163,7 +168,7 @@ impl Plot<'_> {
                         continue;
                     };
                     let end = x(v);
-                    let (fill, opacity) = (self.legend[i % self.legend.len()].1, bar.light);
+                    let (fill, opacity) = (bar.fill, bar.light);
                     let _ = writeln!(
                         body,
                         r#"<rect x="{LEFT:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"{}/>"#,
@@ -271,11 +276,11 @@ impl Plot<'_> {
     }
 }
 
-/// 1, 2, 5 × 10^n at or above `v`.
-fn nice_ceiling(v: f64) -> f64 {
+/// 1, 2, 2.5 or 5 × 10^n, at or above `v`.
+fn nice_step(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
-    for m in [1.0, 2.0, 5.0, 10.0] {
-        if v <= m * p {
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if v <= m * p * 1.000_001 {
             return m * p;
         }
     }
@@ -292,21 +297,23 @@ fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
         }
         t
     } else {
-        let step = nice_ceiling(hi / 5.0);
+        let step = nice_step(hi / 5.0);
         (0..=((hi / step).round() as usize))
             .map(|i| i as f64 * step)
             .collect()
     }
 }
 
+/// `0.1×`, `1×`, `10×`; `0`, `2.5`, `50`.
 fn tick_label(t: f64, log: bool) -> String {
-    if log {
-        format!("{}×", ratio_figure(t).trim_end_matches(".00"))
-    } else if t == 0.0 {
-        "0".to_string()
-    } else {
-        sig3(t)
+    let mut s = if t == 0.0 { "0".to_string() } else { sig3(t) };
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
     }
+    if log {
+        s.push('×');
+    }
+    s
 }
 
 fn mode_file(mode: Mode) -> &'static str {
@@ -337,11 +344,13 @@ pub fn charts(report: &Report) -> Vec<Chart> {
                 let bars = report
                     .kernels
                     .iter()
-                    .map(|k| {
+                    .enumerate()
+                    .map(|(i, k)| {
                         let f = e.mode(mode).get(*k);
                         match f.and_then(|f| f.speedup) {
                             Some(s) => Bar {
                                 value: Some(s.value),
+                                fill: colour(i),
                                 text: format!(
                                     "{}x{}",
                                     ratio_figure(s.value),
@@ -356,6 +365,7 @@ pub fn charts(report: &Report) -> Vec<Chart> {
                             None => Bar {
                                 value: None,
                                 text: format!("no {} figure", mode.label()),
+                                fill: colour(i),
                                 light: false,
                             },
                         }
@@ -389,14 +399,13 @@ pub fn charts(report: &Report) -> Vec<Chart> {
     for (i, &kernel) in report.kernels.iter().enumerate() {
         let mut legend = Vec::new();
         for &mode in &report.modes {
-            legend.push((
-                match mode {
-                    Mode::Single => "1 core".to_string(),
-                    Mode::All => "all cores (* extrapolated, lighter)".to_string(),
-                },
-                colour(i),
-                mode == Mode::All,
-            ));
+            match mode {
+                Mode::Single => legend.push(("1 core".to_string(), colour(i), false)),
+                Mode::All => {
+                    legend.push(("all cores, measured".to_string(), ALL_CORES, false));
+                    legend.push(("all cores, * extrapolated".to_string(), ALL_CORES, true));
+                }
+            }
         }
         if legend.is_empty() {
             continue;
@@ -418,11 +427,17 @@ pub fn charts(report: &Report) -> Vec<Chart> {
                             Some((v, ext)) => Bar {
                                 value: Some(v.value),
                                 text: format!("{}{}", sig3(v.value), if ext { "*" } else { "" }),
+                                fill: if mode == Mode::All {
+                                    ALL_CORES
+                                } else {
+                                    colour(i)
+                                },
                                 light: mode == Mode::All && ext,
                             },
                             None => Bar {
                                 value: None,
                                 text: "no power figure".to_string(),
+                                fill: ALL_CORES,
                                 light: false,
                             },
                         }
@@ -467,11 +482,16 @@ pub fn write_charts(report: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>>
     let mut written = Vec::new();
     for chart in charts(report) {
         let path = dir.join(&chart.file_name);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".sbcbench-")
-            .suffix(".svg.tmp")
-            .tempfile_in(dir)
-            .map_err(fail)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".sbcbench-").suffix(".svg.tmp");
+        // Readable as any file the user writes (the umask applies), not
+        // the private mode of temporary files.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
         tmp.write_all(chart.svg.as_bytes())
             .and_then(|()| tmp.as_file().sync_all())
             .with_context(|| format!("writing {}", path.display()))?;
