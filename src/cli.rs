@@ -149,8 +149,9 @@ pub struct ReportArgs {
     #[arg(long, default_value = "VisionFive 2", value_name = "NAME")]
     pub baseline: String,
 
-    /// Output format on stdout [default: table on a terminal, markdown otherwise].
-    #[arg(long, value_enum)]
+    /// Output format on stdout: table, markdown, csv (a row per board, mode
+    /// and kernel) or json [default: table on a terminal, markdown otherwise].
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub format: Option<Format>,
 
     /// The newest run of each board (the default).

@@ -327,6 +327,7 @@ fn plot_into_an_unwritable_place_is_a_usage_error() {
         .arg(file.join("sub"))
         .assert()
         .code(2)
+        .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains("--plot"));
 }
 

@@ -89,6 +89,17 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         args.paths.clone()
     };
     let found = find_files(&paths, default)?;
+    if let Some(dir) = &args.plot {
+        // Fail before printing anything, not after the report.
+        std::fs::create_dir_all(dir)
+            .and_then(|()| tempfile::tempfile_in(dir).map(drop))
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "--plot {}: cannot write there ({e}); choose a writable directory",
+                    dir.display()
+                ))
+            })?;
+    }
     if !found.ignored.is_empty() {
         let names: Vec<String> = found
             .ignored
