@@ -44,6 +44,8 @@ pub enum Command {
     Selftest,
     /// Show what sbcbench knows about this machine.
     Info(InfoArgs),
+    /// Aggregate result CSVs into the article's tables, among its 15 boards.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,6 +136,54 @@ pub struct InfoArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Result files, or folders searched recursively [default: results].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Board the ratios are relative to: a board in the results, or the
+    /// built-in VisionFive 2 of the article.
+    #[arg(long, default_value = "VisionFive 2", value_name = "NAME")]
+    pub baseline: String,
+
+    /// Output format on stdout: table, markdown, csv (a row per board, mode
+    /// and kernel) or json [default: table on a terminal, markdown otherwise].
+    #[arg(long, value_enum, hide_possible_values = true)]
+    pub format: Option<Format>,
+
+    /// The newest run of each board (the default).
+    #[arg(long, conflicts_with = "all")]
+    pub latest: bool,
+
+    /// Every run, one row each.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Leave out the shipped reference boards (the article's 15).
+    #[arg(long)]
+    pub no_reference: bool,
+
+    /// Write SVG charts into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+
+    /// Only these kernels, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = parse_kernel, value_name = "LIST")]
+    pub kernels: Vec<KernelId>,
+
+    /// Only single-core (`1`) or all-cores (`all`) figures.
+    #[arg(long, value_enum, value_name = "1|all")]
+    pub threads: Option<ReportThreads>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportThreads {
+    #[value(name = "1")]
+    One,
+    All,
 }
 
 fn parse_kernel(s: &str) -> Result<KernelId, String> {

@@ -2,5 +2,7 @@
 //! VisionFive 2 of the January 2023 article).
 mod baseline;
 pub mod efficiency;
+pub mod report;
+pub mod uncertainty;
 
 pub use baseline::{Baseline, Reference};

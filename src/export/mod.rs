@@ -2,6 +2,7 @@
 mod csv;
 mod json;
 mod markdown;
+pub mod report;
 mod table;
 
 use std::path::PathBuf;
@@ -66,9 +67,29 @@ pub fn sig3(x: f64) -> String {
     s
 }
 
-/// `1.46x`, as the article's speedups.
+/// `1.46x`, as the article's speedups: three significant figures from 1
+/// up (`1.46x`, `13.3x`, `58.5x`), two below 1 (`0.66x`, `0.20x`).
 pub fn speedup(x: f64) -> String {
-    format!("{}x", sig3(x))
+    format!("{}x", ratio_figure(x))
+}
+
+/// The number of [`speedup`], without the `x`.
+pub fn ratio_figure(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_string();
+    }
+    if x == 0.0 || x.abs() >= 1.0 {
+        return sig3(x);
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (1 - magnitude) as usize;
+    let s = format!("{:.*}", decimals, x);
+    // Rounding can carry into a new digit (0.996 → 1.0): redo it.
+    let rounded: f64 = s.parse().unwrap_or(x);
+    if rounded.abs() >= 1.0 || rounded.abs().log10().floor() as i32 != magnitude {
+        return ratio_figure(rounded);
+    }
+    s
 }
 
 pub(crate) fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
@@ -262,5 +283,17 @@ mod tests {
             assert_eq!(sig3(x), s, "{x}");
         }
         assert_eq!(speedup(6.82 / 4.66), "1.46x");
+        for (x, s) in [
+            (64.1 / 97.5, "0.66x"),
+            (0.928 / 4.66, "0.20x"),
+            (0.0996, "0.10x"),
+            (0.996, "1.00x"),
+            (0.00512, "0.0051x"),
+            (2611.0 / 50.8, "51.4x"),
+            (979.0 / 97.5, "10.0x"),
+            (123.4, "123x"),
+        ] {
+            assert_eq!(speedup(x), s, "{x}");
+        }
     }
 }

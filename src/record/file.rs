@@ -106,39 +106,111 @@ pub struct ReadError {
     pub what: String,
 }
 
-/// Reads a results CSV written by sbcbench.
+/// Reads a results CSV written by sbcbench; the first bad line fails it.
 pub fn read_results(path: &Path) -> Result<Vec<ResultRow>, ReadError> {
+    let outcome = read_results_lenient(path)?;
+    match outcome.skipped.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(outcome.rows),
+    }
+}
+
+/// The rows of a results file that could be read, and one error for each
+/// line that could not (those lines are left out).
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub rows: Vec<ResultRow>,
+    pub skipped: Vec<ReadError>,
+}
+
+/// Reads a results CSV, skipping bad lines. A file that is unreadable as a
+/// whole (not UTF-8, not a results file, a missing column, an unknown
+/// `schema_version`) is an `Err`.
+pub fn read_results_lenient(path: &Path) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let err = |line: u64, what: String| ReadError {
+    let bytes = std::fs::read(path).map_err(|e| ReadError {
         file: file.clone(),
+        line: 0,
+        what: format!("cannot read it: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        ReadError {
+            file: file.clone(),
+            line: 1 + valid.iter().filter(|&&b| b == b'\n').count() as u64,
+            what: "not UTF-8 text; save the file as UTF-8 CSV".to_string(),
+        }
+    })?;
+    parse_results(&text, &file)
+}
+
+/// [`read_results_lenient`] on text already read; `file` names it in errors.
+pub fn parse_results(text: &str, file: &str) -> Result<ReadOutcome, ReadError> {
+    let err = |line: u64, what: String| ReadError {
+        file: file.to_string(),
         line,
         what,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(0, format!("cannot read it: {e}")))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(err(
+            1,
+            "the file is empty; delete it, or run `sbcbench run` again".to_string(),
+        ));
+    }
+    // Line numbers from byte offsets: the csv crate's own line count
+    // drifts on CRLF files.
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let bytes = text.as_bytes();
+    let line_of = |pos: Option<&csv::Position>| -> u64 {
+        pos.map_or(0, |p| {
+            // A record's position may be the line end before it.
+            let mut start = p.byte() as usize;
+            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            1 + newlines.partition_point(|&n| n < start) as u64
+        })
+    };
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| err(1, format!("not a CSV file: {e}")))?
         .clone();
-    if !headers.iter().any(|h| h == "schema_version") || !headers.iter().any(|h| h == "mb_per_s") {
+    let has = |name: &str| headers.iter().any(|h| h == name);
+    if !has("schema_version") || !has("mb_per_s") {
         return Err(err(
             1,
             "not an sbcbench results file (no schema_version/mb_per_s columns)".to_string(),
         ));
     }
-    let mut rows = Vec::new();
+    let version_at = headers.iter().position(|h| h == "schema_version");
+    let mut outcome = ReadOutcome::default();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            err(line, e.to_string())
-        })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if let Some(v) = headers
-            .iter()
-            .position(|h| h == "schema_version")
-            .and_then(|i| record.get(i))
-        {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = line_of(e.position());
+                let what = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
+                        "this line has {len} fields but the header has {expected_len} \
+                         (cut short, or a stray comma); complete or delete the line"
+                    ),
+                    _ => format!("{e}; correct or delete the line"),
+                };
+                outcome.skipped.push(err(line, what));
+                continue;
+            }
+        };
+        let line = line_of(record.position());
+        if let Some(v) = version_at.and_then(|i| record.get(i)) {
             if v.trim() != SCHEMA_VERSION.to_string() {
                 return Err(err(
                     line,
@@ -150,20 +222,107 @@ pub fn read_results(path: &Path) -> Result<Vec<ResultRow>, ReadError> {
                 ));
             }
         }
-        let row: ResultRow = record
-            .deserialize(Some(&headers))
-            .map_err(|e| err(line, e.to_string()))?;
-        rows.push(row);
+        match record.deserialize::<ResultRow>(Some(&headers)) {
+            Ok(row) if !(row.mb_per_s.is_finite() && row.mb_per_s > 0.0) => {
+                outcome.skipped.push(err(
+                    line,
+                    format!(
+                        "column `mb_per_s`: {} is not a throughput above 0; correct or delete the line",
+                        row.mb_per_s
+                    ),
+                ));
+            }
+            Ok(row) => outcome.rows.push(row),
+            Err(e) => {
+                let csv::ErrorKind::Deserialize { err: de, .. } = e.kind() else {
+                    outcome
+                        .skipped
+                        .push(err(line, format!("{e}; correct or delete the line")));
+                    continue;
+                };
+                if let csv::DeserializeErrorKind::Message(m) = de.kind() {
+                    if let Some(name) = m.strip_prefix("missing field ") {
+                        return Err(err(
+                            1,
+                            format!(
+                                "the header has no {name} column, which every row needs; \
+                                 add it (see docs/results-schema.md) or write the file with `sbcbench run`"
+                            ),
+                        ));
+                    }
+                }
+                let column = de.field().and_then(|i| headers.get(i as usize));
+                let value = de
+                    .field()
+                    .and_then(|i| record.get(i as usize))
+                    .unwrap_or("");
+                let what = describe(de.kind(), column, value);
+                outcome.skipped.push(err(line, what));
+            }
+        }
     }
-    if rows.is_empty() {
-        return Err(err(1, "the file has no result rows".to_string()));
+    if outcome.rows.is_empty() && outcome.skipped.is_empty() {
+        return Err(err(
+            2,
+            "the file has a header but no result rows; delete it, or run `sbcbench run` again"
+                .to_string(),
+        ));
     }
-    Ok(rows)
+    Ok(outcome)
+}
+
+/// A bad cell, in words, with the fix.
+fn describe(kind: &csv::DeserializeErrorKind, column: Option<&str>, value: &str) -> String {
+    use csv::DeserializeErrorKind as K;
+    let column = column.map_or_else(|| "a column".to_string(), |c| format!("column `{c}`"));
+    let problem = match kind {
+        _ if value.trim().is_empty() && !matches!(kind, K::UnexpectedEndOfRow) => {
+            format!("{column} is empty but needs a value")
+        }
+        K::ParseFloat(_) => format!("{column}: '{value}' is not a number (e.g. 97.5)"),
+        K::ParseInt(_) => format!("{column}: '{value}' is not a whole number"),
+        K::ParseBool(_) => format!("{column}: '{value}' is not true or false"),
+        K::UnexpectedEndOfRow => format!("the line ends before {column}"),
+        K::Message(m) => format!("{column}: '{value}': {m}"),
+        other => format!("{column}: '{value}': {other}"),
+    };
+    format!("{problem}; correct or delete the line")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_lines_are_named_by_line_with_any_line_ends() {
+        let good = crate::record::reference::ARTICLE_2023_CSV;
+        let mut lines: Vec<String> = good.lines().take(4).map(str::to_string).collect();
+        lines[2] = lines[2].replacen(",50.8,", ",fast,", 1);
+        for (end, bom) in [("\n", ""), ("\r\n", ""), ("\r\n", "\u{feff}")] {
+            let text = format!("{bom}{}{end}", lines.join(end));
+            let outcome = parse_results(&text, "f.csv").unwrap();
+            assert_eq!(outcome.rows.len(), 2, "{end:?}");
+            assert_eq!(outcome.skipped.len(), 1);
+            let e = outcome.skipped[0].to_string();
+            assert!(
+                e.starts_with("f.csv:3: column `mb_per_s`: 'fast' is not a number"),
+                "{end:?} {bom:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_file_problems() {
+        let err = |text: &str| parse_results(text, "f.csv").unwrap_err().to_string();
+        assert!(err("").contains("f.csv:1: the file is empty"));
+        assert!(err("a,b\n1,2\n").contains("not an sbcbench results file"));
+        let header = crate::record::reference::ARTICLE_2023_CSV
+            .lines()
+            .next()
+            .unwrap();
+        assert!(err(&format!("{header}\n"))
+            .contains("f.csv:2: the file has a header but no result rows"));
+    }
 
     #[test]
     fn slugs_are_safe_directory_names() {

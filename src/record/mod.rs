@@ -3,7 +3,11 @@
 //! [`ResultRow`] *is* the schema: the CSV header is derived from it, and a
 //! test checks it against `docs/results-schema.md`.
 mod file;
+pub mod reference;
 mod row;
 
-pub use file::{board_slug, read_results, ReadError, ResultFile};
+pub use file::{
+    board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
+    ResultFile,
+};
 pub use row::{ResultRow, SCHEMA_VERSION};

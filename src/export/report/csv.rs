@@ -1,0 +1,148 @@
+//! The report as one tidy CSV: a row per board (run) × mode × kernel, and
+//! a `geomean` row per board × mode for the composite speedup. Figures are
+//! unrounded, each followed by its standard deviation (empty when
+//! unknown). The header is derived from [`ReportCsvRow`].
+
+use serde::Serialize;
+
+use super::ReportExporter;
+use crate::compare::report::{Entry, Figures, Mode, Report};
+use crate::compare::uncertainty::Value;
+
+pub struct CsvExporter;
+
+/// One line of the report's CSV; `docs/report.md` describes the columns.
+#[derive(Debug, Serialize)]
+pub struct ReportCsvRow<'a> {
+    pub board: &'a str,
+    pub label: &'a str,
+    pub source: &'a str,
+    pub other_implementation: bool,
+    pub is_baseline: bool,
+    pub baseline: &'a str,
+    pub timestamp: &'a str,
+    pub family: &'static str,
+    pub arch: &'a str,
+    pub os: &'a str,
+    pub cores: Option<usize>,
+    /// `1` or `all`.
+    pub mode: &'static str,
+    /// A kernel, or `geomean` for the composite speedup.
+    pub kernel: &'static str,
+    pub implementation: &'a str,
+    pub threads: Option<usize>,
+    pub samples: Option<usize>,
+    pub mb_per_s: Option<f64>,
+    pub mb_per_s_stddev: Option<f64>,
+    pub speedup: Option<f64>,
+    pub speedup_stddev: Option<f64>,
+    pub baseline_extrapolated: bool,
+    pub clock_mhz: Option<f64>,
+    pub clock_source: &'a str,
+    pub cycles_per_byte: Option<f64>,
+    pub cycles_per_byte_stddev: Option<f64>,
+    pub cycles_speedup: Option<f64>,
+    pub cycles_speedup_stddev: Option<f64>,
+    pub watts: Option<f64>,
+    pub mb_per_s_per_w: Option<f64>,
+    pub mb_per_s_per_w_stddev: Option<f64>,
+    pub mb_per_s_per_w_extrapolated: Option<f64>,
+    pub mb_per_s_per_w_extrapolated_stddev: Option<f64>,
+    pub efficiency_speedup: Option<f64>,
+    pub efficiency_speedup_stddev: Option<f64>,
+    pub efficiency_extrapolated: bool,
+    pub idle_watts: Option<f64>,
+    pub one_core_watts: Option<f64>,
+    pub half_cores_watts: Option<f64>,
+    pub all_cores_watts: Option<f64>,
+}
+
+fn v(x: Option<Value>) -> (Option<f64>, Option<f64>) {
+    (x.map(|x| x.value), x.and_then(|x| x.stddev))
+}
+
+fn row<'a>(
+    report: &'a Report,
+    e: &'a Entry,
+    mode: Mode,
+    kernel: &'static str,
+    f: &'a Figures,
+) -> ReportCsvRow<'a> {
+    let (mb_per_s, mb_per_s_stddev) = v(f.mb_per_s);
+    let (speedup, speedup_stddev) = v(f.speedup);
+    let (cycles_per_byte, cycles_per_byte_stddev) = v(f.cycles_per_byte);
+    let (cycles_speedup, cycles_speedup_stddev) = v(f.cycles_speedup);
+    let (mb_per_s_per_w, mb_per_s_per_w_stddev) = v(f.mb_per_s_per_w);
+    let (mb_per_s_per_w_extrapolated, mb_per_s_per_w_extrapolated_stddev) =
+        v(f.mb_per_s_per_w_extrapolated);
+    let (efficiency_speedup, efficiency_speedup_stddev) = v(f.efficiency_speedup);
+    ReportCsvRow {
+        board: &e.board,
+        label: &e.label,
+        source: &e.source,
+        other_implementation: e.other_implementation,
+        is_baseline: e.is_baseline,
+        baseline: &report.baseline.board,
+        timestamp: &e.timestamp,
+        family: e.family.title(),
+        arch: &e.arch,
+        os: &e.os,
+        cores: (e.cores > 0).then_some(e.cores),
+        mode: mode.key(),
+        kernel,
+        implementation: &f.implementation,
+        threads: f.threads,
+        samples: f.samples,
+        mb_per_s,
+        mb_per_s_stddev,
+        speedup,
+        speedup_stddev,
+        baseline_extrapolated: f.baseline_extrapolated,
+        clock_mhz: f.clock_mhz,
+        clock_source: &f.clock_source,
+        cycles_per_byte,
+        cycles_per_byte_stddev,
+        cycles_speedup,
+        cycles_speedup_stddev,
+        watts: f.watts,
+        mb_per_s_per_w,
+        mb_per_s_per_w_stddev,
+        mb_per_s_per_w_extrapolated,
+        mb_per_s_per_w_extrapolated_stddev,
+        efficiency_speedup,
+        efficiency_speedup_stddev,
+        efficiency_extrapolated: f.efficiency_extrapolated,
+        idle_watts: e.power.idle,
+        one_core_watts: e.power.one_core,
+        half_cores_watts: e.power.half_cores,
+        all_cores_watts: e.power.all_cores,
+    }
+}
+
+impl ReportExporter for CsvExporter {
+    fn render(&self, report: &Report) -> anyhow::Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for e in &report.entries {
+            for &mode in &report.modes {
+                let figures = e.mode(mode);
+                for k in &report.kernels {
+                    if let Some(f) = figures.get(*k) {
+                        w.serialize(row(report, e, mode, k.name(), f))?;
+                    }
+                }
+                if let Some(g) = figures.composite_speedup {
+                    let f = Figures {
+                        speedup: Some(g),
+                        baseline_extrapolated: report
+                            .kernels
+                            .iter()
+                            .any(|k| figures.get(*k).is_some_and(|f| f.baseline_extrapolated)),
+                        ..Figures::default()
+                    };
+                    w.serialize(row(report, e, mode, "geomean", &f))?;
+                }
+            }
+        }
+        Ok(String::from_utf8(w.into_inner()?)?)
+    }
+}

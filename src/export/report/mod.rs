@@ -1,0 +1,496 @@
+//! The report's output formats, one file each behind [`ReportExporter`],
+//! and its charts (`svg.rs`). The terminal table and Markdown share the
+//! tables built here ([`sections`]); CSV and JSON carry every figure
+//! unrounded, with its standard deviation.
+
+mod csv;
+mod json;
+mod markdown;
+pub mod svg;
+mod table;
+
+use crate::cli::Format;
+use crate::compare::report::{Entry, Family, Figures, Mode, Report};
+use crate::compare::uncertainty::Value;
+use crate::measure::KernelId;
+
+use super::{ratio_figure, sig3};
+
+pub trait ReportExporter {
+    fn render(&self, report: &Report) -> anyhow::Result<String>;
+}
+
+pub fn exporter(format: Format) -> Box<dyn ReportExporter> {
+    match format {
+        Format::Table => Box::new(table::TableExporter),
+        Format::Markdown => Box::new(markdown::MarkdownExporter),
+        Format::Csv => Box::new(csv::CsvExporter),
+        Format::Json => Box::new(json::JsonExporter),
+    }
+}
+
+/// The report in `format`.
+pub fn render(report: &Report, format: Format) -> anyhow::Result<String> {
+    exporter(format).render(report)
+}
+
+/// A line of a human table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Line {
+    /// An architecture family's header row.
+    Group(&'static str),
+    Cells(Vec<String>),
+}
+
+/// One table of the report, ready for a human format.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Section {
+    pub title: String,
+    pub headers: Vec<String>,
+    /// Columns holding numbers (right-aligned).
+    pub numeric: Vec<bool>,
+    pub lines: Vec<Line>,
+    /// Shown instead of an empty table.
+    pub empty: Option<String>,
+}
+
+/// How the human formats differ.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    /// Show ± one standard deviation after figures that have one.
+    pub uncertainty: bool,
+}
+
+/// `number±dev` at the number's decimals, e.g. `97.5±1.2`, `2244±13`.
+fn with_pm(shown: String, v: &Value, style: Style) -> String {
+    match v.stddev {
+        Some(s) if style.uncertainty && shown != "-" => {
+            let decimals = shown.split('.').nth(1).map_or(0, str::len);
+            format!("{shown}±{s:.decimals$}")
+        }
+        _ => shown,
+    }
+}
+
+fn figure(v: &Value, style: Style) -> String {
+    with_pm(sig3(v.value), v, style)
+}
+
+/// `0.66x`, `0.66±0.01x`, `2.10x*`.
+fn ratio_text(v: &Value, mark: bool, style: Style) -> String {
+    format!(
+        "{}x{}",
+        with_pm(ratio_figure(v.value), v, style),
+        if mark { "*" } else { "" }
+    )
+}
+
+/// `(0.66x)`, in a cell after the figure.
+fn ratio(v: &Value, mark: bool, style: Style) -> String {
+    format!("({})", ratio_text(v, mark, style))
+}
+
+/// `64.1 MB/s (0.66x)`: the article's cell.
+fn throughput_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> String {
+    let Some(mb) = f.and_then(|f| f.mb_per_s) else {
+        return "-".to_string();
+    };
+    let f = f.expect("mb_per_s is in f");
+    let mut cell = format!("{} MB/s", figure(&mb, style));
+    if let (Some(s), false) = (f.speedup, baseline_row && !f.baseline_extrapolated) {
+        cell.push(' ');
+        cell.push_str(&ratio(&s, f.baseline_extrapolated, style));
+    }
+    cell
+}
+
+/// `448 (0.72x)`.
+fn cycles_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> String {
+    let Some(f) = f else {
+        return "-".to_string();
+    };
+    let Some(cpb) = f.cycles_per_byte else {
+        return "-".to_string();
+    };
+    let mut cell = figure(&cpb, style);
+    if let (Some(s), false) = (f.cycles_speedup, baseline_row && !f.baseline_extrapolated) {
+        cell.push(' ');
+        cell.push_str(&ratio(&s, f.baseline_extrapolated, style));
+    }
+    cell
+}
+
+/// `0.448 (1.00x)`, `1.42* (1.00x)` for the article's extrapolation.
+fn efficiency_cell(f: Option<&Figures>, mode: Mode, baseline_row: bool, style: Style) -> String {
+    let Some(f) = f else {
+        return "-".to_string();
+    };
+    let shown = match mode {
+        Mode::Single => f.mb_per_s_per_w.map(|v| (v, false)),
+        Mode::All => f.efficiency(),
+    };
+    let Some((v, extrapolated)) = shown else {
+        return "-".to_string();
+    };
+    let mut cell = figure(&v, style);
+    if extrapolated {
+        cell.push('*');
+    }
+    if let (Some(s), false) = (f.efficiency_speedup, baseline_row) {
+        // A measured figure against the baseline's extrapolated one.
+        let mark = f.efficiency_extrapolated && !extrapolated;
+        cell.push(' ');
+        cell.push_str(&ratio(&s, mark, style));
+    }
+    cell
+}
+
+/// W to a tenth, as the article's `7.4`, `112.7`.
+fn watts(w: Option<f64>) -> String {
+    match w {
+        Some(w) => format!("{w:.1}"),
+        None => "-".to_string(),
+    }
+}
+
+fn board_cell(e: &Entry) -> String {
+    let mut s = e.label.clone();
+    if e.other_implementation {
+        s.push_str(" †");
+    }
+    if e.is_baseline {
+        s.push_str(" (baseline)");
+    }
+    s
+}
+
+fn mode_title(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Single => "1 core",
+        Mode::All => "all cores",
+    }
+}
+
+/// Entries grouped under their family's header, in report order.
+fn grouped<'a>(
+    entries: impl Iterator<Item = &'a Entry>,
+    mut cells: impl FnMut(&Entry) -> Vec<String>,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut family: Option<Family> = None;
+    for e in entries {
+        if family != Some(e.family) {
+            family = Some(e.family);
+            lines.push(Line::Group(e.family.title()));
+        }
+        lines.push(Line::Cells(cells(e)));
+    }
+    lines
+}
+
+/// The four tables of the article (performance per mode, xz cycles per
+/// byte, power, efficiency).
+pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
+    let base = &report.baseline.board;
+    let kernels = &report.kernels;
+    let mut out = Vec::new();
+    for &mode in &report.modes {
+        let mut headers = vec!["board".to_string(), "os".to_string()];
+        headers.extend(kernels.iter().map(|k| k.name().to_string()));
+        let composite = kernels.len() > 1;
+        if composite {
+            headers.push("geomean".to_string());
+        }
+        let mut numeric = vec![false, false];
+        numeric.extend(kernels.iter().map(|_| true));
+        if composite {
+            numeric.push(true);
+        }
+        let lines = grouped(report.with_throughput(mode), |e| {
+            let figures = e.mode(mode);
+            let mut cells = vec![board_cell(e), e.os.clone()];
+            for k in kernels {
+                cells.push(throughput_cell(figures.get(*k), e.is_baseline, style));
+            }
+            if composite {
+                let mark = kernels
+                    .iter()
+                    .any(|k| figures.get(*k).is_some_and(|f| f.baseline_extrapolated));
+                cells.push(match &figures.composite_speedup {
+                    Some(_) if e.is_baseline && !mark => "1.00x".to_string(),
+                    Some(v) => ratio_text(v, mark, style),
+                    None => "-".to_string(),
+                });
+            }
+            cells
+        });
+        out.push(Section {
+            title: format!(
+                "1. Performance, {}: MB/s (× {base})",
+                mode.label()
+            ),
+            headers,
+            numeric,
+            lines,
+            empty: Some(match mode {
+                Mode::Single => "no single-core figures in these results".to_string(),
+                Mode::All => "no all-cores figures in these results; `sbcbench run` measures them (--threads 1,all)".to_string(),
+            }),
+        });
+    }
+
+    if kernels.contains(&KernelId::Xz) {
+        let modes: Vec<Mode> = report
+            .modes
+            .iter()
+            .copied()
+            .filter(|m| {
+                report.entries.iter().any(|e| {
+                    e.mode(*m)
+                        .get(KernelId::Xz)
+                        .is_some_and(|f| f.cycles_per_byte.is_some())
+                })
+            })
+            .collect();
+        let mut headers = vec!["board".to_string(), "clock (source)".to_string()];
+        headers.extend(
+            modes
+                .iter()
+                .map(|m| format!("xz cycles/B, {}", mode_title(*m))),
+        );
+        let mut numeric = vec![false, true];
+        numeric.extend(modes.iter().map(|_| true));
+        let shown = report.entries.iter().filter(|e| {
+            modes.iter().any(|m| {
+                e.mode(*m)
+                    .get(KernelId::Xz)
+                    .is_some_and(|f| f.cycles_per_byte.is_some())
+            })
+        });
+        let lines = grouped(shown, |e| {
+            let xz = e
+                .single_core
+                .get(KernelId::Xz)
+                .or_else(|| e.all_cores.get(KernelId::Xz));
+            let clock = match xz.and_then(|f| f.clock_mhz) {
+                Some(mhz) => {
+                    let source = xz.map(|f| f.clock_source.as_str()).unwrap_or("");
+                    if source.is_empty() {
+                        format!("{:.2} GHz", mhz / 1000.0)
+                    } else {
+                        format!("{:.2} GHz ({source})", mhz / 1000.0)
+                    }
+                }
+                None => "-".to_string(),
+            };
+            let mut cells = vec![board_cell(e), clock];
+            for m in &modes {
+                cells.push(cycles_cell(
+                    e.mode(*m).get(KernelId::Xz),
+                    e.is_baseline,
+                    style,
+                ));
+            }
+            cells
+        });
+        out.push(Section {
+            title: format!(
+                "2. xz cycles per byte: clock ÷ MB/s, lower is better; the ratio is {base} ÷ board"
+            ),
+            headers,
+            numeric,
+            lines,
+            empty: Some(
+                "no clock known for any board; `sbcbench run --clock-mhz` gives one".to_string(),
+            ),
+        });
+    }
+
+    let headers: Vec<String> = [
+        "board",
+        "cores",
+        "idle",
+        "1 core",
+        "half the cores",
+        "all cores",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let lines = grouped(report.entries.iter().filter(|e| !e.power.is_empty()), |e| {
+        vec![
+            board_cell(e),
+            if e.cores > 0 {
+                e.cores.to_string()
+            } else {
+                "-".to_string()
+            },
+            watts(e.power.idle),
+            watts(e.power.one_core),
+            watts(e.power.half_cores),
+            watts(e.power.all_cores),
+        ]
+    });
+    out.push(Section {
+        title: "3. Power, whole board: W".to_string(),
+        headers,
+        numeric: vec![false, true, true, true, true, true],
+        lines,
+        empty: Some(
+            "no power figures; `sbcbench run --power ask` or `--power fixed:…` records them"
+                .to_string(),
+        ),
+    });
+
+    for &mode in &report.modes {
+        let has_efficiency = |e: &Entry| {
+            kernels.iter().any(|k| {
+                e.mode(mode).get(*k).is_some_and(|f| match mode {
+                    Mode::Single => f.mb_per_s_per_w.is_some(),
+                    Mode::All => f.efficiency().is_some(),
+                })
+            })
+        };
+        let lines = grouped(report.entries.iter().filter(|e| has_efficiency(e)), |e| {
+            let mut cells = vec![board_cell(e)];
+            for k in kernels {
+                cells.push(efficiency_cell(
+                    e.mode(mode).get(*k),
+                    mode,
+                    e.is_baseline,
+                    style,
+                ));
+            }
+            cells
+        });
+        let mut headers = vec!["board".to_string()];
+        headers.extend(kernels.iter().map(|k| k.name().to_string()));
+        let mut numeric = vec![false];
+        numeric.extend(kernels.iter().map(|_| true));
+        out.push(Section {
+            title: format!(
+                "4. Efficiency, {}: MB/s per W{} (× {base})",
+                mode.label(),
+                if mode == Mode::All {
+                    ", measured or * extrapolated"
+                } else {
+                    ""
+                }
+            ),
+            headers,
+            numeric,
+            lines,
+            empty: Some("no power figures, so no efficiency".to_string()),
+        });
+    }
+    out
+}
+
+/// What the marks mean, and the baseline.
+pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
+    let mut lines = Vec::new();
+    let b = &report.baseline;
+    lines.push(format!(
+        "Ratios are relative to {}{}: above 1 is better (for cycles/B: baseline ÷ board).",
+        b.board,
+        if b.built_in {
+            " (the article's figures, built in)".to_string()
+        } else if b.source == crate::record::reference::SBCBENCH_SOURCE {
+            format!(" (sbcbench, {})", b.timestamp)
+        } else {
+            format!(" ({})", b.source)
+        }
+    ));
+    let mut others: Vec<(String, Vec<String>)> = Vec::new();
+    for e in report.entries.iter().filter(|e| e.other_implementation) {
+        let mut impls: Vec<String> = Vec::new();
+        for m in Mode::BOTH {
+            for f in e.mode(m).kernels.values() {
+                if !f.implementation.is_empty() && !impls.contains(&f.implementation) {
+                    impls.push(f.implementation.clone());
+                }
+            }
+        }
+        match others.iter_mut().find(|(s, _)| *s == e.source) {
+            Some((_, list)) => {
+                for i in impls {
+                    if !list.contains(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            None => others.push((e.source.clone(), impls)),
+        }
+    }
+    for (source, impls) in others {
+        lines.push(format!(
+            "† measured by {source} with {}, not with sbcbench's kernels.",
+            if impls.is_empty() {
+                "other tools".to_string()
+            } else {
+                impls.join(" / ")
+            }
+        ));
+    }
+    let any = |p: &dyn Fn(&Figures) -> bool| {
+        report.entries.iter().any(|e| {
+            report
+                .modes
+                .iter()
+                .any(|m| e.mode(*m).kernels.values().any(p))
+        })
+    };
+    if report.modes.contains(&Mode::All)
+        && any(&|f: &Figures| {
+            (f.baseline_extrapolated && f.speedup.is_some())
+                || (f.efficiency_extrapolated && f.mb_per_s_per_w.is_some())
+        })
+    {
+        lines.push(format!(
+            "* all cores: relative to {}'s single-core figure × its {} cores (it has no all-cores measurement).",
+            b.board, b.cores
+        ));
+    }
+    if report.modes.contains(&Mode::All)
+        && any(&|f: &Figures| f.mb_per_s.is_none() && f.mb_per_s_per_w_extrapolated.is_some())
+    {
+        lines.push(
+            "* MB/s per W, all cores: the article's extrapolation, single-core MB/s × cores ÷ all-cores W."
+                .to_string(),
+        );
+    }
+    if style.uncertainty && any(&|f: &Figures| f.mb_per_s.and_then(|v| v.stddev).is_some()) {
+        lines.push(
+            "± one standard deviation of the samples, carried into ratios (none for single measurements)."
+                .to_string(),
+        );
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_uncertainty() {
+        let style = Style { uncertainty: true };
+        assert_eq!(figure(&Value::new(97.5, Some(1.23)), style), "97.5±1.2");
+        assert_eq!(figure(&Value::new(2244.0, Some(12.6)), style), "2244±13");
+        assert_eq!(figure(&Value::bare(0.928), style), "0.928");
+        assert_eq!(
+            ratio(&Value::new(0.6574, Some(0.0123)), false, style),
+            "(0.66±0.01x)"
+        );
+        let plain = Style { uncertainty: false };
+        assert_eq!(figure(&Value::new(97.5, Some(1.23)), plain), "97.5");
+        assert_eq!(ratio(&Value::bare(2.1), true, plain), "(2.10x*)");
+    }
+
+    #[test]
+    fn watts_as_the_article() {
+        assert_eq!(watts(Some(7.4)), "7.4");
+        assert_eq!(watts(Some(12.0)), "12.0");
+        assert_eq!(watts(Some(112.7)), "112.7");
+        assert_eq!(watts(None), "-");
+    }
+}

@@ -1,0 +1,56 @@
+//! The report in the terminal: the article's tables, with ± compactly.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+
+use super::{footnotes, sections, Line, ReportExporter, Style};
+use crate::compare::report::Report;
+
+pub struct TableExporter;
+
+impl ReportExporter for TableExporter {
+    fn render(&self, report: &Report) -> anyhow::Result<String> {
+        let style = Style { uncertainty: true };
+        let mut out = String::new();
+        for section in sections(report, style) {
+            out.push_str(&section.title);
+            out.push('\n');
+            if section.lines.is_empty() {
+                if let Some(empty) = &section.empty {
+                    out.push_str(&format!("  ({empty})\n\n"));
+                }
+                continue;
+            }
+            let mut table = Table::new();
+            table.load_style(UTF8_FULL_CONDENSED);
+            table.force_no_tty();
+            table.set_header(&section.headers);
+            for line in &section.lines {
+                match line {
+                    Line::Group(name) => {
+                        let mut cells = vec![Cell::new(name)];
+                        cells.extend((1..section.headers.len()).map(|_| Cell::new("")));
+                        table.add_row(cells);
+                    }
+                    Line::Cells(cells) => {
+                        table.add_row(cells.iter().zip(&section.numeric).map(|(text, num)| {
+                            let cell = Cell::new(text);
+                            if *num {
+                                cell.set_alignment(CellAlignment::Right)
+                            } else {
+                                cell
+                            }
+                        }));
+                    }
+                }
+            }
+            out.push_str(&table.to_string());
+            out.push_str("\n\n");
+        }
+        for line in footnotes(report, style) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,700 @@
+//! End-to-end behaviour of `sbcbench report`: the four formats on fixed
+//! input (snapshots), the charts, the options, and every robustness case
+//! of the issue (bad files are named with their line and skipped, the rest
+//! is still reported, and the exit code is 1 at the end).
+//!
+//! Fixed input: `tests/fixtures/report/results/` holds four sbcbench runs
+//! (two of the same board) beside the shipped reference boards.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde::Deserialize;
+
+const FIXTURES: &str = "tests/fixtures/report/results";
+
+fn sbcbench() -> Command {
+    let mut cmd = Command::cargo_bin("sbcbench").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = sbcbench().arg("report").args(args).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// A good results file of the fixtures, as text.
+fn good_file() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(FIXTURES)
+            .join("orange-pi-rv2/20250307T080000Z.csv"),
+    )
+    .unwrap()
+}
+
+/// The same board, under another name and time, so that two files count
+/// as two boards.
+fn renamed(text: &str, board: &str) -> String {
+    text.replace("Orange Pi RV2", board)
+}
+
+// ---- the four formats -------------------------------------------------
+
+#[test]
+fn snapshot_table() {
+    insta::assert_snapshot!("table", stdout_of(&[FIXTURES, "--format", "table"]));
+}
+
+#[test]
+fn snapshot_markdown() {
+    insta::assert_snapshot!("markdown", stdout_of(&[FIXTURES, "--format", "markdown"]));
+}
+
+#[test]
+fn snapshot_csv() {
+    insta::assert_snapshot!("csv", stdout_of(&[FIXTURES, "--format", "csv"]));
+}
+
+#[test]
+fn snapshot_json() {
+    insta::assert_snapshot!("json", stdout_of(&[FIXTURES, "--format", "json"]));
+}
+
+/// The JSON, read back with types of this test (not the crate's).
+#[derive(Debug, Deserialize)]
+struct Json {
+    baseline: JsonBaseline,
+    kernels: Vec<String>,
+    modes: Vec<String>,
+    runs: String,
+    entries: Vec<JsonEntry>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JsonBaseline {
+    board: String,
+    source: String,
+    built_in: bool,
+    all_cores_extrapolated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct JsonEntry {
+    board: String,
+    label: String,
+    source: String,
+    other_implementation: bool,
+    is_baseline: bool,
+    family: String,
+    cores: usize,
+    single_core: JsonMode,
+    all_cores: JsonMode,
+}
+
+#[derive(Debug, Deserialize)]
+struct JsonMode {
+    kernels: std::collections::BTreeMap<String, JsonFigures>,
+    composite_speedup: Option<JsonValue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JsonFigures {
+    implementation: String,
+    mb_per_s: Option<JsonValue>,
+    speedup: Option<JsonValue>,
+    baseline_extrapolated: bool,
+    cycles_per_byte: Option<JsonValue>,
+    mb_per_s_per_w: Option<JsonValue>,
+    mb_per_s_per_w_extrapolated: Option<JsonValue>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+struct JsonValue {
+    value: f64,
+    stddev: Option<f64>,
+}
+
+fn json_of(args: &[&str]) -> Json {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout_of(&all)).unwrap()
+}
+
+#[test]
+fn json_parses_back_with_uncertainty_propagated() {
+    let json = json_of(&[FIXTURES]);
+    assert_eq!(json.baseline.board, "VisionFive 2");
+    assert_eq!(json.baseline.source, "article-2023");
+    assert!(!json.baseline.built_in);
+    assert!(json.baseline.all_cores_extrapolated);
+    assert_eq!(json.kernels, ["sha1", "chacha20-poly1305", "xz"]);
+    assert_eq!(json.modes, ["1", "all"]);
+    assert_eq!(json.runs, "latest");
+    // 15 reference boards + 3 sbcbench boards (the newest of two runs).
+    assert_eq!(json.entries.len(), 18);
+    assert_eq!(
+        json.entries
+            .iter()
+            .filter(|e| e.other_implementation)
+            .count(),
+        15
+    );
+    assert!(json
+        .notes
+        .iter()
+        .any(|n| n.contains("Radxa ROCK 5B: 2 runs")));
+    let families: Vec<&str> = json.entries.iter().map(|e| e.family.as_str()).collect();
+    let first = |f: &str| families.iter().position(|x| *x == f).unwrap();
+    assert!(first("RISC-V") < first("ARM / ARM64") && first("ARM / ARM64") < first("x86_64"));
+
+    let rock = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Radxa ROCK 5B")
+        .unwrap();
+    assert_eq!(rock.label, "Radxa ROCK 5B");
+    assert_eq!(rock.source, "sbcbench");
+    assert_eq!(rock.cores, 8);
+    assert!(!rock.is_baseline);
+    // Single core: the fastest cluster; ± σ/x of the board alone is not
+    // carried into a ratio against a single measurement (hyperfine's rule).
+    let sha1 = &rock.single_core.kernels["sha1"];
+    assert!(sha1.implementation.starts_with("rustcrypto-sha1"));
+    let mb = sha1.mb_per_s.unwrap();
+    assert_eq!((mb.value, mb.stddev), (1210.0, Some(4.84)));
+    let speedup = sha1.speedup.unwrap();
+    assert!((speedup.value - 1210.0 / 97.5).abs() < 1e-12);
+    assert_eq!(speedup.stddev, None);
+    // Derived figures keep the relative deviation of the throughput.
+    let cpb = rock.single_core.kernels["xz"].cycles_per_byte.unwrap();
+    let xz = rock.single_core.kernels["xz"].mb_per_s.unwrap();
+    assert!((cpb.stddev.unwrap() / cpb.value - xz.stddev.unwrap() / xz.value).abs() < 1e-12);
+    // All cores: measured, against the baseline's single core × 4.
+    let all = &rock.all_cores.kernels["sha1"];
+    assert!(all.baseline_extrapolated);
+    assert!((all.speedup.unwrap().value - all.mb_per_s.unwrap().value / 390.0).abs() < 1e-9);
+    assert!(all.mb_per_s_per_w.is_some());
+    assert!(all.mb_per_s_per_w_extrapolated.is_some());
+    assert!(rock.single_core.composite_speedup.is_some());
+    // A reference board: no spread known, the article's extrapolation.
+    let pi4 = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Raspberry Pi 4B")
+        .unwrap();
+    assert_eq!(pi4.single_core.kernels["xz"].mb_per_s.unwrap().stddev, None);
+    let ext = pi4.all_cores.kernels["xz"]
+        .mb_per_s_per_w_extrapolated
+        .unwrap();
+    assert!((ext.value - 6.82 * 4.0 / 11.1).abs() < 1e-12);
+    assert!(pi4.all_cores.kernels["xz"].mb_per_s.is_none());
+}
+
+#[test]
+fn ratios_carry_both_deviations_against_a_measured_baseline() {
+    let json = json_of(&[FIXTURES, "--baseline", "Radxa ROCK 5B"]);
+    assert_eq!(json.baseline.board, "Radxa ROCK 5B");
+    assert!(!json.baseline.all_cores_extrapolated);
+    let n100 = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Mini PC N100")
+        .unwrap();
+    let rock = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Radxa ROCK 5B")
+        .unwrap();
+    assert!(rock.is_baseline);
+    let a = n100.single_core.kernels["sha1"].mb_per_s.unwrap();
+    let b = rock.single_core.kernels["sha1"].mb_per_s.unwrap();
+    let r = n100.single_core.kernels["sha1"].speedup.unwrap();
+    let expected =
+        (a.value / b.value) * ((a.stddev.unwrap() / a.value).hypot(b.stddev.unwrap() / b.value));
+    assert!((r.value - a.value / b.value).abs() < 1e-12);
+    assert!((r.stddev.unwrap() - expected).abs() < 1e-12);
+    // All cores measured on both: no extrapolation.
+    assert!(!n100.all_cores.kernels["sha1"].baseline_extrapolated);
+    // The composite has a deviation too.
+    assert!(n100.single_core.composite_speedup.unwrap().stddev.is_some());
+    // The terminal table shows it compactly.
+    let table = stdout_of(&[FIXTURES, "--baseline", "Radxa ROCK 5B", "--format", "table"]);
+    assert!(table.contains("1850±6 MB/s (1.53±0.01x)"), "{table}");
+}
+
+// ---- charts -----------------------------------------------------------
+
+fn texts(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn plot_writes_well_formed_svgs_with_every_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("speedup-1-core.svg"));
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "efficiency-chacha20-poly1305.svg",
+            "efficiency-sha1.svg",
+            "efficiency-xz.svg",
+            "speedup-1-core.svg",
+            "speedup-all-cores.svg",
+        ],
+        "no temporary file is left behind"
+    );
+    let boards: Vec<String> = json_of(&[FIXTURES])
+        .entries
+        .into_iter()
+        .map(|e| e.board)
+        .collect();
+    assert_eq!(boards.len(), 18);
+    for name in &names {
+        let svg = std::fs::read_to_string(plots.join(name)).unwrap();
+        let text = texts(&svg);
+        for board in &boards {
+            assert!(text.contains(board.as_str()), "{name}: {board} missing");
+        }
+    }
+    let speedup = texts(&std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap());
+    assert!(speedup.contains("1× VisionFive 2"), "the 1× line");
+    assert!(speedup.contains("0.66x"), "VisionFive 1 sha1");
+    // Writing again replaces the charts in place.
+    sbcbench()
+        .args([
+            "report",
+            FIXTURES,
+            "--format",
+            "csv",
+            "--kernels",
+            "xz",
+            "--plot",
+        ])
+        .arg(&plots)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_dir(&plots).unwrap().count(), 5);
+}
+
+#[test]
+fn board_names_are_escaped_in_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("odd.csv"),
+        renamed(&good_file(), "Pi <&> \"quoted\""),
+    )
+    .unwrap();
+    let plots = dir.path().join("plots");
+    sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    let text = texts(&std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap());
+    assert!(text.contains("Pi <&> \"quoted\""));
+}
+
+#[test]
+fn plot_into_an_unwritable_place_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(file.join("sub"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("--plot"));
+}
+
+// ---- options ----------------------------------------------------------
+
+#[test]
+fn all_shows_every_run() {
+    let json = json_of(&[FIXTURES, "--all"]);
+    let labels: Vec<&str> = json
+        .entries
+        .iter()
+        .filter(|e| e.board == "Radxa ROCK 5B")
+        .map(|e| e.label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Radxa ROCK 5B (2025-02-15T09:00:00Z)",
+            "Radxa ROCK 5B (2025-03-01T10:00:00Z)"
+        ]
+    );
+    assert!(json.notes.is_empty(), "{:?}", json.notes);
+    sbcbench()
+        .args(["report", FIXTURES, "--all", "--latest"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn no_reference_leaves_out_the_articles_boards() {
+    let json = json_of(&[FIXTURES, "--no-reference"]);
+    assert_eq!(json.entries.len(), 3);
+    assert!(json.entries.iter().all(|e| !e.other_implementation));
+    // The baseline is still the article's VisionFive 2, built in.
+    assert!(json.baseline.built_in);
+    let rock = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Radxa ROCK 5B")
+        .unwrap();
+    assert!(
+        (rock.single_core.kernels["sha1"].speedup.unwrap().value - 1210.0 / 97.5).abs() < 1e-12
+    );
+    let md = stdout_of(&[FIXTURES, "--no-reference", "--format", "markdown"]);
+    assert!(!md.contains('†'), "{md}");
+    assert!(!md.contains("Raspberry Pi 4B"), "{md}");
+}
+
+#[test]
+fn kernels_and_threads_narrow_the_report() {
+    let json = json_of(&[FIXTURES, "--kernels", "xz", "--threads", "1"]);
+    assert_eq!(json.kernels, ["xz"]);
+    assert_eq!(json.modes, ["1"]);
+    for e in &json.entries {
+        assert!(e.single_core.kernels.keys().all(|k| k == "xz"));
+    }
+    let md = stdout_of(&[
+        FIXTURES,
+        "--kernels",
+        "xz",
+        "--threads",
+        "1",
+        "--format",
+        "markdown",
+    ]);
+    assert!(!md.contains("sha1"), "{md}");
+    assert!(!md.contains("all cores:"), "{md}");
+    assert!(md.contains("### 2. xz cycles per byte"), "{md}");
+    let all = stdout_of(&[
+        FIXTURES,
+        "--kernels",
+        "sha1",
+        "--threads",
+        "all",
+        "--format",
+        "markdown",
+    ]);
+    assert!(!all.contains("single core"), "{all}");
+    assert!(!all.contains("cycles per byte"), "{all}");
+    sbcbench()
+        .args(["report", FIXTURES, "--threads", "half"])
+        .assert()
+        .code(2);
+    sbcbench()
+        .args(["report", FIXTURES, "--kernels", "md5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("md5"));
+}
+
+#[test]
+fn unknown_baseline_is_a_usage_error_naming_the_boards() {
+    sbcbench()
+        .args(["report", FIXTURES, "--baseline", "Banana Pi"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--baseline Banana Pi"))
+        .stderr(predicate::str::contains("Radxa ROCK 5B"));
+}
+
+#[test]
+fn an_sbcbench_visionfive2_is_preferred_as_baseline_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vf2.csv"),
+        renamed(&good_file(), "VisionFive 2"),
+    )
+    .unwrap();
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("--baseline 'VisionFive 2 (article-2023)'"),
+        "{stderr}"
+    );
+    let json: Json = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json.baseline.source, "sbcbench");
+    // Asking for the article's one by its source.
+    let json = json_of(&[
+        dir.path().to_str().unwrap(),
+        "--baseline",
+        "VisionFive 2 (article-2023)",
+    ]);
+    assert_eq!(json.baseline.source, "article-2023");
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    sbcbench()
+        .args(["report", "/nonexistent/results"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/results"));
+}
+
+// ---- robustness -------------------------------------------------------
+
+/// A folder with one good file and one more, `name` holding `text`.
+fn folder_with(name: &str, text: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.csv"),
+        renamed(&good_file(), "Good Board"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    dir
+}
+
+/// Runs the report on `dir`; returns (exit code, stdout, stderr).
+fn report_on(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir)
+        .args(["--format", "markdown"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn path_in(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[test]
+fn malformed_missing_column_skips_the_file() {
+    let text = good_file();
+    // Drop the `cores` column from the header and every line.
+    let at = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "cores")
+        .unwrap();
+    let cut: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells.remove(at);
+            cells.join(",")
+        })
+        .collect();
+    let dir = folder_with("bad.csv", renamed(&cut.join("\n"), "Bad Board").as_bytes());
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let bad = path_in(dir.path(), "bad.csv");
+    assert!(
+        err.contains(&format!(
+            "{}:1: the header has no `cores` column",
+            bad.display()
+        )),
+        "{err}"
+    );
+    assert!(out.contains("Good Board"), "{out}");
+    assert!(!out.contains("Bad Board"), "{out}");
+    assert!(err.contains("1 file skipped"), "{err}");
+}
+
+#[test]
+fn malformed_non_number_skips_the_line_only() {
+    let text = renamed(&good_file(), "Half Board");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 3 is chacha20-poly1305: make its mb_per_s a word.
+    lines[2] = lines[2].replacen(",61.0,", ",fast,", 1);
+    let dir = folder_with("half.csv", lines.join("\n").as_bytes());
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let file = path_in(dir.path(), "half.csv");
+    assert!(
+        err.contains(&format!(
+            "{}:3: column `mb_per_s`: 'fast' is not a number",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("correct or delete the line"), "{err}");
+    // The board's other kernels are still there.
+    let row = out.lines().find(|l| l.contains("Half Board")).unwrap();
+    assert!(row.contains("112 MB/s"), "{row}");
+    assert!(row.contains("| - |"), "{row}");
+    assert!(out.contains("Good Board"));
+}
+
+#[test]
+fn malformed_truncated_line_is_named() {
+    let text = renamed(&good_file(), "Cut Board");
+    let cut = &text[..text.trim_end().len() - 200];
+    let dir = folder_with("cut.csv", cut.as_bytes());
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let file = path_in(dir.path(), "cut.csv");
+    assert!(
+        err.contains(&format!("{}:4: this line has", file.display())),
+        "{err}"
+    );
+    assert!(err.contains("complete or delete the line"), "{err}");
+    assert!(
+        out.contains("Cut Board") && out.contains("Good Board"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_bom_is_read_as_nothing() {
+    let mut text = b"\xef\xbb\xbf".to_vec();
+    text.extend(renamed(&good_file(), "Bom Board").bytes());
+    let dir = folder_with("bom.csv", &text);
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Bom Board"), "{out}");
+}
+
+#[test]
+fn crlf_line_ends_are_read_and_lines_still_counted() {
+    let text = renamed(&good_file(), "Crlf Board");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[3] = lines[3].replacen(",4.9,", ",4,9,", 1);
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(lines.join("\r\n").bytes());
+    bytes.extend(b"\r\n");
+    let dir = folder_with("crlf.csv", &bytes);
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let file = path_in(dir.path(), "crlf.csv");
+    assert!(
+        err.contains(&format!("{}:4: this line has", file.display())),
+        "{err}"
+    );
+    let row = out.lines().find(|l| l.contains("Crlf Board")).unwrap();
+    assert!(
+        row.contains("112 MB/s") && row.contains("61.0 MB/s"),
+        "{row}"
+    );
+}
+
+#[test]
+fn an_unknown_schema_version_is_refused_by_name() {
+    let text = renamed(&good_file(), "Future Board");
+    let future: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                l.replacen("1,", "7,", 1)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = folder_with("future.csv", future.as_bytes());
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let file = path_in(dir.path(), "future.csv");
+    assert!(
+        err.contains(&format!(
+            "{}:2: schema_version 7 is not one",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(!out.contains("Future Board"));
+    assert!(out.contains("Good Board"));
+}
+
+#[test]
+fn non_csv_files_in_a_folder_are_ignored_with_a_notice() {
+    let dir = folder_with("notes.txt", b"not a result");
+    std::fs::write(dir.path().join(".hidden.csv.tmp"), b"partial").unwrap();
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: ignored 1 file that is not .csv"),
+        "{err}"
+    );
+    assert!(err.contains("notes.txt"), "{err}");
+    assert!(!err.contains("hidden"), "{err}");
+    assert!(out.contains("Good Board"));
+}
+
+#[test]
+fn the_same_board_twice_is_resolved_by_latest_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = renamed(&good_file(), "Twice Board");
+    std::fs::write(dir.path().join("a.csv"), &text).unwrap();
+    let newer = text
+        .replace("2025-03-07T08:00:00Z", "2025-04-01T08:00:00Z")
+        .replace(",112.0,", ",120.0,");
+    std::fs::write(dir.path().join("b.csv"), newer).unwrap();
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("note: Twice Board: 2 runs; the newest (2025-04-01T08:00:00Z) is shown"),
+        "{err}"
+    );
+    assert_eq!(
+        out.matches("Twice Board").count(),
+        4,
+        "tables 1 to 4\n{out}"
+    );
+    assert!(
+        out.contains("120 MB/s") && !out.contains("112 MB/s"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_empty_folder_says_what_to_run_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = report_on(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no result files in"), "{err}");
+    assert!(err.contains("run `sbcbench run` on a board first"), "{err}");
+    // The reference boards are still shown.
+    assert!(out.contains("Raspberry Pi 4B"), "{out}");
+    let (code, out, err) = report_on(dir.path(), &["--no-reference"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("run `sbcbench run` on a board first"), "{err}");
+}
