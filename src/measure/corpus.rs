@@ -10,10 +10,10 @@ use crate::measure::kernel::hex;
 
 pub const XZ: &[u8] = include_bytes!("corpus/corpus.tar.xz");
 pub const XZ_SHA256: [u8; 32] =
-    hex32("4069ac7a1ea73a8ebb0e3a6e60e3186d808fa9afe99887cb7474e0ed92e213e9");
-pub const DECOMPRESSED_BYTES: u64 = 1_288_895;
+    hex32("b0ac749d7cd28b12c298948e38294d0185334201dc59f83d802536a2e653a011");
+pub const DECOMPRESSED_BYTES: u64 = 25_165_824;
 pub const DECOMPRESSED_SHA256: [u8; 32] =
-    hex32("5af7b95208fdcff454bab3f5eddf567a688a3796c703d4fef91072e38645c062");
+    hex32("d216002a6334994848ac8d295ed1ced2118108f3e1595a5f7b50b3cf838ae8ad");
 
 /// The `xz_input` label of the built-in corpus: results from different
 /// corpus versions must never be compared silently.
