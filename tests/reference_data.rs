@@ -123,6 +123,8 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 mb_per_s_mean: mb,
                 outliers: 0,
                 source: ARTICLE_2023_SOURCE.to_string(),
+                memory_mib: None,
+                simd: String::new(),
             });
         }
     }

@@ -414,6 +414,8 @@ impl RowContext<'_> {
             mb_per_s_mean: summary.mean,
             outliers: summary.outliers.len(),
             source: "sbcbench".to_string(),
+            memory_mib: facts.memory_bytes.map(|b| b >> 20),
+            simd: facts.simd.join(" "),
         };
         (row, values, warnings)
     }

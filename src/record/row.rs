@@ -83,4 +83,10 @@ pub struct ResultRow {
     pub outliers: usize,
     /// Who measured: `sbcbench`, or a reference such as `article-2023`.
     pub source: String,
+    /// Memory of the board, MiB (MemTotal).
+    #[serde(default)]
+    pub memory_mib: Option<u64>,
+    /// SIMD and crypto extensions the CPU reports, space-separated.
+    #[serde(default)]
+    pub simd: String,
 }
