@@ -134,28 +134,7 @@ pub fn plan(kernels: &[KernelId], modes: &[ThreadMode], topo: &Topology) -> Vec<
 }
 
 /// "0-3,6" style, as in sysfs.
-pub fn cpu_list(cpus: &[usize]) -> String {
-    let mut sorted = cpus.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let start = sorted[i];
-        let mut end = start;
-        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
-            i += 1;
-            end = sorted[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
-}
+pub use crate::observe::cpu::format_cpu_list as cpu_list;
 
 #[cfg(test)]
 mod tests {
@@ -215,11 +194,5 @@ mod tests {
         );
         assert!(validate(ThreadMode::Count(7), &topo).is_err());
         assert!(validate(ThreadMode::Count(6), &topo).is_ok());
-    }
-
-    #[test]
-    fn cpu_lists_are_compact() {
-        assert_eq!(cpu_list(&[0, 1, 2, 3, 5]), "0-3,5");
-        assert_eq!(cpu_list(&[4]), "4");
     }
 }

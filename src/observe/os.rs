@@ -167,6 +167,21 @@ fn list_sorted(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Small recorded trees for unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A temporary tree with `files` (relative path, content) in it.
+    pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(full, content).expect("write");
+        }
+        dir
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,17 +205,8 @@ pub fn check(os: &dyn Os, topo: &Topology, busy_window: Duration) -> Vec<Preflig
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::os::testing::tree;
     use crate::observe::RecordedOs;
-
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (path, content) in files {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-            std::fs::write(full, content).expect("write");
-        }
-        dir
-    }
 
     #[test]
     fn policy_dirs_caps_offline_heat_and_firmware_flags() {

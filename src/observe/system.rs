@@ -173,17 +173,8 @@ fn memory_bytes(os: &dyn Os) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::os::testing::tree;
     use crate::observe::RecordedOs;
-
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (path, content) in files {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-            std::fs::write(full, content).expect("write");
-        }
-        dir
-    }
 
     #[test]
     fn os_release_unquotes_and_falls_back() {
