@@ -17,6 +17,26 @@ fn sbcbench() -> Command {
 /// Fast settings for tests: short samples, no warm-up.
 const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
 
+/// `sbcbench run --no-save --format csv ARGS` with fast settings: the rows
+/// it printed and its stderr.
+fn run_rows<'a>(
+    args: impl IntoIterator<Item = &'a str>,
+) -> (Vec<sbcbench::record::ResultRow>, String) {
+    let out = sbcbench()
+        .args(["run", "--no-save", "--format", "csv"])
+        .args(args)
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = csv::Reader::from_reader(&out.stdout[..])
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -443,28 +463,15 @@ fn fixture(name: &str) -> PathBuf {
 fn big_little_board_runs_single_core_once_per_cluster() {
     // A recorded RK3399 (4 × A53 at 1416 MHz + 2 × A72 at 1800 MHz): the
     // plan, clocks and names come from the tree; the kernels run here.
-    let out = sbcbench()
-        .args([
-            "run",
-            "--no-save",
-            "--kernels",
-            "xz",
-            "--threads",
-            "1",
-            "--format",
-            "csv",
-        ])
-        .arg("--sysroot")
-        .arg(fixture("rk3399"))
-        .args(FAST)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows: Vec<sbcbench::record::ResultRow> = csv::Reader::from_reader(&out.stdout[..])
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rk3399 = fixture("rk3399");
+    let (rows, stderr) = run_rows([
+        "--kernels",
+        "xz",
+        "--threads",
+        "1",
+        "--sysroot",
+        rk3399.to_str().unwrap(),
+    ]);
     let summary: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -494,7 +501,6 @@ fn big_little_board_runs_single_core_once_per_cluster() {
         assert!((r.cycles_speedup.unwrap() - (1500.0 / 4.66) / cpb).abs() < 1e-9);
     }
     // This machine's real clock is not the recorded board's: said, not hidden.
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("measured clock"), "{stderr}");
 }
 
@@ -526,31 +532,12 @@ fn info_reads_a_recorded_board() {
 
 #[test]
 fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
+    let vm = fixture("vm-nocpufreq");
     let run = |extra: &[&str]| {
-        let out = sbcbench()
-            .args([
-                "run",
-                "--no-save",
-                "--kernels",
-                "sha1",
-                "--threads",
-                "1",
-                "--format",
-                "csv",
-                "--sysroot",
-            ])
-            .arg(fixture("vm-nocpufreq"))
-            .args(FAST)
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .clone();
-        let rows: Vec<sbcbench::record::ResultRow> = csv::Reader::from_reader(&out.stdout[..])
-            .deserialize()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        (rows, String::from_utf8_lossy(&out.stderr).to_string())
+        let mut args = vec!["--kernels", "sha1", "--threads", "1", "--sysroot"];
+        args.push(vm.to_str().unwrap());
+        args.extend_from_slice(extra);
+        run_rows(args)
     };
     let (rows, stderr) = run(&[]);
     assert_eq!(
