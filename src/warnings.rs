@@ -33,6 +33,8 @@ pub enum Warning {
         freq_min_mhz: Option<f64>,
     },
     Quick,
+    /// Standard input closed before every `--power ask` phase was answered.
+    PowerInputClosed,
 }
 
 /// A coefficient of variation above this makes the figure noisy.
@@ -83,6 +85,10 @@ impl fmt::Display for Warning {
                 }
                 f.write_str(": it throttled (heat or power supply): add cooling or a better supply")
             }
+            Warning::PowerInputClosed => f.write_str(
+                "standard input closed before every power phase was answered: the rest were \
+                 skipped and their rows have no watts; pipe one answer per phase, or run in a terminal",
+            ),
             Warning::Quick => f.write_str(
                 "--quick: samples are too short to compare; use it as a smoke test only",
             ),

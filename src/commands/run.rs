@@ -77,9 +77,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         PowerMode::Ask => {
             let (watts, closed) = ask_power(&opts, &topo, &by_id)?;
             if closed {
-                warnings.push(Warning::Preflight(
-                    "standard input closed before every power phase was answered: the rest were skipped".into(),
-                ));
+                warnings.push(Warning::PowerInputClosed);
             }
             Some((watts, "typed"))
         }
