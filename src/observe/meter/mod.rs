@@ -1,0 +1,474 @@
+//! Wattmeters read over a serial port (or a USB-TMC file): one trait, one
+//! decoder per wire format (`decode.rs`), one small driver per meter here.
+//! What a hobbyist's meter cannot do here — exist — is replaced in tests by
+//! a simulator speaking the same bytes on a pseudo-terminal.
+mod decode;
+mod monitor;
+mod spec;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+pub use decode::{
+    line_decode, pzem_decode, scpi_decode, um_decode, wattsup_decode, UmModel, Values,
+};
+pub use monitor::{Monitor, PowerStats};
+pub use spec::{LineUnit, MeterSpec, Protocol};
+
+/// One reading, stamped when it arrived.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub at: Instant,
+    pub watts: f64,
+    pub volts: Option<f64>,
+    pub amps: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MeterError {
+    #[error("{port}: cannot open it: {reason}")]
+    Open { port: String, reason: String },
+    #[error("{port}: no answer within {ms} ms (is the meter on and the cable right?)")]
+    Timeout { port: String, ms: u128 },
+    #[error("{port}: {what}")]
+    Bad { port: String, what: String },
+    #[error("{port}: {source}")]
+    Io {
+        port: String,
+        source: std::io::Error,
+    },
+}
+
+impl MeterError {
+    /// A short name of the kind of failure, so a monitor warns once per kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MeterError::Open { .. } => "open",
+            MeterError::Timeout { .. } => "timeout",
+            MeterError::Bad { .. } => "bad reply",
+            MeterError::Io { .. } => "i/o",
+        }
+    }
+}
+
+/// A wattmeter.
+pub trait Meter: Send {
+    fn protocol(&self) -> &'static str;
+    fn port(&self) -> &str;
+    /// One reading; bounded in time.
+    fn read(&mut self) -> Result<Reading, MeterError>;
+}
+
+/// Bytes to and from the meter.
+pub trait Port: Read + Write + Send {}
+impl<T: Read + Write + Send> Port for T {}
+
+/// How long one reply may take.
+const REPLY_TIMEOUT: Duration = Duration::from_millis(1500);
+/// No sane reply is longer; a device that never ends a line is faulty.
+const MAX_PENDING: usize = 4096;
+
+struct Link {
+    port: Box<dyn Port>,
+    path: String,
+    /// Bytes read but not yet used.
+    pending: Vec<u8>,
+}
+
+impl Link {
+    fn io(&self, source: std::io::Error) -> MeterError {
+        MeterError::Io {
+            port: self.path.clone(),
+            source,
+        }
+    }
+
+    fn bad(&self, what: impl Into<String>) -> MeterError {
+        MeterError::Bad {
+            port: self.path.clone(),
+            what: what.into(),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
+        self.pending.clear();
+        self.port
+            .write_all(bytes)
+            .and_then(|()| self.port.flush())
+            .map_err(|e| self.io(e))
+    }
+
+    /// Reads more bytes until `done(pending)` says how many form a unit.
+    fn until(
+        &mut self,
+        mut done: impl FnMut(&mut Vec<u8>) -> Option<usize>,
+    ) -> Result<Vec<u8>, MeterError> {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        let mut buf = [0u8; 512];
+        loop {
+            if let Some(n) = done(&mut self.pending) {
+                let unit: Vec<u8> = self.pending.drain(..n).collect();
+                return Ok(unit);
+            }
+            if self.pending.len() > MAX_PENDING {
+                self.pending.clear();
+                return Err(self.bad(format!(
+                    "{MAX_PENDING} bytes without a complete reply: not this meter's protocol"
+                )));
+            }
+            if Instant::now() >= deadline {
+                return Err(MeterError::Timeout {
+                    port: self.path.clone(),
+                    ms: REPLY_TIMEOUT.as_millis(),
+                });
+            }
+            match self.port.read(&mut buf) {
+                Ok(0) => std::thread::sleep(Duration::from_millis(10)),
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::TimedOut
+                            | std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(self.io(e)),
+            }
+        }
+    }
+
+    fn line(&mut self) -> Result<String, MeterError> {
+        let raw = self.until(|p| p.iter().position(|&b| b == b'\n').map(|i| i + 1))?;
+        Ok(String::from_utf8_lossy(&raw)
+            .trim_end_matches(['\r', '\n'])
+            .to_string())
+    }
+}
+
+fn reading(v: Values) -> Reading {
+    Reading {
+        at: Instant::now(),
+        watts: v.watts,
+        volts: v.volts,
+        amps: v.amps,
+    }
+}
+
+/// PZEM-004T (AC) and PZEM-017 (DC): Modbus-RTU, polled.
+struct Pzem {
+    link: Link,
+    addr: u8,
+    dc: bool,
+}
+
+impl Meter for Pzem {
+    fn protocol(&self) -> &'static str {
+        if self.dc {
+            "pzem017"
+        } else {
+            "pzem004t"
+        }
+    }
+    fn port(&self) -> &str {
+        &self.link.path
+    }
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        let registers = if self.dc { 8 } else { 10 };
+        self.link
+            .send(&decode::pzem_request(self.addr, registers))?;
+        let frame = self.link.until(|p| {
+            (p.len() >= 2)
+                .then(|| decode::pzem_reply_len([p[0], p[1]], registers))
+                .filter(|&n| p.len() >= n)
+        })?;
+        pzem_decode(&frame, self.dc)
+            .map(reading)
+            .map_err(|e| self.link.bad(e))
+    }
+}
+
+/// RDTech UM24C/UM25C/UM34C: 0xF0 asks for a 130-byte frame.
+struct Um {
+    link: Link,
+    model: UmModel,
+}
+
+impl Meter for Um {
+    fn protocol(&self) -> &'static str {
+        match self.model {
+            UmModel::Um24c => "um24c",
+            UmModel::Um25c => "um25c",
+            UmModel::Um34c => "um34c",
+        }
+    }
+    fn port(&self) -> &str {
+        &self.link.path
+    }
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        self.link.send(&[0xF0])?;
+        let id = self.model.id();
+        // Resynchronise on the model id: drop junk before it.
+        let frame = self.link.until(|p| {
+            let start = p.windows(2).position(|w| w == id)?;
+            p.drain(..start);
+            (p.len() >= decode::UM_FRAME).then_some(decode::UM_FRAME)
+        })?;
+        um_decode(&frame, self.model)
+            .map(reading)
+            .map_err(|e| self.link.bad(e))
+    }
+}
+
+/// Watts up? PRO: told once to stream a record per second.
+struct Wattsup {
+    link: Link,
+}
+
+impl Meter for Wattsup {
+    fn protocol(&self) -> &'static str {
+        "wattsup"
+    }
+    fn port(&self) -> &str {
+        &self.link.path
+    }
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        loop {
+            let packet = self.link.until(|p| {
+                let start = p.iter().position(|&b| b == b'#');
+                match start {
+                    None => {
+                        p.clear();
+                        None
+                    }
+                    Some(s) => {
+                        p.drain(..s);
+                        p.iter().position(|&b| b == b';').map(|e| e + 1)
+                    }
+                }
+            })?;
+            let text = String::from_utf8_lossy(&packet).to_string();
+            if text.starts_with("#d") {
+                return wattsup_decode(&text)
+                    .map(reading)
+                    .map_err(|e| self.link.bad(e));
+            }
+        }
+    }
+}
+
+/// SCPI analysers (Yokogawa WT300 by default): query, then one reply line.
+struct Scpi {
+    link: Link,
+    query: String,
+    field: usize,
+}
+
+impl Meter for Scpi {
+    fn protocol(&self) -> &'static str {
+        "scpi"
+    }
+    fn port(&self) -> &str {
+        &self.link.path
+    }
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        let q = format!("{}\n", self.query);
+        self.link.send(q.as_bytes())?;
+        let line = self.link.line()?;
+        scpi_decode(&line, self.field)
+            .map(reading)
+            .map_err(|e| self.link.bad(e))
+    }
+}
+
+/// Devices that print one reading per line.
+struct Line {
+    link: Link,
+    regex: Option<regex::Regex>,
+    milli: bool,
+}
+
+impl Meter for Line {
+    fn protocol(&self) -> &'static str {
+        "line"
+    }
+    fn port(&self) -> &str {
+        &self.link.path
+    }
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        // Multi-line blocks (INA219 examples) carry power on one line of
+        // several: skip lines without it, within the reply timeout.
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            let line = self.link.line()?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match line_decode(&line, self.regex.as_ref(), self.milli) {
+                Ok(v) => return Ok(reading(v)),
+                Err(e) => last = e,
+            }
+        }
+        Err(self
+            .link
+            .bad(format!("no reading in the lines it printed ({last})")))
+    }
+}
+
+/// The default WT300 setup: items U, I, P of element 1, values in ASCII.
+const WT300_SETUP: &[&str] = &[
+    ":COMM:HEAD OFF",
+    ":NUM:FORM ASC",
+    ":NUM:NORM:NUM 3",
+    ":NUM:NORM:ITEM1 U,1",
+    ":NUM:NORM:ITEM2 I,1",
+    ":NUM:NORM:ITEM3 P,1",
+];
+
+/// Opens the meter that `spec` names, ready to read.
+pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
+    let path = spec.path.clone();
+    let port = open_port(spec)?;
+    let mut link = Link {
+        port,
+        path,
+        pending: Vec::new(),
+    };
+    Ok(match spec.protocol {
+        Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem {
+            link,
+            addr: spec.addr,
+            dc: spec.protocol == Protocol::Pzem017,
+        }),
+        Protocol::Um24c => Box::new(Um {
+            link,
+            model: UmModel::Um24c,
+        }),
+        Protocol::Um25c => Box::new(Um {
+            link,
+            model: UmModel::Um25c,
+        }),
+        Protocol::Um34c => Box::new(Um {
+            link,
+            model: UmModel::Um34c,
+        }),
+        Protocol::Wattsup => {
+            // External logging, one record per second.
+            link.send(b"#L,W,3,E,,1;")?;
+            Box::new(Wattsup { link })
+        }
+        Protocol::Scpi => {
+            let query = match &spec.query {
+                Some(q) => q.clone(),
+                None => {
+                    for cmd in WT300_SETUP {
+                        link.send(format!("{cmd}\n").as_bytes())?;
+                    }
+                    ":NUM:NORM:VAL?".to_string()
+                }
+            };
+            Box::new(Scpi {
+                link,
+                query,
+                field: spec.field.unwrap_or(2),
+            })
+        }
+        Protocol::Line => Box::new(Line {
+            link,
+            regex: match &spec.regex {
+                Some(r) => Some(regex::Regex::new(r).map_err(|e| MeterError::Open {
+                    port: spec.path.clone(),
+                    reason: e.to_string(),
+                })?),
+                None => None,
+            },
+            milli: spec.unit == LineUnit::MilliW,
+        }),
+    })
+}
+
+fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
+    let fail = |reason: String| MeterError::Open {
+        port: spec.path.clone(),
+        reason,
+    };
+    // USB-TMC instruments are files: write a command, read the answer.
+    if spec.protocol == Protocol::Scpi && spec.path.contains("usbtmc") {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&spec.path)
+            .map_err(|e| fail(explain(&e.to_string(), e.kind())))?;
+        return Ok(Box::new(file));
+    }
+    let (baud, stop) = match spec.protocol {
+        Protocol::Pzem004t => (9600, serialport::StopBits::One),
+        Protocol::Pzem017 => (9600, serialport::StopBits::Two),
+        Protocol::Wattsup => (115_200, serialport::StopBits::One),
+        Protocol::Scpi => (spec.baud.unwrap_or(9600), serialport::StopBits::One),
+        Protocol::Line => (spec.baud.unwrap_or(115_200), serialport::StopBits::One),
+        // Bluetooth RFCOMM ignores the rate.
+        Protocol::Um24c | Protocol::Um25c | Protocol::Um34c => (115_200, serialport::StopBits::One),
+    };
+    let port = serialport::new(&spec.path, baud)
+        .data_bits(serialport::DataBits::Eight)
+        .parity(serialport::Parity::None)
+        .stop_bits(stop)
+        .timeout(Duration::from_millis(100))
+        .open_native()
+        .map_err(|e| {
+            let kind = match e.kind() {
+                serialport::ErrorKind::Io(k) => k,
+                serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
+                _ => std::io::ErrorKind::Other,
+            };
+            fail(explain(&e.to_string(), kind))
+        })?;
+    Ok(Box::new(port))
+}
+
+fn explain(what: &str, kind: std::io::ErrorKind) -> String {
+    match kind {
+        std::io::ErrorKind::NotFound => {
+            format!("{what}: no such port; check the cable and `ls /dev/tty* /dev/rfcomm*`")
+        }
+        std::io::ErrorKind::PermissionDenied => format!(
+            "{what}: permission denied; add your user to the 'dialout' group \
+             (`sudo usermod -aG dialout $USER`, then log in again)"
+        ),
+        _ => what.to_string(),
+    }
+}
+
+/// `sbcbench meter`: prints `count` readings (or until stopped), one a line.
+pub fn live(
+    spec: &MeterSpec,
+    count: Option<u64>,
+    interval: Duration,
+    out: &mut dyn Write,
+) -> Result<(), MeterError> {
+    let mut meter = open(spec)?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while count.is_none_or(|c| n < c) {
+        let t = Instant::now();
+        let r = meter.read()?;
+        let mut line = format!(
+            "{:8.1} s  {:9.3} W",
+            (r.at - started).as_secs_f64(),
+            r.watts
+        );
+        if let Some(v) = r.volts {
+            line.push_str(&format!("  {v:8.3} V"));
+        }
+        if let Some(a) = r.amps {
+            line.push_str(&format!("  {a:7.4} A"));
+        }
+        let _ = writeln!(out, "{line}");
+        n += 1;
+        if count.is_none_or(|c| n < c) {
+            std::thread::sleep(interval.saturating_sub(t.elapsed()));
+        }
+    }
+    Ok(())
+}
