@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
+use crate::observe::meter::MeterSpec;
 use crate::observe::power::PowerMode;
 
 #[derive(Debug, Parser)]
@@ -44,6 +45,8 @@ pub enum Command {
     Selftest,
     /// Show what sbcbench knows about this machine.
     Info(InfoArgs),
+    /// Print live readings of a wattmeter, to check it before a long run.
+    Meter(MeterArgs),
     /// Aggregate result CSVs into the article's tables, among its 15 boards.
     Report(ReportArgs),
 }
@@ -125,6 +128,26 @@ pub struct RunArgs {
     /// xz, sha1, chacha20-poly1305 or spin (the article's busy loop).
     #[arg(long, value_parser = parse_load, default_value = "xz", value_name = "KIND")]
     pub load: LoadKind,
+}
+
+#[derive(Debug, Args)]
+pub struct MeterArgs {
+    /// PROTOCOL:PATH[,key=value…], e.g. pzem004t:/dev/ttyUSB0, um25c:/dev/rfcomm0,
+    /// wattsup:/dev/ttyUSB0, scpi:/dev/usbtmc0, line:/dev/ttyACM0,unit=mW
+    #[arg(value_parser = parse_meter, value_name = "SPEC")]
+    pub spec: MeterSpec,
+
+    /// Stop after this many readings [default: until Ctrl-C].
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Seconds between readings.
+    #[arg(long, default_value = "1", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub interval: f64,
+}
+
+fn parse_meter(s: &str) -> Result<MeterSpec, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]

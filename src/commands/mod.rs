@@ -19,6 +19,22 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args, os),
         Command::Selftest => selftest::selftest(),
         Command::Info(args) => info::info(args, os),
+        Command::Meter(args) => {
+            let mut out = std::io::stdout();
+            crate::observe::meter::live(
+                &args.spec,
+                args.count,
+                std::time::Duration::from_secs_f64(args.interval),
+                &mut out,
+            )
+            .map_err(|e| match e {
+                // Nothing was read: a wrong path or permissions, like a bad flag.
+                crate::observe::meter::MeterError::Open { .. } => {
+                    crate::error::Error::Usage(e.to_string()).into()
+                }
+                e => anyhow::Error::new(e),
+            })
+        }
         Command::Report(args) => report::report(args),
     }
 }

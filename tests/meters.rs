@@ -1,0 +1,312 @@
+//! Each meter protocol against a simulated meter on a pseudo-terminal pair
+//! that speaks the real wire format (frames from the protocol notes).
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use sbcbench::observe::meter::{open, MeterError, MeterSpec, Monitor};
+use serialport::{SerialPort, TTYPort};
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A simulated meter: `answer(request bytes)` gives the bytes to send back
+/// (possibly nothing yet). Runs until dropped.
+struct Sim {
+    path: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    // The slave must stay open while the code under test uses it by path.
+    _slave: TTYPort,
+}
+
+impl Sim {
+    fn start(mut answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
+        let (mut master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
+        master.set_timeout(Duration::from_millis(20)).unwrap();
+        let path = slave.name().expect("slave path");
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            let mut pending = Vec::new();
+            while !st.load(Ordering::Relaxed) {
+                if let Ok(n) = master.read(&mut buf) {
+                    pending.extend_from_slice(&buf[..n]);
+                }
+                let out = answer(&pending);
+                if !out.is_empty() || !pending.is_empty() {
+                    pending.clear();
+                }
+                // Send in chunks, as RFCOMM and USB serial do.
+                for chunk in out.chunks(37) {
+                    let _ = master.write_all(chunk);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        Sim {
+            path,
+            stop,
+            thread: Some(thread),
+            _slave: slave,
+        }
+    }
+
+    fn spec(&self, protocol: &str, options: &str) -> MeterSpec {
+        format!("{protocol}:{}{options}", self.path)
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const PZEM_REPLY: &str =
+    "01 04 14 08 D1 00 6C 00 00 00 F4 00 00 00 26 00 00 01 F4 00 64 00 00 51 34";
+
+fn pzem_sim(reply: &'static str) -> Sim {
+    Sim::start(move |req| {
+        if req.len() >= 8 {
+            hex(reply)
+        } else {
+            Vec::new()
+        }
+    })
+}
+
+#[test]
+fn pzem004t_reads_the_captured_frame() {
+    let sim = Sim::start(|req| {
+        // Only a well-formed request for 10 registers at 0xF8 is answered.
+        if req == hex("F8 04 00 00 00 0A 64 64") {
+            hex(PZEM_REPLY)
+        } else {
+            Vec::new()
+        }
+    });
+    let mut meter = open(&sim.spec("pzem004t", "")).unwrap();
+    let r = meter.read().unwrap();
+    assert!((r.watts - 24.4).abs() < 1e-9 && (r.volts.unwrap() - 225.7).abs() < 1e-9);
+}
+
+#[test]
+fn pzem017_reads_the_captured_frame() {
+    let sim = Sim::start(|req| {
+        if req == hex("01 04 00 00 00 08 F1 CC") {
+            hex("01 04 10 05 40 00 0A 00 0D 00 00 00 02 00 00 00 00 00 00 D6 29")
+        } else {
+            Vec::new()
+        }
+    });
+    let r = open(&sim.spec("pzem017", ",addr=1"))
+        .unwrap()
+        .read()
+        .unwrap();
+    assert!((r.watts - 1.3).abs() < 1e-9 && (r.volts.unwrap() - 13.44).abs() < 1e-9);
+}
+
+#[test]
+fn pzem_faults_are_errors_not_numbers() {
+    let exception = pzem_sim("01 84 02 C2 C1");
+    let err = open(&exception.spec("pzem004t", ""))
+        .unwrap()
+        .read()
+        .unwrap_err();
+    assert!(err.to_string().contains("Modbus exception 0x02"), "{err}");
+    let bad_crc =
+        pzem_sim("01 04 14 08 D1 00 6C 00 00 00 F4 00 00 00 26 00 00 01 F4 00 64 00 00 51 35");
+    let err = open(&bad_crc.spec("pzem004t", ""))
+        .unwrap()
+        .read()
+        .unwrap_err();
+    assert!(err.to_string().contains("CRC"), "{err}");
+    let silent = Sim::start(|_| Vec::new());
+    let t = Instant::now();
+    let err = open(&silent.spec("pzem004t", ""))
+        .unwrap()
+        .read()
+        .unwrap_err();
+    assert!(matches!(err, MeterError::Timeout { .. }), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+fn um25c_frame() -> Vec<u8> {
+    let mut f = hex("09c913d9140300000a2b001f00570000");
+    f.resize(96, 0);
+    f.extend(hex("003c003c"));
+    f.resize(122, 0);
+    f.extend(hex("00000063"));
+    f.extend(hex("0000fff1"));
+    f
+}
+
+#[test]
+fn um25c_frame_in_chunks_after_junk() {
+    let sim = Sim::start(|req| {
+        if req.contains(&0xF0) {
+            let mut out = vec![0x55, 0xAA, 0x00];
+            out.extend(um25c_frame());
+            out
+        } else {
+            Vec::new()
+        }
+    });
+    let mut meter = open(&sim.spec("um25c", "")).unwrap();
+    for _ in 0..2 {
+        let r = meter.read().unwrap();
+        assert!((r.watts - 2.603).abs() < 1e-9 && (r.amps.unwrap() - 0.5123).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn wattsup_streams_records_after_being_told_to() {
+    let sim = Sim::start({
+        let mut started = false;
+        move |req| {
+            if String::from_utf8_lossy(req).contains("#L,W,3,E,,1;") {
+                started = true;
+            }
+            if started {
+                std::thread::sleep(Duration::from_millis(50));
+                b"junk\r\n#d,-,18,124,1191,97,0,_,_,_,124,_,_,_,_,_,100,_,_,_,_;\r\n".to_vec()
+            } else {
+                Vec::new()
+            }
+        }
+    });
+    let r = open(&sim.spec("wattsup", "")).unwrap().read().unwrap();
+    assert!((r.watts - 12.4).abs() < 1e-9);
+}
+
+#[test]
+fn scpi_wt300_and_a_custom_query() {
+    let sim = Sim::start(|req| {
+        let text = String::from_utf8_lossy(req);
+        if text.contains(":NUM:NORM:VAL?") {
+            b"231.96E+00,0.12532E+00,15.40E+00\n".to_vec()
+        } else if text.contains("MEAS:POW?") {
+            b"NAN\n".to_vec()
+        } else {
+            Vec::new()
+        }
+    });
+    let r = open(&sim.spec("scpi", "")).unwrap().read().unwrap();
+    assert!((r.watts - 15.4).abs() < 1e-9);
+    let err = open(&sim.spec("scpi", ",query=MEAS:POW?,field=0"))
+        .unwrap()
+        .read()
+        .unwrap_err();
+    assert!(err.to_string().contains("no reading"), "{err}");
+}
+
+#[test]
+fn line_devices_and_a_device_that_never_ends_a_line() {
+    let ina = Sim::start(|_| {
+        b"Bus Voltage:   5.04 V\r\nCurrent:       512.30 mA\r\nPower:         2580.00 mW\r\n\r\n"
+            .to_vec()
+    });
+    let r = open(&ina.spec("line", "")).unwrap().read().unwrap();
+    assert!((r.watts - 2.58).abs() < 1e-9);
+    let noise = Sim::start(|_| vec![b'x'; 1000]);
+    let err = open(&noise.spec("line", "")).unwrap().read().unwrap_err();
+    assert!(
+        err.to_string().contains("without a complete reply"),
+        "{err}"
+    );
+}
+
+#[test]
+fn monitor_survives_a_meter_that_goes_silent() {
+    let answering = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&answering);
+    let sim = Sim::start(move |req| {
+        if req.len() >= 8 && flag.load(Ordering::Relaxed) {
+            hex(PZEM_REPLY)
+        } else {
+            Vec::new()
+        }
+    });
+    let meter = open(&sim.spec("pzem004t", "")).unwrap();
+    let t0 = Instant::now();
+    let monitor = Monitor::start(meter, None, Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(600));
+    let t1 = Instant::now();
+    answering.store(false, Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(3500));
+    let t2 = Instant::now();
+    let before = monitor
+        .stats(t0, t1, Duration::ZERO)
+        .expect("readings while it answered");
+    assert!(
+        (before.mean_w - 24.4).abs() < 1e-9 && before.readings >= 2,
+        "{before:?}"
+    );
+    // Settle past the last in-flight reply; nothing after that.
+    assert_eq!(
+        monitor.stats(t1 + Duration::from_millis(300), t2, Duration::ZERO),
+        None
+    );
+    let warnings = monitor.warnings();
+    assert_eq!(warnings.len(), 1, "warned once: {warnings:?}");
+    assert!(warnings[0].contains("no answer"), "{warnings:?}");
+    monitor.stop();
+}
+
+#[test]
+fn missing_port_and_live_command() {
+    let err = open(&"pzem004t:/dev/does-not-exist-sbcbench".parse().unwrap())
+        .err()
+        .unwrap();
+    assert!(matches!(err, MeterError::Open { .. }), "{err}");
+    assert!(err.to_string().contains("/dev/does-not-exist-sbcbench"));
+
+    let sim = pzem_sim(PZEM_REPLY);
+    assert_cmd::Command::cargo_bin("sbcbench")
+        .unwrap()
+        .args([
+            "meter",
+            &format!("pzem004t:{}", sim.path),
+            "--count",
+            "2",
+            "--interval",
+            "0.1",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("24.400 W").count(2))
+        .stdout(predicate::str::contains("225.700 V"));
+    assert_cmd::Command::cargo_bin("sbcbench")
+        .unwrap()
+        .args(["meter", "pzem:/dev/ttyUSB0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown meter protocol 'pzem'"));
+    assert_cmd::Command::cargo_bin("sbcbench")
+        .unwrap()
+        .args([
+            "meter",
+            "pzem004t:/dev/does-not-exist-sbcbench",
+            "--count",
+            "1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such port"));
+}
