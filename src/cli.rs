@@ -128,6 +128,15 @@ pub struct RunArgs {
     /// xz, sha1, chacha20-poly1305 or spin (the article's busy loop).
     #[arg(long, value_parser = parse_load, default_value = "xz", value_name = "KIND")]
     pub load: LoadKind,
+
+    /// Sample a wattmeter during the run: PROTOCOL:PATH[,key=value…]
+    /// (see `sbcbench meter`). Every row gets its own power figures.
+    #[arg(long, value_parser = parse_meter, value_name = "SPEC")]
+    pub meter: Option<MeterSpec>,
+
+    /// Idle time before the kernels, to read idle power with --meter.
+    #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub idle_time: f64,
 }
 
 #[derive(Debug, Args)]

@@ -11,11 +11,11 @@ use crate::error::Error;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
+use crate::observe::meter::{self, Meter, MeterSpec};
 use crate::observe::power::PowerMode;
 use crate::observe::Topology;
 use crate::record::{board_slug, read_results};
 
-#[derive(Debug)]
 pub struct RunOptions {
     pub kernels: Vec<KernelId>,
     pub modes: Vec<ThreadMode>,
@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub format: Format,
     pub power: PowerMode,
     pub load: LoadKind,
+    /// Opened (so a wrong port fails before measuring) and sampled.
+    pub meter: Option<(MeterSpec, Box<dyn Meter>)>,
+    pub idle_time: Duration,
 }
 
 fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
@@ -80,6 +83,13 @@ impl RunOptions {
             None => Baseline::article_visionfive2(),
             Some(spec) => load_baseline(spec, &args.output)?,
         };
+        let meter = match &args.meter {
+            Some(spec) => Some((
+                spec.clone(),
+                meter::open(spec).map_err(|e| Error::Usage(format!("--meter {spec}: {e}")))?,
+            )),
+            None => None,
+        };
         let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
             Format::Table
         } else {
@@ -98,6 +108,8 @@ impl RunOptions {
             format,
             power: args.power.clone(),
             load: args.load,
+            meter,
+            idle_time: Duration::from_secs_f64(args.idle_time),
         })
     }
 }

@@ -35,6 +35,8 @@ pub enum Warning {
     Quick,
     /// Standard input closed before every `--power ask` phase was answered.
     PowerInputClosed,
+    /// The meter failed during the run (said once per kind of failure).
+    Meter(String),
 }
 
 /// A coefficient of variation above this makes the figure noisy.
@@ -85,6 +87,7 @@ impl fmt::Display for Warning {
                 }
                 f.write_str(": it throttled (heat or power supply): add cooling or a better supply")
             }
+            Warning::Meter(s) => f.write_str(s),
             Warning::PowerInputClosed => f.write_str(
                 "standard input closed before every power phase was answered: the rest were \
                  skipped and their rows have no watts; pipe one answer per phase, or run in a terminal",

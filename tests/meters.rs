@@ -310,3 +310,86 @@ fn missing_port_and_live_command() {
         .code(2)
         .stderr(predicate::str::contains("no such port"));
 }
+
+fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
+    let out = assert_cmd::Command::cargo_bin("sbcbench")
+        .unwrap()
+        .args([
+            "run",
+            "--no-save",
+            "--format",
+            "csv",
+            "--kernels",
+            "sha1",
+            "--threads",
+            "1",
+        ])
+        .args([
+            "--min-time",
+            "0.05",
+            "--samples",
+            "2",
+            "--warmup",
+            "0",
+            "--idle-time",
+            "1",
+        ])
+        .args(["--meter", spec])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = csv::Reader::from_reader(&out.stdout[..])
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn run_samples_the_meter_for_idle_and_every_row() {
+    let sim = pzem_sim(PZEM_REPLY);
+    let (rows, _) = run_with_meter(&format!("pzem004t:{}", sim.path));
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:pzem004t");
+        for w in [r.watts, r.watts_min, r.watts_max] {
+            assert!((w.unwrap() - 24.4).abs() < 1e-9, "{r:?}");
+        }
+        // Lengthened so that at least 10 readings fall after the settling time.
+        assert!(r.watts_readings.unwrap() >= 10, "{:?}", r.watts_readings);
+        assert!(r.energy_j.unwrap() >= 24.4 * 7.0, "{:?}", r.energy_j);
+        for w in [r.idle_watts, r.one_core_watts] {
+            assert!((w.unwrap() - 24.4).abs() < 1e-9, "{r:?}");
+        }
+        assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / r.watts.unwrap()).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn a_meter_lost_mid_run_leaves_watts_empty_and_the_run_goes_on() {
+    // The meter answers the first two polls (the idle phase reads at 0 and
+    // 0.5 s), then falls silent for the rest of the run.
+    let mut answered = 0;
+    let sim = Sim::start(move |req| {
+        if req.len() >= 8 && answered < 2 {
+            answered += 1;
+            hex(PZEM_REPLY)
+        } else {
+            Vec::new()
+        }
+    });
+    let spec = format!("pzem004t:{}", sim.path);
+    let (rows, stderr) = run_with_meter(&spec);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts, None, "{r:?}");
+        assert!((r.idle_watts.unwrap() - 24.4).abs() < 1e-9, "{r:?}");
+        assert!(r.mb_per_s > 0.0);
+    }
+    assert_eq!(
+        stderr.matches("no answer").count(),
+        1,
+        "warned once: {stderr}"
+    );
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,6 +17,7 @@ use crate::export::{exporter, RunReport};
 use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
+use crate::observe::meter::Monitor;
 use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
 use crate::observe::preflight::{self, Preflight};
 use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
@@ -38,7 +39,8 @@ fn install_interrupt_handler() {
 
 pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
-    let opts = RunOptions::from_args(args, &topo)?;
+    let mut opts = RunOptions::from_args(args, &topo)?;
+    let meter = opts.meter.take();
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
     install_interrupt_handler();
 
@@ -83,6 +85,31 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         }
     };
 
+    // With a meter: idle power first, then every measurement long enough
+    // for the meter to see it settle and give enough readings.
+    let monitor = meter.map(|(spec, m)| {
+        (
+            spec.protocol.name(),
+            Monitor::start(m, Some(spec), METER_PERIOD),
+        )
+    });
+    let mut meter_idle = None;
+    if let Some((protocol, monitor)) = &monitor {
+        eprintln!(
+            "sbcbench: measuring idle power with {protocol} for {:.0} s…",
+            opts.idle_time.as_secs_f64()
+        );
+        let t0 = Instant::now();
+        while t0.elapsed() < opts.idle_time && !STOP.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        meter_idle = monitor.stats(t0, Instant::now(), Duration::ZERO);
+        // One period spare: a window of N periods can catch N − 1 readings.
+        let wanted = METER_SETTLE + METER_PERIOD * (METER_MIN_READINGS + 1);
+        let per_sample = wanted.div_f64(opts.timing.samples as f64);
+        opts.timing.min_time = opts.timing.min_time.max(per_sample);
+    }
+
     let steps = plan(&opts.kernels, &opts.modes, &topo);
     let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
     let progress = progress_bar(steps.len() as u64 * rounds_per_step);
@@ -116,6 +143,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
             .entry(step.cpus.clone())
             .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
         let sampler = Sampler::start(Arc::clone(&os), &step.cpus, Duration::from_millis(250));
+        let step_start = Instant::now();
         let result = runner::measure(
             kernel.as_ref(),
             &step.cpus,
@@ -124,12 +152,26 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
             &mut || progress.inc(1),
         );
         let observed = sampler.stop();
+        let step_end = Instant::now();
         match result {
             Ok(measured) => {
                 let (row, values, row_warnings) =
                     ctx.row(step, kernel.as_ref(), &measured, &observed, measured_clock);
                 rows.push(row);
                 samples.push(values);
+                if let (Some((protocol, monitor)), Some(row)) = (&monitor, rows.last_mut()) {
+                    if let Some(p) = monitor.stats(step_start, step_end, METER_SETTLE) {
+                        row.watts = Some(p.mean_w);
+                        row.watts_min = Some(p.min_w);
+                        row.watts_max = Some(p.max_w);
+                        row.watts_readings = Some(p.readings);
+                        row.energy_j = Some(p.energy_j);
+                        row.watts_source = format!("meter:{protocol}");
+                    }
+                    let mut profile = meter_profile(&rows);
+                    profile.idle = meter_idle.map(|s| s.mean_w);
+                    efficiency::set_profile(&mut rows, &profile);
+                }
                 warnings.extend(row_warnings);
                 if let Some((watts, source)) = &phase_watts {
                     efficiency::assign_phase_watts(&mut rows, watts, source);
@@ -150,6 +192,12 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         }
     }
     progress.finish_and_clear();
+    if let Some((_, monitor)) = monitor {
+        for w in monitor.warnings() {
+            warnings.push(Warning::Meter(w));
+        }
+        monitor.stop();
+    }
 
     let saved_to = file
         .as_ref()
@@ -182,6 +230,27 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// How often the meter is read: meters update once or twice a second.
+const METER_PERIOD: Duration = Duration::from_millis(500);
+/// Readings after a load change that are dropped: meters lag it.
+const METER_SETTLE: Duration = Duration::from_secs(2);
+/// Readings a measured row needs at least.
+const METER_MIN_READINGS: u32 = 10;
+
+/// The board's power per phase from the meter's rows (the first row of
+/// each phase: its single-core figure is the first cluster's).
+fn meter_profile(rows: &[ResultRow]) -> PhaseWatts {
+    let mut profile = PhaseWatts::default();
+    for row in rows.iter().filter(|r| r.watts_source.starts_with("meter:")) {
+        if let Some(phase) = efficiency::phase_of(row) {
+            if profile.get(phase).is_none() {
+                profile.set(phase, row.watts);
+            }
+        }
+    }
+    profile
 }
 
 /// The phases worth asking about on this machine: "half" only where it

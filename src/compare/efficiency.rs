@@ -25,14 +25,21 @@ pub fn profile(row: &ResultRow) -> PhaseWatts {
     }
 }
 
-/// Gives rows without a power figure the one of their phase (typed or
-/// fixed figures), and every row the board's power profile.
-pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {
+/// Records the board's power profile on every row (where not yet known).
+pub fn set_profile(rows: &mut [ResultRow], watts: &PhaseWatts) {
     for row in rows.iter_mut() {
         row.idle_watts = row.idle_watts.or(watts.idle);
         row.one_core_watts = row.one_core_watts.or(watts.one);
         row.half_cores_watts = row.half_cores_watts.or(watts.half);
         row.all_cores_watts = row.all_cores_watts.or(watts.all);
+    }
+}
+
+/// Gives rows without a power figure the one of their phase (typed or
+/// fixed figures), and every row the board's power profile.
+pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {
+    set_profile(rows, watts);
+    for row in rows.iter_mut() {
         if row.watts.is_some() {
             continue;
         }

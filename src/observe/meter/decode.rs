@@ -67,15 +67,15 @@ pub fn pzem_decode(frame: &[u8], dc: bool) -> Result<Values, String> {
     let pair = |i: usize| reg(i) | reg(i + 1) << 16;
     Ok(if dc {
         Values {
-            volts: Some(reg(0) as f64 * 0.01),
-            amps: Some(reg(1) as f64 * 0.01),
-            watts: pair(2) as f64 * 0.1,
+            volts: Some(reg(0) as f64 / 100.0),
+            amps: Some(reg(1) as f64 / 100.0),
+            watts: pair(2) as f64 / 10.0,
         }
     } else {
         Values {
-            volts: Some(reg(0) as f64 * 0.1),
-            amps: Some(pair(1) as f64 * 0.001),
-            watts: pair(3) as f64 * 0.1,
+            volts: Some(reg(0) as f64 / 10.0),
+            amps: Some(pair(1) as f64 / 1000.0),
+            watts: pair(3) as f64 / 10.0,
         }
     })
 }
@@ -131,14 +131,15 @@ pub fn um_decode(frame: &[u8], model: UmModel) -> Result<Values, String> {
         return Err("end marker or checksum mismatch".to_string());
     }
     let u16be = |i: usize| u16::from_be_bytes([frame[i], frame[i + 1]]) as f64;
-    let (v_scale, i_scale) = match model {
-        UmModel::Um25c => (0.001, 0.0001),
-        _ => (0.01, 0.001),
+    // Divisors, not factors: 2603 / 1000 is exactly the nearest double to 2.603.
+    let (v_div, i_div) = match model {
+        UmModel::Um25c => (1000.0, 10000.0),
+        _ => (100.0, 1000.0),
     };
     Ok(Values {
-        volts: Some(u16be(2) * v_scale),
-        amps: Some(u16be(4) * i_scale),
-        watts: u32::from_be_bytes([frame[6], frame[7], frame[8], frame[9]]) as f64 * 0.001,
+        volts: Some(u16be(2) / v_div),
+        amps: Some(u16be(4) / i_div),
+        watts: u32::from_be_bytes([frame[6], frame[7], frame[8], frame[9]]) as f64 / 1000.0,
     })
 }
 
