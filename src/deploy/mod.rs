@@ -1,4 +1,5 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
 pub mod boards;
+pub mod ssh;
 
 pub use boards::{Board, BoardsError};
