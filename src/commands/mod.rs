@@ -1,4 +1,5 @@
 //! One file per subcommand; each wires the pipeline stages together.
+mod fleet;
 mod info;
 mod run;
 mod selftest;
@@ -18,6 +19,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args, os),
         Command::Selftest => selftest::selftest(),
         Command::Info(args) => info::info(args, os),
+        Command::Fleet(args) => fleet::fleet(args),
     }
 }
 

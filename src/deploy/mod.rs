@@ -1,5 +1,6 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
 pub mod boards;
+pub mod fleet;
 pub mod phase;
 pub mod ssh;
 
