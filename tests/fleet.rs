@@ -547,7 +547,7 @@ fn a_hanging_run_times_out_and_is_cleaned_up() {
     let started = Instant::now();
     let out = sshd
         .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(["--timeout", "5"])
+        .args(["--timeout", "6"])
         .args(RUN)
         .output()
         .unwrap();
@@ -556,7 +556,7 @@ fn a_hanging_run_times_out_and_is_cleaned_up() {
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert_eq!(summary(&stdout)[0].1, "timeout", "{stdout}\n{stderr}");
     assert!(stdout.contains("[Hang] hanging"), "{stdout}");
-    assert!(stderr.contains("--timeout 5 s"), "{stderr}");
+    assert!(stderr.contains("--timeout 6 s"), "{stderr}");
     assert!(took < Duration::from_secs(40), "took {took:?}");
     // The remote process and its child were stopped.
     let pids: Vec<u32> = std::fs::read_to_string(&pids)
