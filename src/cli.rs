@@ -49,6 +49,8 @@ pub enum Command {
     Meter(MeterArgs),
     /// Aggregate result CSVs into the article's tables, among its 15 boards.
     Report(ReportArgs),
+    /// Benchmark every board of boards.toml over SSH and fetch the CSVs back.
+    Fleet(FleetArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -216,6 +218,64 @@ pub enum ReportThreads {
     #[value(name = "1")]
     One,
     All,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The boards of the fleet (see the commented boards.toml).
+    #[arg(long, default_value = "boards.toml", value_name = "FILE")]
+    pub boards: PathBuf,
+
+    /// Only these boards, comma-separated names (or their results folder names).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub only: Vec<String>,
+
+    /// Only the boards with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+
+    /// Boards benchmarked at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64), value_name = "N")]
+    pub jobs: u32,
+
+    /// Where the binaries of ci/cross-build are, with their SHA256SUMS.
+    #[arg(long, default_value = "dist", value_name = "DIR")]
+    pub dist: PathBuf,
+
+    /// Where the fetched result files go: <DIR>/<board>/<UTC time>.csv.
+    #[arg(long, default_value = "results", value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Give up on a board after this long, from connecting to fetching its results.
+    #[arg(long, default_value = "3600", value_parser = parse_timeout, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// Print the ssh commands it would run; connect to nothing, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Trust and remember the host key of a board never connected to before
+    /// (StrictHostKeyChecking=accept-new); a changed key is still refused.
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+
+    /// An ssh option for every connection, as `ssh -o KEY=VALUE`
+    /// (e.g. IdentityFile=…, User=…, UserKnownHostsFile=…); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub ssh_option: Vec<String>,
+
+    /// Arguments for `sbcbench run` on every board, after the boards.toml ones.
+    #[arg(last = true, value_name = "RUN ARGS")]
+    pub run_args: Vec<String>,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 7.0 * 86400.0 => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a timeout; give seconds above 0, e.g. 3600"
+        )),
+    }
 }
 
 fn parse_kernel(s: &str) -> Result<KernelId, String> {

@@ -1,4 +1,5 @@
 //! One file per subcommand; each wires the pipeline stages together.
+mod fleet;
 mod info;
 mod report;
 mod run;
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Report(args) => report::report(args),
+        Command::Fleet(args) => fleet::fleet(args),
     }
 }
 

@@ -1,0 +1,525 @@
+//! The machine-readable lines a remote `sbcbench run` prints among its
+//! output, and what the controlling machine makes of them (documented in
+//! docs/fleet.md, "Phase events"):
+//!
+//! ```text
+//! @sbcbench phase start kernel=xz mode=1 threads=1 cpus=0 t=1700000000.123
+//! @sbcbench phase end kernel=xz mode=1 threads=1 cpus=0 status=ok
+//! @sbcbench pid 4242
+//! ```
+//!
+//! A control line is a whole line beginning with `@sbcbench `; the
+//! controller timestamps each one when it arrives, since the board's clock
+//! is not this machine's. Phases never overlap: an `end` closes the phase
+//! the last `start` opened.
+
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime};
+
+/// Every control line starts with this.
+pub const TAG: &str = "@sbcbench ";
+
+/// Values of `status=` on an `end`.
+pub const END_STATUSES: [&str; 3] = ["ok", "failed", "interrupted"];
+/// Values of `power=`: the `--power` phase keys.
+pub const POWER_PHASES: [&str; 4] = ["idle", "1", "half", "all"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Start,
+    End,
+}
+
+/// One `@sbcbench phase start|end key=value…` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseEvent {
+    pub edge: Edge,
+    /// Every key=value, percent-decoded; unknown keys kept.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl PhaseEvent {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+
+    pub fn kernel(&self) -> Option<&str> {
+        self.get("kernel")
+    }
+
+    pub fn threads(&self) -> Option<usize> {
+        self.get("threads").and_then(|t| t.parse().ok())
+    }
+
+    /// A short label, e.g. `xz mode=1 threads=1 cpus=0`.
+    pub fn label(&self) -> String {
+        self.fields
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "t" | "status"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A parsed control line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Control {
+    Phase(PhaseEvent),
+    /// The pid (and process group) of the remote run, printed by the
+    /// fleet's own remote command before it starts sbcbench.
+    Pid(u32),
+    /// A verb this sbcbench does not know: ignored, for newer boards.
+    Unknown(String),
+}
+
+/// `None` when `line` is ordinary output; else the control line, or why
+/// it is malformed. A trailing `\r` (from `ssh -t`) is ignored.
+pub fn parse_control(line: &str) -> Option<Result<Control, String>> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let rest = line.strip_prefix(TAG)?;
+    Some(parse_rest(rest))
+}
+
+fn parse_rest(rest: &str) -> Result<Control, String> {
+    let mut words = rest.split_ascii_whitespace();
+    let verb = words.next().ok_or("no verb after '@sbcbench'")?;
+    match verb {
+        "pid" => {
+            let pid = words.next().ok_or("pid: no number")?;
+            if words.next().is_some() {
+                return Err("pid: one number expected".into());
+            }
+            match pid.parse::<u32>() {
+                Ok(p) if p > 1 => Ok(Control::Pid(p)),
+                _ => Err(format!("pid: '{pid}' is not a process id")),
+            }
+        }
+        "phase" => {
+            let edge = match words.next() {
+                Some("start") => Edge::Start,
+                Some("end") => Edge::End,
+                Some(other) => return Err(format!("phase: '{other}' is neither start nor end")),
+                None => return Err("phase: start or end expected".into()),
+            };
+            let mut fields = BTreeMap::new();
+            for word in words {
+                let (key, value) = word
+                    .split_once('=')
+                    .ok_or_else(|| format!("phase: '{word}' is not key=value"))?;
+                let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !key_ok {
+                    return Err(format!("phase: '{key}' is not a key (a-z, 0-9, _)"));
+                }
+                let value = percent_decode(value).map_err(|e| format!("phase: {key}: {e}"))?;
+                if value.is_empty() {
+                    return Err(format!("phase: {key} has no value"));
+                }
+                check_known(key, &value)?;
+                if fields.insert(key.to_string(), value).is_some() {
+                    return Err(format!("phase: {key} given twice"));
+                }
+            }
+            Ok(Control::Phase(PhaseEvent { edge, fields }))
+        }
+        other => Ok(Control::Unknown(other.to_string())),
+    }
+}
+
+/// The keys with a defined meaning must have a value of their kind.
+fn check_known(key: &str, value: &str) -> Result<(), String> {
+    let ok = match key {
+        "threads" | "cluster" => value.parse::<usize>().is_ok(),
+        "cpus" => value
+            .split(',')
+            .all(|r| r.split('-').all(|n| n.parse::<usize>().is_ok())),
+        "t" => value.parse::<f64>().is_ok_and(f64::is_finite),
+        "status" => END_STATUSES.contains(&value),
+        "power" => POWER_PHASES.contains(&value),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("phase: {key}='{value}' is not a valid {key}"))
+    }
+}
+
+/// `%XX` escapes (for a value with spaces, `%` or `=` in it).
+fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("'{s}' has a bad %XX escape"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("'{s}' is not UTF-8 once decoded"))
+}
+
+/// A value as written in a phase line: `%`, `=`, whitespace and control
+/// characters percent-encoded. For the printing side.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if c == '%' || c == '=' || c.is_whitespace() || c.is_control() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A phase event with the controller's time of arrival.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timed {
+    pub at: Instant,
+    pub wall: SystemTime,
+    pub event: PhaseEvent,
+}
+
+/// A phase between its start and end, in the controller's time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub start: PhaseEvent,
+    pub from: Instant,
+    /// `None`: never ended (the run stopped).
+    pub to: Option<Instant>,
+    /// `status=` of the end, or `unclosed` when the next start came first.
+    pub status: Option<String>,
+}
+
+/// The phase events of one board's run, in order of arrival.
+#[derive(Debug, Clone, Default)]
+pub struct PhaseLog {
+    pub events: Vec<Timed>,
+}
+
+impl PhaseLog {
+    pub fn push(&mut self, event: PhaseEvent, at: Instant) {
+        self.events.push(Timed {
+            at,
+            wall: SystemTime::now(),
+            event,
+        });
+    }
+
+    /// The phases: each `start` opens one, the next `end` closes it. An
+    /// `end` with nothing open is ignored; a `start` while one is open
+    /// closes that one, with status `unclosed`.
+    pub fn spans(&self) -> Vec<Span> {
+        let mut spans: Vec<Span> = Vec::new();
+        let mut open: Option<usize> = None;
+        for t in &self.events {
+            match t.event.edge {
+                Edge::Start => {
+                    if let Some(i) = open.take() {
+                        spans[i].to = Some(t.at);
+                        spans[i].status = Some("unclosed".into());
+                    }
+                    spans.push(Span {
+                        start: t.event.clone(),
+                        from: t.at,
+                        to: None,
+                        status: None,
+                    });
+                    open = Some(spans.len() - 1);
+                }
+                Edge::End => {
+                    if let Some(i) = open.take() {
+                        spans[i].to = Some(t.at);
+                        spans[i].status = t.event.get("status").map(str::to_string);
+                    }
+                }
+            }
+        }
+        spans
+    }
+}
+
+/// Mean of the meter readings taken inside a span (both ends included)
+/// and how many there were; `None` when none fell inside, or the span
+/// never ended.
+pub fn mean_in(span: &Span, readings: &[(Instant, f64)]) -> Option<(f64, usize)> {
+    let to = span.to?;
+    let inside: Vec<f64> = readings
+        .iter()
+        .filter(|(at, _)| *at >= span.from && *at <= to)
+        .map(|(_, w)| *w)
+        .collect();
+    if inside.is_empty() {
+        None
+    } else {
+        Some((
+            inside.iter().sum::<f64>() / inside.len() as f64,
+            inside.len(),
+        ))
+    }
+}
+
+/// Output of a remote command, cut into what to print and control lines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Text to print as is (prefix included).
+    Text(String),
+    /// A whole control line, without its newline.
+    Control(String),
+}
+
+/// Prefixes every line of a byte stream with `[board] ` and takes the
+/// control lines out. With `partial`, a line is printed before its end
+/// arrives (a prompt waiting for an answer); else only whole lines, so that
+/// boards running at once never mix inside a line.
+#[derive(Debug)]
+pub struct Forwarder {
+    prefix: String,
+    partial: bool,
+    pending: Vec<u8>,
+    /// Part of the current line was printed already (with the prefix).
+    mid_line: bool,
+}
+
+/// A line this long without a newline is printed anyway.
+const MAX_LINE: usize = 64 * 1024;
+
+impl Forwarder {
+    pub fn new(prefix: String, partial: bool) -> Forwarder {
+        Forwarder {
+            prefix,
+            partial,
+            pending: Vec::new(),
+            mid_line: false,
+        }
+    }
+
+    pub fn feed(&mut self, data: &[u8]) -> Vec<Piece> {
+        self.pending.extend_from_slice(data);
+        let mut out = Vec::new();
+        while let Some(i) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=i).collect();
+            let text = String::from_utf8_lossy(&line[..i]).into_owned();
+            let text = text.strip_suffix('\r').unwrap_or(&text);
+            if !self.mid_line && text.starts_with(TAG) {
+                out.push(Piece::Control(text.to_string()));
+            } else {
+                out.push(Piece::Text(self.start() + text + "\n"));
+            }
+            self.mid_line = false;
+        }
+        if (self.partial || self.pending.len() > MAX_LINE) && !self.pending.is_empty() {
+            let maybe_control = !self.mid_line
+                && (TAG.as_bytes().starts_with(&self.pending)
+                    || self.pending.starts_with(TAG.as_bytes()));
+            if !maybe_control || self.pending.len() > MAX_LINE {
+                // Keep an incomplete UTF-8 character for the next chunk.
+                let keep = match std::str::from_utf8(&self.pending) {
+                    Err(e) if e.error_len().is_none() => self.pending.len() - e.valid_up_to(),
+                    _ => 0,
+                };
+                let upto = self.pending.len() - keep;
+                if upto > 0 {
+                    let text: Vec<u8> = self.pending.drain(..upto).collect();
+                    out.push(Piece::Text(self.start() + &String::from_utf8_lossy(&text)));
+                    self.mid_line = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// At the end of the stream: what is left, as a line.
+    pub fn finish(&mut self) -> Vec<Piece> {
+        if self.pending.is_empty() {
+            if self.mid_line {
+                self.mid_line = false;
+                return vec![Piece::Text("\n".into())];
+            }
+            return Vec::new();
+        }
+        self.feed(b"\n")
+    }
+
+    fn start(&self) -> String {
+        if self.mid_line {
+            String::new()
+        } else {
+            self.prefix.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn phase(line: &str) -> PhaseEvent {
+        match parse_control(line) {
+            Some(Ok(Control::Phase(p))) => p,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_documented_lines_parse() {
+        let p = phase("@sbcbench phase start kernel=xz mode=1 threads=1 cpus=0 t=1700000000.123");
+        assert_eq!(p.edge, Edge::Start);
+        assert_eq!((p.kernel(), p.threads()), (Some("xz"), Some(1)));
+        assert_eq!(p.get("cpus"), Some("0"));
+        assert_eq!(p.label(), "cpus=0 kernel=xz mode=1 threads=1");
+        let e = phase("@sbcbench phase end kernel=xz threads=4 cpus=0-3,6 status=ok\r");
+        assert_eq!((e.edge, e.get("status")), (Edge::End, Some("ok")));
+        let idle = phase("@sbcbench phase start power=idle threads=0 load=spin");
+        assert_eq!(idle.get("power"), Some("idle"));
+        assert_eq!(
+            parse_control("@sbcbench pid 4242"),
+            Some(Ok(Control::Pid(4242)))
+        );
+        assert_eq!(
+            parse_control("@sbcbench meter-hint x=1"),
+            Some(Ok(Control::Unknown("meter-hint".into())))
+        );
+        // Unknown keys are kept, for newer boards.
+        assert_eq!(
+            phase("@sbcbench phase end future_key=1").get("future_key"),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn values_are_percent_encoded_both_ways() {
+        let v = "a b=c%d\té";
+        let enc = percent_encode(v);
+        assert!(!enc.contains([' ', '=', '\t']), "{enc}");
+        let p = phase(&format!("@sbcbench phase start note={enc}"));
+        assert_eq!(p.get("note"), Some(v));
+    }
+
+    #[test]
+    fn other_lines_are_output_and_bad_control_lines_say_why() {
+        for plain in [
+            "",
+            "sbcbench run",
+            " @sbcbench phase start",
+            "@sbcbenchphase start",
+            "| sha1 | 1 |",
+        ] {
+            assert_eq!(parse_control(plain), None, "{plain}");
+        }
+        for (bad, why) in [
+            ("@sbcbench ", "no verb"),
+            ("@sbcbench phase", "start or end"),
+            ("@sbcbench phase begin", "neither start nor end"),
+            ("@sbcbench phase start kernel", "not key=value"),
+            ("@sbcbench phase start Kernel=xz", "not a key"),
+            ("@sbcbench phase start threads=two", "threads='two'"),
+            ("@sbcbench phase start cpus=0-x", "cpus="),
+            ("@sbcbench phase end status=fine", "status='fine'"),
+            ("@sbcbench phase start power=max", "power='max'"),
+            ("@sbcbench phase start kernel=xz kernel=sha1", "twice"),
+            ("@sbcbench phase start kernel=", "no value"),
+            ("@sbcbench phase start note=%zz", "escape"),
+            ("@sbcbench pid x", "not a process id"),
+            ("@sbcbench pid 1", "not a process id"),
+        ] {
+            match parse_control(bad) {
+                Some(Err(e)) => assert!(e.contains(why), "{bad}: {e}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn spans_pair_starts_with_ends_and_average_the_readings() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut log = PhaseLog::default();
+        log.push(phase("@sbcbench phase end kernel=xz"), at(0)); // nothing open: ignored
+        log.push(
+            phase("@sbcbench phase start kernel=sha1 threads=1"),
+            at(100),
+        );
+        log.push(
+            phase("@sbcbench phase end kernel=sha1 threads=1 status=ok"),
+            at(300),
+        );
+        log.push(phase("@sbcbench phase start kernel=xz threads=4"), at(400));
+        log.push(phase("@sbcbench phase start kernel=xz threads=1"), at(600));
+        let spans = log.spans();
+        assert_eq!(spans.len(), 3);
+        assert_eq!(spans[0].start.kernel(), Some("sha1"));
+        assert_eq!((spans[0].from, spans[0].to), (at(100), Some(at(300))));
+        assert_eq!(spans[0].status.as_deref(), Some("ok"));
+        assert_eq!(spans[1].status.as_deref(), Some("unclosed"));
+        assert_eq!(spans[1].to, Some(at(600)));
+        assert_eq!(spans[2].to, None);
+        let readings = [
+            (at(50), 3.0),
+            (at(100), 10.0),
+            (at(200), 12.0),
+            (at(350), 20.0),
+        ];
+        assert_eq!(mean_in(&spans[0], &readings), Some((11.0, 2)));
+        assert_eq!(mean_in(&spans[1], &readings), None);
+        assert_eq!(mean_in(&spans[2], &readings), None);
+    }
+
+    fn texts(pieces: &[Piece]) -> String {
+        pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Control(c) => format!("<{c}>"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forwarding_prefixes_lines_and_takes_control_lines_out() {
+        let mut f = Forwarder::new("[pi] ".into(), false);
+        let mut all = Vec::new();
+        for chunk in [&b"one\r\ntw"[..], b"o\n@sbc", b"bench pid 7\nlast"] {
+            all.extend(f.feed(chunk));
+        }
+        all.extend(f.finish());
+        assert_eq!(
+            texts(&all),
+            "[pi] one\n[pi] two\n<@sbcbench pid 7>[pi] last\n"
+        );
+    }
+
+    #[test]
+    fn partial_lines_show_at_once_when_asked() {
+        let mut f = Forwarder::new("[pi] ".into(), true);
+        assert_eq!(texts(&f.feed(b"reading in W: ")), "[pi] reading in W: ");
+        assert_eq!(texts(&f.feed(b"ok\n")), "ok\n");
+        // Could be a control line: held back until it is known.
+        assert_eq!(texts(&f.feed(b"@sbc")), "");
+        assert_eq!(
+            texts(&f.feed(b"bench phase end\n")),
+            "<@sbcbench phase end>"
+        );
+        assert_eq!(texts(&f.feed(b"@x")), "[pi] @x");
+        // Half a UTF-8 character waits for its other half.
+        assert_eq!(texts(&f.feed(&"é".as_bytes()[..1])), "");
+        assert_eq!(texts(&f.feed(&"é".as_bytes()[1..])), "é");
+        assert_eq!(texts(&f.finish()), "\n");
+    }
+}

@@ -1,0 +1,858 @@
+//! `sbcbench fleet` against a real OpenSSH server on loopback: each test
+//! starts its own `sshd` (installing Debian's openssh-server when it is
+//! missing) with throwaway host and user keys, on 127.0.0.1–3 at a free
+//! port, and stops it at the end whatever happened. The "boards" run the
+//! test build of sbcbench from a temporary dist directory.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sbcbench::record::{board_slug, read_results};
+
+/// Quick runs: these tests check the fleet, not the measurements.
+const RUN: &[&str] = &["--", "--quick", "--kernels", "sha1", "--threads", "1"];
+
+static INSTALL: Mutex<()> = Mutex::new(());
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// openssh-server (and its client) from apt, only when missing.
+fn ensure_openssh() {
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let present =
+        || Path::new("/usr/sbin/sshd").exists() && runs("ssh", "-V") && runs("ssh-keygen", "-?");
+    if present() {
+        return;
+    }
+    assert!(
+        is_root(),
+        "the fleet tests need OpenSSH's sshd, ssh and ssh-keygen, and cannot install them without \
+         root: run `sudo apt-get install openssh-server openssh-client`, or the tests as root"
+    );
+    for args in [
+        &["update", "-qq"][..],
+        &["install", "-y", "-qq", "openssh-server", "openssh-client"],
+    ] {
+        let ok = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "apt-get {args:?} failed: the fleet tests need openssh-server"
+        );
+    }
+    assert!(
+        present(),
+        "openssh-server installed, but /usr/sbin/sshd is still missing"
+    );
+}
+
+fn sh(program: &str, args: &[&str]) -> Output {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn keygen(path: &Path) {
+    let p = path.to_str().unwrap();
+    sh(
+        "ssh-keygen",
+        &["-q", "-t", "ed25519", "-N", "", "-C", "fleet-test", "-f", p],
+    );
+}
+
+/// A port nothing listens on (now).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn user() -> String {
+    String::from_utf8(sh("id", &["-un"]).stdout)
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// An sshd of our own; killed when dropped.
+struct Sshd {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sshd {
+    fn start() -> Sshd {
+        ensure_openssh();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        keygen(&d.join("host_key"));
+        keygen(&d.join("id"));
+        std::fs::copy(d.join("id.pub"), d.join("authorized_keys")).unwrap();
+        std::fs::create_dir(d.join("remote-tmp")).unwrap();
+        // Connections to 127.0.0.3 see a `uname -m` that no build matches.
+        std::fs::create_dir(d.join("fakebin")).unwrap();
+        write_exec(&d.join("fakebin/uname"), "#!/bin/sh\necho mips64\n");
+        if !Path::new("/run/sshd").exists() && is_root() {
+            let _ = std::fs::create_dir_all("/run/sshd");
+        }
+        let host_pub = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
+        let key: Vec<&str> = host_pub.split_whitespace().take(2).collect();
+
+        let mut last_log = String::new();
+        for _attempt in 0..5 {
+            let port = free_port();
+            let config = format!(
+                "Port {port}\n\
+                 ListenAddress 127.0.0.1\nListenAddress 127.0.0.2\nListenAddress 127.0.0.3\n\
+                 HostKey {d}/host_key\n\
+                 PidFile {d}/sshd.pid\n\
+                 StrictModes no\nUsePAM no\n\
+                 PermitRootLogin prohibit-password\n\
+                 AuthorizedKeysFile {d}/authorized_keys\n\
+                 PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                 MaxStartups 100\n\
+                 SetEnv TMPDIR={d}/remote-tmp\n\
+                 Match LocalAddress 127.0.0.3\n  SetEnv PATH={d}/fakebin:/usr/bin:/bin TMPDIR={d}/remote-tmp\n",
+                d = d.display()
+            );
+            std::fs::write(d.join("sshd_config"), config).unwrap();
+            let log = std::fs::File::create(d.join("sshd.log")).unwrap();
+            let mut child = Command::new("/usr/sbin/sshd")
+                .args(["-D", "-e", "-f"])
+                .arg(d.join("sshd_config"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start /usr/sbin/sshd: {e}"));
+            let until = Instant::now() + Duration::from_secs(10);
+            let listening = |ip: &str| {
+                let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
+                TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+            };
+            let mut exited = false;
+            while Instant::now() < until {
+                if child.try_wait().ok().flatten().is_some() {
+                    exited = true;
+                    break;
+                }
+                if ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+                    .iter()
+                    .all(|ip| listening(ip))
+                {
+                    let known: String = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+                        .iter()
+                        .map(|ip| format!("[{ip}]:{port} {} {}\n", key[0], key[1]))
+                        .collect();
+                    std::fs::write(d.join("known_hosts"), known).unwrap();
+                    return Sshd { child, dir, port };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            last_log = std::fs::read_to_string(d.join("sshd.log")).unwrap_or_default();
+            if !exited {
+                break;
+            }
+            // Most likely the port was taken in between: try another.
+        }
+        panic!(
+            "the fleet tests could not start their own sshd on 127.0.0.1 (they need root, or \
+             openssh-server and a free port); its log:\n{last_log}"
+        );
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// What the boards' `mktemp -d` left in their TMPDIR.
+    fn leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.path("remote-tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// `sbcbench fleet` with this server's known_hosts, key and user.
+    fn fleet(&self, boards: &Path, dist: &Path, output: &Path, known_hosts: &Path) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"));
+        cmd.env("NO_COLOR", "1")
+            .arg("fleet")
+            .arg("--boards")
+            .arg(boards)
+            .arg("--dist")
+            .arg(dist)
+            .arg("--output")
+            .arg(output);
+        for option in [
+            format!("UserKnownHostsFile={}", known_hosts.display()),
+            format!("IdentityFile={}", self.path("id").display()),
+            "IdentitiesOnly=yes".to_string(),
+            format!("User={}", user()),
+        ] {
+            cmd.arg("--ssh-option").arg(option);
+        }
+        cmd
+    }
+}
+
+fn write_exec(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// This machine's target, as the fleet maps `uname -m`.
+fn host_target() -> &'static str {
+    let machine = String::from_utf8(sh("uname", &["-m"]).stdout).unwrap();
+    sbcbench::deploy::boards::target_for_machine(machine.trim())
+        .expect("the tests run on a machine sbcbench is built for")
+}
+
+/// A dist directory: `files` (name → content source) and their SHA256SUMS.
+fn dist(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let mut names = Vec::new();
+    for (name, from) in files {
+        std::fs::copy(from, dist.join(name)).unwrap();
+        names.push(*name);
+    }
+    let out = Command::new("sha256sum")
+        .args(&names)
+        .current_dir(&dist)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(dist.join("SHA256SUMS"), out.stdout).unwrap();
+    dist
+}
+
+/// The test build of sbcbench as this machine's dist binary.
+fn dist_of_this_build(dir: &Path) -> PathBuf {
+    let name = format!("sbcbench-{}", host_target());
+    dist(dir, &[(&name, &assert_cmd::cargo::cargo_bin("sbcbench"))])
+}
+
+/// A boards.toml of (name, host, port[, extra TOML lines]).
+fn boards_toml(dir: &Path, boards: &[(&str, &str, u16)]) -> PathBuf {
+    let mut text = String::new();
+    for (name, host, port) in boards {
+        text.push_str(&format!(
+            "[[boards]]\nname = {}\nhost = \"{host}\"\nport = {port}\n\n",
+            toml::Value::String(name.to_string())
+        ));
+    }
+    let path = dir.join("boards.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// (board, status, rows saved) from the summary table.
+fn summary(stdout: &str) -> Vec<(String, String, String)> {
+    stdout
+        .lines()
+        .filter(|l| l.contains('┆') && !l.contains("rows saved"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches(|c| c == '│' || c == ' ')
+                .split('┆')
+                .map(|c| c.trim().to_string())
+                .collect();
+            (cells[0].clone(), cells[1].clone(), cells[3].clone())
+        })
+        .collect()
+}
+
+fn csvs_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(csvs_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The board's results: exactly one CSV in results/<slug>/, its rows
+/// about that board.
+fn assert_saved(output: &Path, board: &str) {
+    let files = csvs_under(&output.join(board_slug(board)));
+    assert_eq!(files.len(), 1, "{board}: {files:?}");
+    let rows = read_results(&files[0]).unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.board == board), "{board}: {rows:?}");
+}
+
+#[test]
+fn two_boards_ok_and_a_closed_port_unreachable() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let closed = free_port();
+    let boards = boards_toml(
+        work.path(),
+        &[
+            ("Loop One", "127.0.0.1", sshd.port),
+            ("Loop Two", "127.0.0.2", sshd.port),
+            ("Closed Port", "127.0.0.1", closed),
+        ],
+    );
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(
+        summary(&stdout),
+        [
+            ("Loop One".into(), "ok".into(), "1".into()),
+            ("Loop Two".into(), "ok".into(), "1".into()),
+            ("Closed Port".into(), "unreachable".into(), "0".into()),
+        ],
+        "{stdout}\n{stderr}"
+    );
+    assert_saved(&output, "Loop One");
+    assert_saved(&output, "Loop Two");
+    assert!(!output.join("closed-port").exists());
+    // The boards' output, streamed with their names.
+    assert!(stdout.contains("[Loop One] | sha1 |"), "{stdout}");
+    assert!(stdout.contains("[Loop Two] | sha1 |"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "[Closed Port] unreachable: cannot connect to 127.0.0.1 port {closed}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 3 boards failed: 'Closed Port' (unreachable)"),
+        "{stderr}"
+    );
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_hostile_board_name_never_reaches_a_shell() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let w = work.path().display();
+    let name = format!("pi'; touch {w}/pwned; ' \"$(touch {w}/pwned2)\" `touch {w}/pwned3` \\");
+    let boards = boards_toml(work.path(), &[(&name, "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for f in ["pwned", "pwned2", "pwned3"] {
+        assert!(
+            !work.path().join(f).exists(),
+            "{f} was created: the name reached a shell"
+        );
+    }
+    assert_saved(&output, &name);
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn host_keys_are_never_trusted_silently() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(work.path(), &[("Loop One", "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let empty = work.path().join("known_hosts");
+    std::fs::write(&empty, "").unwrap();
+
+    let out = sshd
+        .fleet(&boards, &dist, &output, &empty)
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(summary(&stdout)[0].1, "auth failed", "{stdout}");
+    for want in [
+        format!("the host key of 127.0.0.1 port {} is not known", sshd.port),
+        "never trusted silently".to_string(),
+        "--accept-new-host-keys".to_string(),
+        format!("ssh-keyscan -p {} 127.0.0.1", sshd.port),
+    ] {
+        assert!(stderr.contains(&want), "{want}: {stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&empty).unwrap(), "");
+    assert!(csvs_under(&output).is_empty());
+
+    let out = sshd
+        .fleet(&boards, &dist, &output, &empty)
+        .arg("--accept-new-host-keys")
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_saved(&output, "Loop One");
+    assert!(std::fs::read_to_string(&empty)
+        .unwrap()
+        .contains("ssh-ed25519"));
+
+    // A key that changed is refused even with --accept-new-host-keys.
+    keygen(&work.path().join("other_key"));
+    let other = std::fs::read_to_string(work.path().join("other_key.pub")).unwrap();
+    let other: Vec<&str> = other.split_whitespace().take(2).collect();
+    let wrong = work.path().join("wrong_known_hosts");
+    std::fs::write(
+        &wrong,
+        format!("[127.0.0.1]:{} {} {}\n", sshd.port, other[0], other[1]),
+    )
+    .unwrap();
+    let out = sshd
+        .fleet(&boards, &dist, &output, &wrong)
+        .arg("--accept-new-host-keys")
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(summary(&stdout)[0].1, "auth failed", "{stdout}");
+    assert!(stderr.contains("has CHANGED"), "{stderr}");
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn an_unknown_machine_and_a_missing_binary_are_told_apart() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    // A dist with a binary for another architecture only.
+    let other = if host_target() == "aarch64-unknown-linux-gnu" {
+        "sbcbench-riscv64gc-unknown-linux-gnu"
+    } else {
+        "sbcbench-aarch64-unknown-linux-gnu"
+    };
+    let placeholder = work.path().join("placeholder");
+    std::fs::write(&placeholder, "not really a binary").unwrap();
+    let dist = dist(work.path(), &[(other, &placeholder)]);
+    let boards = boards_toml(
+        work.path(),
+        &[
+            ("No Build", "127.0.0.1", sshd.port),
+            ("Mips Board", "127.0.0.3", sshd.port),
+        ],
+    );
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(
+        summary(&stdout),
+        [
+            ("No Build".into(), "no binary for target".into(), "0".into()),
+            ("Mips Board".into(), "unknown arch".into(), "0".into()),
+        ],
+        "{stdout}\n{stderr}"
+    );
+    let target = host_target();
+    assert!(
+        stderr.contains(&format!("sbcbench-{target}, which does not exist"))
+            && stderr.contains(&format!("ci/cross-build {target}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("says 'mips64'") && stderr.contains("`target`"),
+        "{stderr}"
+    );
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_hanging_run_times_out_and_is_cleaned_up() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let pids = work.path().join("pids");
+    let script = work.path().join("hang");
+    write_exec(
+        &script,
+        &format!(
+            "#!/bin/sh\necho $$ > {p}\nsleep 120 &\necho $! >> {p}\necho hanging\nwait\n",
+            p = pids.display()
+        ),
+    );
+    let dist = dist(
+        work.path(),
+        &[(&format!("sbcbench-{}", host_target()), &script)],
+    );
+    let boards = boards_toml(work.path(), &[("Hang", "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let started = Instant::now();
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(["--timeout", "6"])
+        .args(RUN)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(summary(&stdout)[0].1, "timeout", "{stdout}\n{stderr}");
+    assert!(stdout.contains("[Hang] hanging"), "{stdout}");
+    assert!(stderr.contains("--timeout 6 s"), "{stderr}");
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    // The remote process and its child were stopped.
+    let pids: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    let until = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for p in pids {
+        assert!(!alive(p), "remote process {p} still runs");
+    }
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+/// A process that exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn power_ask_with_one_job_prompts_through_ssh_t() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(work.path(), &[("Loop One", "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let cmd = format!(
+        "{} fleet --boards {} --dist {} --output {} --jobs 1 \
+         --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
+         --ssh-option IdentitiesOnly=yes --ssh-option User={} \
+         -- --quick --kernels sha1 --threads 1 --power ask --load sha1",
+        assert_cmd::cargo::cargo_bin("sbcbench").display(),
+        boards.display(),
+        dist.display(),
+        output.display(),
+        sshd.path("known_hosts").display(),
+        sshd.path("id").display(),
+        user()
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("[Loop One] power 1/").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("7.4").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("10.4").unwrap();
+    let online = std::thread::available_parallelism().unwrap().get();
+    if online > 1 {
+        p.exp_string("empty to skip): ").unwrap();
+        p.send_line("").unwrap();
+        if online >= 4 {
+            p.exp_string("empty to skip): ").unwrap();
+            p.send_line("").unwrap();
+        }
+    }
+    p.exp_string("[Loop One] ok: 1 row saved").unwrap();
+    p.exp_eof().unwrap();
+    let files = csvs_under(&output.join("loop-one"));
+    assert_eq!(files.len(), 1);
+    let rows = read_results(&files[0]).unwrap();
+    assert_eq!(rows[0].idle_watts, Some(7.4));
+    assert_eq!(rows[0].watts, Some(10.4));
+    assert_eq!(rows[0].watts_source, "typed");
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn dry_run_prints_the_commands_and_touches_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    // An `ssh` that leaves a mark if anything runs it.
+    let bin = work.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let mark = work.path().join("ssh-ran");
+    write_exec(
+        &bin.join("ssh"),
+        &format!("#!/bin/sh\ntouch {}\nexit 1\n", mark.display()),
+    );
+    let dist = dist(
+        work.path(),
+        &[("sbcbench-x86_64-unknown-linux-gnu", &bin.join("ssh"))],
+    );
+    let boards = boards_toml(work.path(), &[("Pi 4", "pi.lan", 2222)]);
+    let output = work.path().join("results");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .env("PATH", path)
+        .arg("fleet")
+        .arg("--boards")
+        .arg(&boards)
+        .arg("--dist")
+        .arg(&dist)
+        .arg("--output")
+        .arg(&output)
+        .arg("--dry-run")
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for want in [
+        "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -p 2222",
+        "-T -- pi.lan 'uname -m'",
+        "mktemp -d",
+        "exec ./sbcbench '\\''run'\\'' '\\''--board'\\'' '\\''Pi 4'\\''",
+        "'\\''--quick'\\''",
+        "rm -rf --",
+    ] {
+        assert!(stdout.contains(want), "{want}\n{stdout}");
+    }
+    assert!(!mark.exists(), "--dry-run ran ssh");
+    assert!(!output.exists(), "--dry-run created {}", output.display());
+}
+
+#[test]
+fn mistakes_are_usage_errors_before_any_connection() {
+    let work = tempfile::tempdir().unwrap();
+    let x = work.path().join("x");
+    std::fs::write(&x, "x").unwrap();
+    let dist = dist(work.path(), &[("sbcbench-x86_64-unknown-linux-gnu", &x)]);
+    let boards = boards_toml(
+        work.path(),
+        &[("Pi 4", "127.0.0.1", 1), ("Pi 5", "127.0.0.1", 1)],
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+            .arg("fleet")
+            .arg("--boards")
+            .arg(&boards)
+            .args(if args.contains(&"--dist") {
+                vec![]
+            } else {
+                vec!["--dist".as_ref(), dist.as_os_str()]
+            })
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    for (args, want) in [
+        (
+            &["--only", "Pi 4,Pi 9"][..],
+            "--only: no board named 'Pi 9'",
+        ),
+        (&["--tag", "riscv"], "--tag riscv"),
+        (
+            &["--ssh-option", "StrictHostKeyChecking=no"],
+            "--accept-new-host-keys",
+        ),
+        (&["--", "--power", "ask"], "--jobs 1"),
+        (
+            &["--", "--output", "x"],
+            "RUN ARGS after --: --output is set by sbcbench fleet",
+        ),
+        (
+            &["--dist", "/nonexistent"],
+            "--dist /nonexistent: no such directory",
+        ),
+        (&["--timeout", "0"], "--timeout"),
+    ] {
+        let (code, stderr) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .args(["fleet", "--boards"])
+        .arg(work.path().join("missing.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing.toml: cannot read it"));
+}
+
+#[test]
+fn fetched_results_are_checked_and_kept_when_the_run_fails() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    // A real results file of "Fails Late", made here.
+    let good = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .args([
+            "run",
+            "--board",
+            "Fails Late",
+            "--format",
+            "csv",
+            "--no-save",
+        ])
+        .args(&RUN[1..])
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    std::fs::write(work.path().join("good.csv"), &good.stdout).unwrap();
+    // A stand-in for sbcbench: `run --board NAME --output DIR …`.
+    let script = work.path().join("fake");
+    write_exec(
+        &script,
+        &format!(
+            "#!/bin/sh\nmkdir -p \"$5/x\"\ncase \"$3\" in\n\
+             'Bad Csv') echo 'not,a,results,file' > \"$5/x/20260101T000000Z.csv\"; exit 0 ;;\n\
+             *) cp {} \"$5/x/20260101T000000Z.csv\"; echo 'failed late' >&2; exit 1 ;;\nesac\n",
+            work.path().join("good.csv").display()
+        ),
+    );
+    let name = format!("sbcbench-{}", host_target());
+    let dist = dist(work.path(), &[(&name, &script)]);
+    let boards = boards_toml(
+        work.path(),
+        &[
+            ("Bad Csv", "127.0.0.1", sshd.port),
+            ("Fails Late", "127.0.0.2", sshd.port),
+        ],
+    );
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(
+        summary(&stdout),
+        [
+            ("Bad Csv".into(), "run failed".into(), "0".into()),
+            ("Fails Late".into(), "run failed".into(), "1".into()),
+        ],
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("[Fails Late] failed late"), "{stderr}");
+    assert!(stderr.contains("exit status 1"), "{stderr}");
+    assert!(
+        stderr.contains("20260101T000000Z.csv from the board is not valid"),
+        "{stderr}"
+    );
+    assert!(!output.join("bad-csv").exists());
+    assert_saved(&output, "Fails Late");
+
+    // A binary that does not match SHA256SUMS is never run.
+    std::fs::write(
+        dist.join("SHA256SUMS"),
+        format!("{}  {name}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(["--only", "Bad Csv"])
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(summary(&stdout)[0].1, "run failed", "{stdout}\n{stderr}");
+    assert!(stderr.contains("has sha256"), "{stderr}");
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn the_guide_documents_every_flag_status_and_phase_key() {
+    use clap::CommandFactory;
+    let guide =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fleet.md"))
+            .unwrap();
+    let cli = sbcbench::cli::Cli::command();
+    let fleet = cli.find_subcommand("fleet").unwrap();
+    for arg in fleet.get_arguments() {
+        if let Some(long) = arg.get_long() {
+            if long != "help" && long != "version" && long != "sysroot" {
+                assert!(guide.contains(&format!("`--{long}")), "--{long}");
+            }
+        }
+    }
+    for status in [
+        "ok",
+        "unreachable",
+        "auth failed",
+        "unknown arch",
+        "no binary for target",
+        "run failed",
+        "timeout",
+    ] {
+        assert!(guide.contains(&format!("| `{status}` |")), "{status}");
+    }
+    for key in [
+        "kernel", "load", "mode", "threads", "cpus", "cluster", "power", "status", "t",
+    ] {
+        assert!(guide.contains(&format!("| `{key}` |")), "{key}");
+    }
+}
