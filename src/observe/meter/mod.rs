@@ -392,14 +392,17 @@ fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
         port: spec.path.clone(),
         reason,
     };
-    // USB-TMC instruments are files: write a command, read the answer.
-    if spec.protocol == Protocol::Scpi && spec.path.contains("usbtmc") {
+    // A SCPI path that is not a terminal (USB-TMC's /dev/usbtmc0) is a
+    // file: write a command, read the answer.
+    if spec.protocol == Protocol::Scpi {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(&spec.path)
             .map_err(|e| fail(explain(&e.to_string(), e.kind())))?;
-        return Ok(Box::new(file));
+        if !std::io::IsTerminal::is_terminal(&file) {
+            return Ok(Box::new(file));
+        }
     }
     let (baud, stop) = match spec.protocol {
         Protocol::Pzem004t => (9600, serialport::StopBits::One),
