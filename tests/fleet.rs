@@ -215,6 +215,22 @@ impl Sshd {
     }
 
     /// `sbcbench fleet` with this server's known_hosts, key and user.
+    /// `fleet` with the test's known_hosts and the quick run arguments:
+    /// its exit code, stdout and stderr.
+    fn run_fleet(
+        &self,
+        boards: &Path,
+        dist: &Path,
+        output: &Path,
+    ) -> (Option<i32>, String, String) {
+        let out = self
+            .fleet(boards, dist, output, &self.path("known_hosts"))
+            .args(RUN)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    }
+
     fn fleet(&self, boards: &Path, dist: &Path, output: &Path, known_hosts: &Path) -> Command {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"));
         cmd.env("NO_COLOR", "1")
@@ -350,13 +366,8 @@ fn two_boards_ok_and_a_closed_port_unreachable() {
         ],
     );
     let output = work.path().join("results");
-    let out = sshd
-        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(RUN)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = sshd.run_fleet(&boards, &dist, &output);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert_eq!(
         summary(&stdout),
         [
@@ -497,13 +508,8 @@ fn an_unknown_machine_and_a_missing_binary_are_told_apart() {
         ],
     );
     let output = work.path().join("results");
-    let out = sshd
-        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(RUN)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = sshd.run_fleet(&boards, &dist, &output);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert_eq!(
         summary(&stdout),
         [
@@ -782,13 +788,8 @@ fn fetched_results_are_checked_and_kept_when_the_run_fails() {
         ],
     );
     let output = work.path().join("results");
-    let out = sshd
-        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(RUN)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = sshd.run_fleet(&boards, &dist, &output);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert_eq!(
         summary(&stdout),
         [
