@@ -1,82 +1,16 @@
 //! Each meter protocol against a simulated meter on a pseudo-terminal pair
 //! that speaks the real wire format (frames from the protocol notes).
 
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use common::{hex, Sim};
+
 use predicates::prelude::*;
-use sbcbench::observe::meter::{open, MeterError, MeterSpec, Monitor};
-use serialport::{SerialPort, TTYPort};
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-/// A simulated meter: `answer(request bytes)` gives the bytes to send back
-/// (possibly nothing yet). Runs until dropped.
-struct Sim {
-    path: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    // The slave must stay open while the code under test uses it by path.
-    _slave: TTYPort,
-}
-
-impl Sim {
-    fn start(mut answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
-        let (mut master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
-        master.set_timeout(Duration::from_millis(20)).unwrap();
-        let path = slave.name().expect("slave path");
-        let stop = Arc::new(AtomicBool::new(false));
-        let st = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            let mut pending = Vec::new();
-            while !st.load(Ordering::Relaxed) {
-                if let Ok(n) = master.read(&mut buf) {
-                    pending.extend_from_slice(&buf[..n]);
-                }
-                let out = answer(&pending);
-                if !out.is_empty() || !pending.is_empty() {
-                    pending.clear();
-                }
-                // Send in chunks, as RFCOMM and USB serial do.
-                for chunk in out.chunks(37) {
-                    let _ = master.write_all(chunk);
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            }
-        });
-        Sim {
-            path,
-            stop,
-            thread: Some(thread),
-            _slave: slave,
-        }
-    }
-
-    fn spec(&self, protocol: &str, options: &str) -> MeterSpec {
-        format!("{protocol}:{}{options}", self.path)
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
+use sbcbench::observe::meter::{open, MeterError, Monitor};
 
 const PZEM_REPLY: &str =
     "01 04 14 08 D1 00 6C 00 00 00 F4 00 00 00 26 00 00 01 F4 00 64 00 00 51 34";
@@ -230,6 +164,33 @@ fn line_devices_and_a_device_that_never_ends_a_line() {
         err.to_string().contains("without a complete reply"),
         "{err}"
     );
+}
+
+#[test]
+fn a_line_device_faster_than_the_polls_gives_its_newest_reading() {
+    // Prints "Power: n W" every 20 ms, n counting up; polled twice a second
+    // the meter must not fall behind into the port's buffer.
+    let printed = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&printed);
+    let sim = Sim::start(move |_| {
+        let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+        format!("Power: {n} W\r\n").into_bytes()
+    });
+    let mut meter = open(&sim.spec("line", "")).unwrap();
+    let mut last = 0.0;
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(500));
+        let r = meter.read().unwrap();
+        let now = printed.load(Ordering::SeqCst) as f64;
+        // A line or two may still be on its way through the pty.
+        assert!(
+            r.watts >= now - 3.0,
+            "read {} W when {now} was printed",
+            r.watts
+        );
+        assert!(r.watts > last, "{} after {last}", r.watts);
+        last = r.watts;
+    }
 }
 
 #[test]

@@ -7,13 +7,32 @@ mod monitor;
 mod spec;
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use decode::{
     line_decode, pzem_decode, scpi_decode, um_decode, wattsup_decode, UmModel, Values,
 };
-pub use monitor::{Monitor, PowerStats};
+pub use monitor::{stats_of, Monitor, PowerStats};
 pub use spec::{LineUnit, MeterSpec, Protocol};
+
+/// How often a meter is read during a run: meters update once or twice a
+/// second.
+pub const PERIOD: Duration = Duration::from_millis(500);
+/// Readings after a load change that are dropped: meters lag it.
+pub const SETTLE: Duration = Duration::from_secs(2);
+/// Readings a measured row needs at least.
+pub const MIN_READINGS: u32 = 10;
+
+/// The shortest sample, out of `samples`, that gives a metered measurement
+/// [`MIN_READINGS`] readings after [`SETTLE`].
+pub fn min_sample_time(samples: usize) -> Duration {
+    // One period spare: a window of N periods can catch N − 1 readings.
+    let wanted = SETTLE + PERIOD * (MIN_READINGS + 1);
+    wanted.div_f64(samples.max(1) as f64)
+}
 
 /// One reading, stamped when it arrived.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,10 +300,83 @@ impl Meter for Scpi {
 }
 
 /// Devices that print one reading per line.
+/// A device that prints readings at its own pace. A thread reads every
+/// line as it arrives and keeps the newest reading, stamped on arrival:
+/// polled more slowly than it prints, the meter would otherwise hand out
+/// ever older lines from the port's buffer.
 struct Line {
-    link: Link,
-    regex: Option<regex::Regex>,
-    milli: bool,
+    path: String,
+    shared: Arc<Mutex<LineState>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Readings handed out so far.
+    seen: u64,
+}
+
+#[derive(Default)]
+struct LineState {
+    newest: Option<Reading>,
+    count: u64,
+    fault: Option<MeterError>,
+    /// Why the last line without a reading was not one.
+    last_bad: String,
+}
+
+fn lock_line(m: &Mutex<LineState>) -> std::sync::MutexGuard<'_, LineState> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Line {
+    fn start(mut link: Link, regex: Option<regex::Regex>, milli: bool) -> Line {
+        let path = link.path.clone();
+        let shared = Arc::new(Mutex::new(LineState::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sh, st) = (Arc::clone(&shared), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                match link.line() {
+                    Ok(line) if line.trim().is_empty() => {}
+                    // Multi-line blocks (INA219 examples) carry power on
+                    // one line of several: the others are skipped.
+                    Ok(line) => {
+                        let mut g = lock_line(&sh);
+                        match line_decode(&line, regex.as_ref(), milli) {
+                            Ok(v) => {
+                                g.newest = Some(reading(v));
+                                g.count += 1;
+                            }
+                            Err(e) => g.last_bad = e,
+                        }
+                    }
+                    Err(MeterError::Timeout { .. }) => {}
+                    Err(e) => {
+                        let io = matches!(e, MeterError::Io { .. });
+                        lock_line(&sh).fault = Some(e);
+                        if io {
+                            // An unplugged device fails at once: not a busy loop.
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                    }
+                }
+            }
+        });
+        Line {
+            path,
+            shared,
+            stop,
+            thread: Some(thread),
+            seen: 0,
+        }
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Meter for Line {
@@ -292,26 +384,38 @@ impl Meter for Line {
         "line"
     }
     fn port(&self) -> &str {
-        &self.link.path
+        &self.path
     }
+    /// The newest reading not handed out yet, waiting for one within the
+    /// reply timeout.
     fn read(&mut self) -> Result<Reading, MeterError> {
-        // Multi-line blocks (INA219 examples) carry power on one line of
-        // several: skip lines without it, within the reply timeout.
         let deadline = Instant::now() + REPLY_TIMEOUT;
-        let mut last = String::new();
-        while Instant::now() < deadline {
-            let line = self.link.line()?;
-            if line.trim().is_empty() {
-                continue;
+        loop {
+            {
+                let mut g = lock_line(&self.shared);
+                if let Some(fault) = g.fault.take() {
+                    return Err(fault);
+                }
+                if let (Some(r), true) = (g.newest, g.count > self.seen) {
+                    self.seen = g.count;
+                    return Ok(r);
+                }
+                if Instant::now() >= deadline {
+                    return Err(if g.last_bad.is_empty() {
+                        MeterError::Timeout {
+                            port: self.path.clone(),
+                            ms: REPLY_TIMEOUT.as_millis(),
+                        }
+                    } else {
+                        MeterError::Bad {
+                            port: self.path.clone(),
+                            what: format!("no reading in the lines it printed ({})", g.last_bad),
+                        }
+                    });
+                }
             }
-            match line_decode(&line, self.regex.as_ref(), self.milli) {
-                Ok(v) => return Ok(reading(v)),
-                Err(e) => last = e,
-            }
+            std::thread::sleep(Duration::from_millis(10));
         }
-        Err(self
-            .link
-            .bad(format!("no reading in the lines it printed ({last})")))
     }
 }
 
@@ -373,17 +477,16 @@ pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
                 field: spec.field.unwrap_or(2),
             })
         }
-        Protocol::Line => Box::new(Line {
-            link,
-            regex: match &spec.regex {
+        Protocol::Line => {
+            let regex = match &spec.regex {
                 Some(r) => Some(regex::Regex::new(r).map_err(|e| MeterError::Open {
                     port: spec.path.clone(),
                     reason: e.to_string(),
                 })?),
                 None => None,
-            },
-            milli: spec.unit == LineUnit::MilliW,
-        }),
+            };
+            Box::new(Line::start(link, regex, spec.unit == LineUnit::MilliW))
+        }
     })
 }
 

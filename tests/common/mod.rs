@@ -1,0 +1,78 @@
+//! What several test files share: a simulated meter on a pseudo-terminal.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sbcbench::observe::meter::MeterSpec;
+use serialport::{SerialPort, TTYPort};
+
+pub fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A simulated meter: `answer(request bytes)` gives the bytes to send back
+/// (possibly nothing yet). Runs until dropped.
+pub struct Sim {
+    pub path: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    // The slave must stay open while the code under test uses it by path.
+    _slave: TTYPort,
+}
+
+impl Sim {
+    pub fn start(mut answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
+        let (mut master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
+        master.set_timeout(Duration::from_millis(20)).unwrap();
+        let path = slave.name().expect("slave path");
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            let mut pending = Vec::new();
+            while !st.load(Ordering::Relaxed) {
+                if let Ok(n) = master.read(&mut buf) {
+                    pending.extend_from_slice(&buf[..n]);
+                }
+                let out = answer(&pending);
+                if !out.is_empty() || !pending.is_empty() {
+                    pending.clear();
+                }
+                // Send in chunks, as RFCOMM and USB serial do.
+                for chunk in out.chunks(37) {
+                    let _ = master.write_all(chunk);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        Sim {
+            path,
+            stop,
+            thread: Some(thread),
+            _slave: slave,
+        }
+    }
+
+    pub fn spec(&self, protocol: &str, options: &str) -> MeterSpec {
+        format!("{protocol}:{}{options}", self.path)
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
