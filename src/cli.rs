@@ -136,9 +136,17 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_meter, value_name = "SPEC")]
     pub meter: Option<MeterSpec>,
 
-    /// Idle time before the kernels, to read idle power with --meter.
+    /// Idle time before the kernels, to read idle power with --meter or
+    /// --phase-events.
     #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
     pub idle_time: f64,
+
+    /// A wattmeter on another machine measures this board (`sbcbench
+    /// fleet` sets this for a board with `meter`): print each phase on
+    /// stderr as an `@sbcbench phase` line, measure idle first, and make
+    /// every measurement long enough for the meter.
+    #[arg(long, conflicts_with = "meter")]
+    pub phase_events: bool,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,8 @@ pub struct RunOptions {
     /// Opened (so a wrong port fails before measuring) and sampled.
     pub meter: Option<(MeterSpec, Box<dyn Meter>)>,
     pub idle_time: Duration,
+    /// Phase lines on stderr for a meter on another machine.
+    pub phase_events: bool,
 }
 
 fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
@@ -110,6 +112,7 @@ impl RunOptions {
             load: args.load,
             meter,
             idle_time: Duration::from_secs_f64(args.idle_time),
+            phase_events: args.phase_events,
         })
     }
 }

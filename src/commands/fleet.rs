@@ -8,7 +8,7 @@ use crate::cli::FleetArgs;
 use crate::deploy::fleet::{self, Plan, Status};
 use crate::deploy::{boards, ssh};
 use crate::error::Error;
-use crate::observe::meter::MeterSpec;
+use crate::observe::meter::{self, MeterSpec};
 
 /// Set by Ctrl-C: each board stops its run, fetches what it saved and
 /// removes its temp directory.
@@ -17,6 +17,44 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// A board's `meter` must be a spec the meter module can read.
 fn meter_spec(spec: &str) -> Result<(), String> {
     spec.parse::<MeterSpec>().map(drop)
+}
+
+/// A board measured by a meter here must not also be given one on the
+/// board, and one meter measures one board: two boards on one meter would
+/// each be given the other's power.
+fn check_meters(
+    chosen: &[crate::deploy::Board],
+    run_args: &[String],
+    file: &str,
+) -> Result<(), String> {
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    for b in chosen {
+        let Some(text) = &b.meter else { continue };
+        let args: Vec<&String> = b.run_args.iter().chain(run_args).collect();
+        if args
+            .iter()
+            .any(|a| *a == "--meter" || a.starts_with("--meter="))
+        {
+            return Err(format!(
+                "{file}: board '{}' has `meter` (a meter on this machine) and --meter in its run \
+                 arguments (one on the board): keep one of them",
+                b.name
+            ));
+        }
+        let path = text
+            .parse::<MeterSpec>()
+            .map(|s| s.path)
+            .unwrap_or_default();
+        if let Some((other, _)) = seen.iter().find(|(_, p)| *p == path) {
+            return Err(format!(
+                "{file}: boards '{other}' and '{}' both have the meter {path}, which measures one \
+                 board: give each board its own meter, or benchmark them one after the other with --only",
+                b.name
+            ));
+        }
+        seen.push((&b.name, path));
+    }
+    Ok(())
 }
 
 pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
@@ -36,6 +74,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
         .map_err(usage)?;
     }
     let jobs = args.jobs as usize;
+    check_meters(&chosen, &args.run_args, &file).map_err(usage)?;
     if jobs > 1 {
         if let Some(b) = chosen.iter().find(|b| {
             fleet::wants_power_ask(
@@ -74,15 +113,28 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
             std::process::exit(130);
         }
     });
-    for b in chosen.iter().filter(|b| b.meter.is_some()) {
-        eprintln!(
-            "[{}] note: sampling the meter '{}' on this machine is not available yet; \
-             the run's phase events are recorded, but no power is attributed from the meter",
-            b.name,
-            b.meter.as_deref().unwrap_or_default()
-        );
+    // Every meter opened before the first connection: a wrong port costs
+    // nothing.
+    let mut meters = Vec::new();
+    for b in &chosen {
+        meters.push(match &b.meter {
+            None => None,
+            Some(text) => {
+                let spec: MeterSpec = text.parse().map_err(|e: String| {
+                    usage(format!("{file}: board '{}': meter: {e}", b.name))
+                })?;
+                let m = meter::open(&spec).map_err(|e| {
+                    usage(format!(
+                        "{file}: board '{}': meter: {e}; check it with `sbcbench meter {text}`, \
+                         or remove `meter` to run the board without it",
+                        b.name
+                    ))
+                })?;
+                Some((spec, m))
+            }
+        });
     }
-    let outcomes = fleet::run_all(&chosen, &plan, &STOP);
+    let outcomes = fleet::run_all(&chosen, &plan, &STOP, meters);
     super::print(&fleet::summary_table(&outcomes))?;
 
     if outcomes.iter().any(|o| o.interrupted) {

@@ -2,7 +2,7 @@
 //! each row as soon as it exists, compare with the baseline, render.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -12,12 +12,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Format, RunArgs};
 use crate::compare::{efficiency, Baseline};
+use crate::deploy::phase::{phase_line, Edge};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
 use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
-use crate::observe::meter::Monitor;
+use crate::observe::meter::{self, Monitor};
 use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
 use crate::observe::preflight::{self, Preflight};
 use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
@@ -73,11 +74,14 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         by_id.insert(id, kernel);
     }
 
+    let events = PhaseEvents {
+        on: opts.phase_events,
+    };
     let phase_watts = match &opts.power {
         PowerMode::None => None,
         PowerMode::Fixed(w) => Some((*w, "fixed")),
         PowerMode::Ask => {
-            let (watts, closed) = ask_power(&opts, &topo, &by_id)?;
+            let (watts, closed) = ask_power(&opts, &topo, &by_id, &events)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
             }
@@ -85,28 +89,36 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         }
     };
 
-    // With a meter: idle power first, then every measurement long enough
-    // for the meter to see it settle and give enough readings.
+    // With a meter, here or on the machine that started this run over ssh
+    // (--phase-events): idle power first, then every measurement long
+    // enough for the meter to see it settle and give enough readings.
     let monitor = meter.map(|(spec, m)| {
         (
             spec.protocol.name(),
-            Monitor::start(m, Some(spec), METER_PERIOD),
+            Monitor::start(m, Some(spec), meter::PERIOD),
         )
     });
     let mut meter_idle = None;
-    if let Some((protocol, monitor)) = &monitor {
+    if monitor.is_some() || events.on {
+        let by = match &monitor {
+            Some((protocol, _)) => format!("with {protocol}"),
+            None => "with the meter of the controlling machine".to_string(),
+        };
         eprintln!(
-            "sbcbench: measuring idle power with {protocol} for {:.0} s…",
+            "sbcbench: measuring idle power {by} for {:.0} s…",
             opts.idle_time.as_secs_f64()
         );
+        let idle = [("power", "idle".to_string()), ("threads", "0".to_string())];
+        events.start(&idle);
         let t0 = Instant::now();
         while t0.elapsed() < opts.idle_time && !STOP.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
         }
-        meter_idle = monitor.stats(t0, Instant::now(), Duration::ZERO);
-        // One period spare: a window of N periods can catch N − 1 readings.
-        let wanted = METER_SETTLE + METER_PERIOD * (METER_MIN_READINGS + 1);
-        let per_sample = wanted.div_f64(opts.timing.samples as f64);
+        events.end(&idle, status_word(STOP.load(Ordering::Relaxed), false));
+        if let Some((_, monitor)) = &monitor {
+            meter_idle = monitor.stats(t0, Instant::now(), Duration::ZERO);
+        }
+        let per_sample = meter::min_sample_time(opts.timing.samples);
         opts.timing.min_time = opts.timing.min_time.max(per_sample);
     }
 
@@ -143,6 +155,8 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
             .entry(step.cpus.clone())
             .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
         let sampler = Sampler::start(Arc::clone(&os), &step.cpus, Duration::from_millis(250));
+        let phase = step_fields(step);
+        progress.suspend(|| events.start(&phase));
         let step_start = Instant::now();
         let result = runner::measure(
             kernel.as_ref(),
@@ -151,8 +165,17 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
             &STOP,
             &mut || progress.inc(1),
         );
-        let observed = sampler.stop();
         let step_end = Instant::now();
+        progress.suspend(|| {
+            events.end(
+                &phase,
+                status_word(
+                    matches!(result, Err(RunError::Interrupted)),
+                    matches!(result, Err(RunError::Kernel(_))),
+                ),
+            )
+        });
+        let observed = sampler.stop();
         match result {
             Ok(measured) => {
                 let (row, values, row_warnings) =
@@ -160,7 +183,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
                 rows.push(row);
                 samples.push(values);
                 if let (Some((protocol, monitor)), Some(row)) = (&monitor, rows.last_mut()) {
-                    if let Some(p) = monitor.stats(step_start, step_end, METER_SETTLE) {
+                    if let Some(p) = monitor.stats(step_start, step_end, meter::SETTLE) {
                         row.watts = Some(p.mean_w);
                         row.watts_min = Some(p.min_w);
                         row.watts_max = Some(p.max_w);
@@ -168,8 +191,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
                         row.energy_j = Some(p.energy_j);
                         row.watts_source = format!("meter:{protocol}");
                     }
-                    let mut profile = meter_profile(&rows);
-                    profile.idle = meter_idle.map(|s| s.mean_w);
+                    let profile = efficiency::measured_profile(&rows, meter_idle.map(|s| s.mean_w));
                     efficiency::set_profile(&mut rows, &profile);
                 }
                 warnings.extend(row_warnings);
@@ -232,25 +254,70 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How often the meter is read: meters update once or twice a second.
-const METER_PERIOD: Duration = Duration::from_millis(500);
-/// Readings after a load change that are dropped: meters lag it.
-const METER_SETTLE: Duration = Duration::from_secs(2);
-/// Readings a measured row needs at least.
-const METER_MIN_READINGS: u32 = 10;
+/// `--phase-events`: each phase announced on stderr as a control line
+/// (docs/fleet.md, "Phase events"), so that a meter on the machine that
+/// started this run over ssh can tell which power belongs to which row.
+struct PhaseEvents {
+    on: bool,
+}
 
-/// The board's power per phase from the meter's rows (the first row of
-/// each phase: its single-core figure is the first cluster's).
-fn meter_profile(rows: &[ResultRow]) -> PhaseWatts {
-    let mut profile = PhaseWatts::default();
-    for row in rows.iter().filter(|r| r.watts_source.starts_with("meter:")) {
-        if let Some(phase) = efficiency::phase_of(row) {
-            if profile.get(phase).is_none() {
-                profile.set(phase, row.watts);
-            }
-        }
+impl PhaseEvents {
+    fn start(&self, fields: &[(&str, String)]) {
+        self.print(Edge::Start, fields.to_vec());
     }
-    profile
+
+    fn end(&self, fields: &[(&str, String)], status: &str) {
+        let mut fields = fields.to_vec();
+        fields.push(("status", status.to_string()));
+        self.print(Edge::End, fields);
+    }
+
+    fn print(&self, edge: Edge, mut fields: Vec<(&str, String)>) {
+        if !self.on {
+            return;
+        }
+        if let Ok(t) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+            fields.push(("t", format!("{:.3}", t.as_secs_f64())));
+        }
+        let mut err = std::io::stderr().lock();
+        // The line is whole or absent: one write, then a flush.
+        let _ = writeln!(err, "{}", phase_line(edge, &fields)).and_then(|()| err.flush());
+    }
+}
+
+/// Prints the `end` of a `--power ask` phase when its load stops.
+struct PhaseEnd<'a> {
+    events: &'a PhaseEvents,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Drop for PhaseEnd<'_> {
+    fn drop(&mut self) {
+        let status = status_word(STOP.load(Ordering::Relaxed), false);
+        self.events.end(&self.fields, status);
+    }
+}
+
+fn status_word(interrupted: bool, failed: bool) -> &'static str {
+    match (interrupted, failed) {
+        (true, _) => "interrupted",
+        (_, true) => "failed",
+        _ => "ok",
+    }
+}
+
+/// The phase fields of a measurement: what the controller matches rows by.
+fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("kernel", step.kernel.name().to_string()),
+        ("mode", step.mode.to_string()),
+        ("threads", step.cpus.len().to_string()),
+        ("cpus", cpu_list(&step.cpus)),
+    ];
+    if let Some(c) = step.cluster {
+        fields.push(("cluster", c.to_string()));
+    }
+    fields
 }
 
 /// The phases worth asking about on this machine: "half" only where it
@@ -272,6 +339,7 @@ fn ask_power(
     opts: &RunOptions,
     topo: &Topology,
     by_id: &HashMap<KernelId, Arc<dyn Kernel>>,
+    events: &PhaseEvents,
 ) -> anyhow::Result<(PhaseWatts, bool)> {
     let kernel = match opts.load {
         LoadKind::Kernel(id) => match by_id.get(&id) {
@@ -297,10 +365,22 @@ fn ask_power(
         &mut output,
         |phase| {
             let cpus = &order[..phase.threads(online)];
+            let mut fields = vec![
+                ("power", phase.key().to_string()),
+                ("threads", cpus.len().to_string()),
+            ];
+            if !cpus.is_empty() {
+                fields.push(("load", opts.load.to_string()));
+                fields.push(("cpus", cpu_list(cpus)));
+            }
+            events.start(&fields);
+            // Dropped in this order after the answer: the load stops, then
+            // its end is announced.
+            let end = PhaseEnd { events, fields };
             if cpus.is_empty() {
                 return (
                     "nothing running; give the board a few seconds to settle".to_string(),
-                    None,
+                    (None, end),
                 );
             }
             let load = Load::start(opts.load, cpus, kernel.clone());
@@ -310,7 +390,7 @@ fn ask_power(
                 cpu_list(cpus),
                 load.threads()
             );
-            (what, Some(load))
+            (what, (Some(load), end))
         },
     )?;
     Ok((outcome.watts, outcome.closed_early))

@@ -35,6 +35,24 @@ pub fn set_profile(rows: &mut [ResultRow], watts: &PhaseWatts) {
     }
 }
 
+/// The board's power per phase from the rows a meter measured (the first
+/// row of each phase: its single-core figure is the first cluster's), with
+/// `idle` from the meter's idle window.
+pub fn measured_profile(rows: &[ResultRow], idle: Option<f64>) -> PhaseWatts {
+    let mut profile = PhaseWatts {
+        idle,
+        ..PhaseWatts::default()
+    };
+    for row in rows.iter().filter(|r| r.watts_source.starts_with("meter:")) {
+        if let Some(phase) = phase_of(row) {
+            if profile.get(phase).is_none() {
+                profile.set(phase, row.watts);
+            }
+        }
+    }
+    profile
+}
+
 /// Gives rows without a power figure the one of their phase (typed or
 /// fixed figures), and every row the board's power profile.
 pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {

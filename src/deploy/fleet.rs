@@ -14,12 +14,17 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
 use super::boards::target_for_machine;
-use super::phase::{parse_control, Control, Forwarder, PhaseLog, Piece};
+use super::phase::{parse_control, Control, Forwarder, PhaseLog, Piece, Span};
+use super::power::attribute;
 use super::ssh::{
     self, classify, display_word, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream,
 };
 use super::Board;
+use crate::observe::meter::{self, Meter, MeterSpec, Monitor};
 use crate::record::{read_results, ResultFile};
+
+/// A board's meter on this machine, opened before any connection.
+pub type BoardMeter = (MeterSpec, Box<dyn Meter>);
 
 /// The result of one board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,7 +264,11 @@ pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
             args.extend(["--clock-mhz".into(), mhz.to_string()]);
         }
     }
-    if let Some(p) = &board.power {
+    // A meter measures what the fixed figures only estimate.
+    if board.meter.is_some() && !has_flag(&extra, "--phase-events") {
+        args.push("--phase-events".into());
+    }
+    if let (Some(p), None) = (&board.power, &board.meter) {
         if !has_flag(&extra, "--power") && !p.is_empty() {
             let keys: Vec<String> = crate::observe::power::Phase::ALL
                 .into_iter()
@@ -410,7 +419,14 @@ fn emit(stream: Stream, text: &str) {
 }
 
 /// Runs every board, `plan.jobs` at a time; in the boards' order.
-pub fn run_all(boards: &[Board], plan: &Plan, stop: &AtomicBool) -> Vec<Outcome> {
+/// `meters[i]` is the meter of `boards[i]`.
+pub fn run_all(
+    boards: &[Board],
+    plan: &Plan,
+    stop: &AtomicBool,
+    meters: Vec<Option<BoardMeter>>,
+) -> Vec<Outcome> {
+    let meters: Vec<Mutex<Option<BoardMeter>>> = meters.into_iter().map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(boards.iter().map(|_| None).collect());
     std::thread::scope(|s| {
@@ -430,7 +446,10 @@ pub fn run_all(boards: &[Board], plan: &Plan, stop: &AtomicBool) -> Vec<Outcome>
                         interrupted: true,
                     }
                 } else {
-                    run_board(board, plan, stop)
+                    let meter = meters
+                        .get(i)
+                        .and_then(|m| m.lock().ok().and_then(|mut m| m.take()));
+                    run_board(board, plan, stop, meter)
                 };
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(outcome);
@@ -771,11 +790,14 @@ impl Session<'_> {
     }
 
     /// Copies the CSVs the run saved, checks them and saves them here.
+    /// With `power` (this machine's meter, its protocol and the run's
+    /// phases), each row gets the power of its phase before it is saved.
     fn fetch(
         &self,
         dir: &RemoteDir,
         deadline: Instant,
         stop: &AtomicBool,
+        power: Option<(&Monitor, &str, &[Span])>,
     ) -> Result<(usize, Vec<PathBuf>), Fail> {
         let f = self.call(
             &fetch_cmd(&dir.path),
@@ -792,6 +814,7 @@ impl Session<'_> {
         })?;
         let mut rows = 0;
         let mut saved = Vec::new();
+        let mut used = vec![false; power.map_or(0, |(_, _, spans)| spans.len())];
         for (name, bytes) in files {
             let save_err = |e: String| {
                 Fail::new(
@@ -803,7 +826,7 @@ impl Session<'_> {
             tmp.write_all(&bytes)
                 .and_then(|()| tmp.flush())
                 .map_err(|e| save_err(e.to_string()))?;
-            let checked = read_results(tmp.path()).map_err(|e| {
+            let mut checked = read_results(tmp.path()).map_err(|e| {
                 Fail::new(
                     Status::RunFailed,
                     format!(
@@ -812,6 +835,11 @@ impl Session<'_> {
                     ),
                 )
             })?;
+            if let Some((monitor, protocol, spans)) = power {
+                let stats = |from, to, settle| monitor.stats(from, to, settle);
+                let got = attribute(&mut checked, spans, &mut used, &stats, protocol);
+                self.say(&power_note(protocol, &got, checked.len()));
+            }
             let stem = name.trim_end_matches(".csv");
             let mut file = ResultFile::new(&self.plan.output, &self.board.name, stem);
             let path = file
@@ -828,6 +856,30 @@ impl Session<'_> {
         }
         Ok((rows, saved))
     }
+}
+
+/// One line on what this machine's meter gave a fetched file's rows.
+fn power_note(protocol: &str, got: &super::power::Attributed, rows: usize) -> String {
+    let idle = got
+        .idle_w
+        .map(|w| format!("idle {w:.2} W, "))
+        .unwrap_or_else(|| "no idle reading, ".into());
+    let mut note = format!(
+        "meter {protocol} on this machine: {idle}{} of {rows} rows with power",
+        got.metered
+    );
+    if !got.without.is_empty() {
+        note.push_str(&format!(
+            "; none for {} (no readings during the phase, or it did not end)",
+            got.without.join(", ")
+        ));
+    }
+    if let Some(b) = &got.foreign_baseline {
+        note.push_str(&format!(
+            "; no efficiency speedup: the baseline '{b}' has no power figures here"
+        ));
+    }
+    note
 }
 
 fn interrupted(what: &str) -> Fail {
@@ -942,7 +994,12 @@ impl Drop for RemoteDir<'_> {
 }
 
 /// Connects, uploads, runs, fetches, cleans up: one board.
-pub fn run_board(board: &Board, plan: &Plan, stop: &AtomicBool) -> Outcome {
+pub fn run_board(
+    board: &Board,
+    plan: &Plan,
+    stop: &AtomicBool,
+    meter: Option<BoardMeter>,
+) -> Outcome {
     let started = Instant::now();
     let session = Session {
         board,
@@ -962,7 +1019,7 @@ pub fn run_board(board: &Board, plan: &Plan, stop: &AtomicBool) -> Outcome {
         phases: PhaseLog::default(),
         interrupted: false,
     };
-    if let Err(fail) = session_steps(&session, &mut outcome) {
+    if let Err(fail) = session_steps(&session, &mut outcome, meter) {
         outcome.status = fail.status;
         outcome.interrupted = fail.interrupted;
         outcome.detail = Some(match outcome.detail.take() {
@@ -995,7 +1052,11 @@ pub fn run_board(board: &Board, plan: &Plan, stop: &AtomicBool) -> Outcome {
     outcome
 }
 
-fn session_steps(session: &Session, outcome: &mut Outcome) -> Result<(), Fail> {
+fn session_steps(
+    session: &Session,
+    outcome: &mut Outcome,
+    meter: Option<BoardMeter>,
+) -> Result<(), Fail> {
     let target = session.target()?;
     let (binary, sum) = session.binary(&target)?;
     let path = session.make_dir()?;
@@ -1007,7 +1068,14 @@ fn session_steps(session: &Session, outcome: &mut Outcome) -> Result<(), Fail> {
         removed: false,
     };
     session.upload(&dir, &binary, &sum)?;
+    // Sampled from just before the run starts until its rows are fetched.
+    let monitor = meter.map(|(spec, m)| {
+        let protocol = spec.protocol.name();
+        (protocol, Monitor::start(m, Some(spec), meter::PERIOD))
+    });
     let ran = session.run(&mut dir, &mut outcome.phases);
+    let spans = outcome.phases.spans();
+    let power = monitor.as_ref().map(|(p, m)| (m, *p, &spans[..]));
     // After a timeout or Ctrl-C: stop the run (it saves what it measured
     // on SIGTERM), then fetch within a grace period.
     let (deadline, stop) = match &ran {
@@ -1019,7 +1087,13 @@ fn session_steps(session: &Session, outcome: &mut Outcome) -> Result<(), Fail> {
         }
         _ => (session.deadline, session.stop),
     };
-    let fetched = session.fetch(&dir, deadline, stop);
+    let fetched = session.fetch(&dir, deadline, stop, power);
+    if let Some((_, m)) = monitor {
+        for w in m.warnings() {
+            session.say(&format!("warning: {w}"));
+        }
+        m.stop();
+    }
     let removed = dir.remove();
     match fetched {
         Ok((rows, saved)) => {

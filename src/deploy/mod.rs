@@ -2,6 +2,7 @@
 pub mod boards;
 pub mod fleet;
 pub mod phase;
+pub mod power;
 pub mod ssh;
 
 pub use boards::{Board, BoardsError};

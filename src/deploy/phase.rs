@@ -187,6 +187,22 @@ pub fn percent_encode(value: &str) -> String {
     out
 }
 
+/// A whole `@sbcbench phase start|end …` line (without its newline), each
+/// value percent-encoded: the printing side of [`parse_control`].
+pub fn phase_line(edge: Edge, fields: &[(&str, String)]) -> String {
+    let mut line = format!(
+        "{TAG}phase {}",
+        match edge {
+            Edge::Start => "start",
+            Edge::End => "end",
+        }
+    );
+    for (key, value) in fields {
+        line.push_str(&format!(" {key}={}", percent_encode(value)));
+    }
+    line
+}
+
 /// A phase event with the controller's time of arrival.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timed {
@@ -410,6 +426,28 @@ mod tests {
         assert!(!enc.contains([' ', '=', '\t']), "{enc}");
         let p = phase(&format!("@sbcbench phase start note={enc}"));
         assert_eq!(p.get("note"), Some(v));
+    }
+
+    #[test]
+    fn printed_lines_parse_back_to_their_fields() {
+        let fields = [
+            ("kernel", "chacha20-poly1305".to_string()),
+            ("mode", "all".to_string()),
+            ("threads", "4".to_string()),
+            ("cpus", "0-3".to_string()),
+            ("note", "big = fast 100%".to_string()),
+        ];
+        let line = phase_line(Edge::End, &fields);
+        assert!(
+            line.starts_with("@sbcbench phase end kernel=chacha20-poly1305 "),
+            "{line}"
+        );
+        let p = phase(&line);
+        assert_eq!(p.edge, Edge::End);
+        for (k, v) in &fields {
+            assert_eq!(p.get(k), Some(v.as_str()), "{line}");
+        }
+        assert_eq!(p.fields.len(), fields.len());
     }
 
     #[test]

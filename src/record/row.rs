@@ -6,7 +6,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// One measurement: a kernel × thread mode × cluster. Units are in the
 /// names; an empty cell means unknown or not applicable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResultRow {
     pub schema_version: u32,
     /// RFC 3339, UTC, when the run started.
