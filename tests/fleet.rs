@@ -4,12 +4,15 @@
 //! port, and stops it at the end whatever happened. The "boards" run the
 //! test build of sbcbench from a temporary dist directory.
 
+mod common;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::Sim;
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
@@ -397,6 +400,125 @@ fn two_boards_ok_and_a_closed_port_unreachable() {
 }
 
 #[test]
+fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
+    // A line meter whose reading climbs 1 W a second, printed every 100 ms:
+    // a phase that ran later reads higher, so each row's figures show which
+    // window of readings it was given.
+    let t0 = Instant::now();
+    let mut last: Option<Instant> = None;
+    let sim = Sim::start(move |_| {
+        if last.is_some_and(|l| l.elapsed() < Duration::from_millis(100)) {
+            return Vec::new();
+        }
+        last = Some(Instant::now());
+        format!("Power: {:.3} W\r\n", 5.0 + t0.elapsed().as_secs_f64()).into_bytes()
+    });
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = work.path().join("boards.toml");
+    std::fs::write(
+        &boards,
+        format!(
+            "[[boards]]\nname = \"Metered\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             meter = \"line:{}\"\npower = {{ idle = 1.0, one = 2.0 }}\n",
+            sshd.port, sim.path
+        ),
+    )
+    .unwrap();
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .args(["--threads", "1,all", "--idle-time", "2"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("[Metered] meter line on this machine: idle "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 of 2 rows with power"), "{stderr}");
+    // Control lines are read, never shown.
+    assert!(!stdout.contains("@sbcbench") && !stderr.contains("@sbcbench"));
+
+    let files = csvs_under(&output.join("metered"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rows = read_results(&files[0]).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let idle = rows[0].idle_watts.expect("idle power from the meter");
+    // Measured, not the boards.toml figures the meter replaces.
+    assert!(idle > 5.0, "{idle}");
+    let mut previous_max = idle;
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:line", "{r:?}");
+        assert_eq!(r.idle_watts, Some(idle));
+        let (w, min, max) = (r.watts.unwrap(), r.watts_min.unwrap(), r.watts_max.unwrap());
+        // After the phase before it (idle, then one core, then all), and
+        // after the first 2 s of settling.
+        assert!(min > previous_max, "{r:?}");
+        assert!(min <= w && w <= max, "{r:?}");
+        assert!(
+            r.watts_readings.unwrap() >= 10,
+            "lengthened for the meter: {r:?}"
+        );
+        assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / w).abs() < 1e-9);
+        assert!(r.efficiency_speedup.is_some(), "{r:?}");
+        previous_max = max;
+    }
+    assert_eq!(rows[0].one_core_watts, rows[0].watts);
+    assert_eq!(rows[1].all_cores_watts, rows[1].watts);
+    assert!(rows[1].mb_per_s_per_w_extrapolated.is_some());
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_meter_that_cannot_be_opened_or_measures_two_boards_is_refused_before_connecting() {
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let fleet = |toml: &str| {
+        let boards = work.path().join("boards.toml");
+        std::fs::write(&boards, toml).unwrap();
+        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+            .arg("fleet")
+            .arg("--boards")
+            .arg(&boards)
+            .arg("--dist")
+            .arg(&dist)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stderr))
+    };
+    // Port 1 on loopback: refused if anything were tried.
+    let (code, stderr) = fleet(
+        "[[boards]]\nname = \"A\"\nhost = \"127.0.0.1\"\nport = 1\n\
+         meter = \"pzem004t:/dev/does-not-exist-sbcbench\"\n",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("board 'A': meter: /dev/does-not-exist-sbcbench"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unreachable"), "{stderr}");
+    let (code, stderr) = fleet(
+        "[[boards]]\nname = \"A\"\nhost = \"127.0.0.1\"\nport = 1\nmeter = \"line:/dev/ttyX\"\n\
+         [[boards]]\nname = \"B\"\nhost = \"127.0.0.1\"\nport = 1\nmeter = \"pzem004t:/dev/ttyX\"\n",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("boards 'A' and 'B' both have the meter /dev/ttyX"),
+        "{stderr}"
+    );
+    let (code, stderr) = fleet(
+        "[[boards]]\nname = \"A\"\nhost = \"127.0.0.1\"\nport = 1\nmeter = \"line:/dev/ttyX\"\n\
+         run_args = [\"--meter\", \"line:/dev/ttyACM0\"]\n",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("keep one of them"), "{stderr}");
+}
+
+#[test]
 fn a_hostile_board_name_never_reaches_a_shell() {
     let sshd = Sshd::start();
     let work = tempfile::tempdir().unwrap();
@@ -578,6 +700,46 @@ fn a_hanging_run_times_out_and_is_cleaned_up() {
     for p in pids {
         assert!(!alive(p), "remote process {p} still runs");
     }
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_temp_directory_whose_name_never_came_back_is_removed_by_its_token() {
+    let sshd = Sshd::start();
+    // On 127.0.0.3 the board's mktemp makes the directory, then hangs
+    // before printing its name: as a connection that dies at that moment.
+    write_exec(
+        &sshd.path("fakebin/mktemp"),
+        "#!/bin/sh\nfor m in /usr/bin/mktemp /bin/mktemp; do [ -x $m ] && break; done\n\
+         $m \"$@\" > /dev/null || exit 1\nexec sleep 20\n",
+    );
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = work.path().join("boards.toml");
+    std::fs::write(
+        &boards,
+        format!(
+            "[[boards]]\nname = \"Lost\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"\n",
+            sshd.port,
+            host_target()
+        ),
+    )
+    .unwrap();
+    let out = sshd
+        .fleet(
+            &boards,
+            &dist,
+            &work.path().join("results"),
+            &sshd.path("known_hosts"),
+        )
+        .args(["--timeout", "4"])
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(summary(&stdout)[0].1, "timeout", "{stdout}\n{stderr}");
+    assert!(stderr.contains("while mktemp -d"), "{stderr}");
+    assert!(!stderr.contains("remove it yourself"), "{stderr}");
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 

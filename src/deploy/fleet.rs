@@ -287,8 +287,41 @@ fn probe_cmd() -> Remote {
     Remote::new().code("uname -m")
 }
 
-fn mktemp_cmd() -> Remote {
-    Remote::new().code(r#"umask 077 && mktemp -d "${TMPDIR:-/tmp}/sbcbench.XXXXXXXXXX""#)
+/// The temp directory's name starts with a token chosen here, so that it
+/// can be found and removed even when the connection dies before mktemp's
+/// answer arrives.
+fn mktemp_cmd(token: &str) -> Remote {
+    Remote::new()
+        .code(r#"umask 077 && mktemp -d "${TMPDIR:-/tmp}"/"#)
+        .arg(&format!("sbcbench.{token}XXXXXX"))
+}
+
+/// Removes what a mktemp whose answer was lost may have made.
+fn cleanup_token_cmd(token: &str) -> Remote {
+    Remote::new()
+        .code(r#"rm -rf -- "${TMPDIR:-/tmp}"/"#)
+        .arg(&format!("sbcbench.{token}"))
+        .code("??????")
+}
+
+/// A fresh token of 10 letters and digits: this machine's random hash keys,
+/// the time and the pid. Not a secret (mktemp's own part of the name and
+/// the directory's mode protect it), only unique.
+fn new_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    h.write_u32(std::process::id());
+    let mut n = h.finish();
+    (0..10)
+        .map(|_| {
+            let c = b"abcdefghijklmnopqrstuvwxyz0123456789"[(n % 36) as usize];
+            n /= 36;
+            c as char
+        })
+        .collect()
 }
 
 fn upload_cmd(dir: &str) -> Remote {
@@ -350,7 +383,7 @@ fn cleanup_cmd(dir: &str, kill: Option<u32>) -> Remote {
 
 /// What `--dry-run` prints: every command, none run.
 pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
-    let dir = "/tmp/sbcbench.XXXXXXXXXX";
+    let dir = "/tmp/sbcbench.TOKENXXXXXX";
     let mut out = String::new();
     let line = |ssh: &Ssh, remote: &Remote, tty: bool| {
         std::iter::once("ssh".to_string())
@@ -375,7 +408,7 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
             out.push('\n');
         }
         for (remote, tty, suffix) in [
-            (mktemp_cmd(), false, String::new()),
+            (mktemp_cmd("TOKEN"), false, String::new()),
             (
                 upload_cmd(dir),
                 false,
@@ -634,18 +667,46 @@ impl Session<'_> {
     }
 
     fn make_dir(&self) -> Result<String, Fail> {
-        let f = self.call(
-            &mktemp_cmd(),
-            Input::Null,
-            "mktemp -d",
-            self.deadline,
-            self.stop,
-        )?;
+        let token = new_token();
+        let f = self
+            .call(
+                &mktemp_cmd(&token),
+                Input::Null,
+                "mktemp -d",
+                self.deadline,
+                self.stop,
+            )
+            .map_err(|mut fail| {
+                // The directory may exist without its name having come back.
+                if fail.status == Status::Timeout
+                    || fail.status == Status::Unreachable
+                    || fail.interrupted
+                {
+                    let left = format!("${{TMPDIR:-/tmp}}/sbcbench.{token}*");
+                    let cleanup = self.call(
+                        &cleanup_token_cmd(&token),
+                        Input::Null,
+                        "removing the temp directory",
+                        Instant::now() + GRACE,
+                        &NEVER,
+                    );
+                    if let Err(e) = cleanup {
+                        fail.detail.push_str(&format!(
+                            "; the board may keep an empty directory {left} ({}): remove it yourself",
+                            e.detail
+                        ));
+                    }
+                }
+                fail
+            })?;
         let dir = f.stdout_text().trim().to_string();
         let name_ok = Path::new(&dir)
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("sbcbench."));
+            .is_some_and(|n| {
+                n.len() == "sbcbench.".len() + token.len() + 6
+                    && n.starts_with(&format!("sbcbench.{token}"))
+            });
         if !dir.starts_with('/')
             || dir.contains("/../")
             || dir.chars().any(char::is_control)
