@@ -1,6 +1,10 @@
 //! Wire formats of the meters, as pure functions over bytes and text so
 //! that the real captured frames of the protocol notes are unit tests.
 
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
+
 /// One meter reading, in SI units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Values {
@@ -206,16 +210,24 @@ fn scaled(number: f64, unit: &str) -> (f64, Option<char>) {
     (number * scale, base)
 }
 
+// The patterns of the default line parser, compiled once. They are
+// literals, checked by the tests: a failure to compile is a bug here.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*m").unwrap());
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+static ESPHOME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"'([^']+)': Sending state (-?[0-9.]+) (\S*)").unwrap());
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+static PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)"?([a-z][a-z _]*?)"?\s*[:=]\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*(µW|uW|mW|W|mV|V|mA|A)?\b"#)
+        .unwrap()
+});
+
 /// A line from a generic device (INA2xx sketches, Arduino plotter, ESPHome
 /// logs, JSON, CSV, a bare number). `milli`: bare numbers are mW.
-pub fn line_decode(
-    line: &str,
-    regex: Option<&regex::Regex>,
-    milli: bool,
-) -> Result<Values, String> {
+pub fn line_decode(line: &str, regex: Option<&Regex>, milli: bool) -> Result<Values, String> {
     // ANSI colour codes from ESPHome's logger.
-    let ansi = regex::Regex::new(r"\x1b\[[0-9;]*m").map_err(|e| e.to_string())?;
-    let clean = ansi.replace_all(line.trim(), "").to_string();
+    let clean = ANSI.replace_all(line.trim(), "").to_string();
     let bare_scale = if milli { 1e-3 } else { 1.0 };
     if let Some(re) = regex {
         let caps = re
@@ -231,9 +243,7 @@ pub fn line_decode(
         return finite(v * bare_scale);
     }
     // ESPHome: 'Name': Sending state 2.58000 W
-    let esphome = regex::Regex::new(r"'([^']+)': Sending state (-?[0-9.]+) (\S*)")
-        .map_err(|e| e.to_string())?;
-    if let Some(c) = esphome.captures(&clean) {
+    if let Some(c) = ESPHOME.captures(&clean) {
         let v: f64 = c[2].parse().map_err(|_| "bad ESPHome number".to_string())?;
         let (v, base) = scaled(v, &c[3]);
         if base == Some('W') {
@@ -241,10 +251,8 @@ pub fn line_decode(
         }
     }
     // key <sep> number [unit] pairs, JSON included.
-    let pair = regex::Regex::new(r#"(?i)"?([a-z][a-z _]*?)"?\s*[:=]\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*(µW|uW|mW|W|mV|V|mA|A)?\b"#)
-        .map_err(|e| e.to_string())?;
     let (mut power, mut volts, mut amps) = (None, None, None);
-    for c in pair.captures_iter(&clean) {
+    for c in PAIR.captures_iter(&clean) {
         let key = c[1].trim().to_ascii_lowercase();
         let v: f64 = c[2].parse().unwrap_or(f64::NAN);
         let unit = c.get(3).map(|m| m.as_str()).unwrap_or("");
@@ -419,7 +427,7 @@ mod tests {
         assert!(close(w(r#"{"v":5.0,"i":0.5}"#), 2.5));
         assert!(close(w("3.25"), 3.25));
         assert!(close(line_decode("3250", None, true).unwrap().watts, 3.25));
-        let re = regex::Regex::new(r"pwr=([0-9.]+)").unwrap();
+        let re = regex_lite::Regex::new(r"pwr=([0-9.]+)").unwrap();
         assert!(close(
             line_decode("t=1 pwr=4.5 x", Some(&re), false)
                 .unwrap()

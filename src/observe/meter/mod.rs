@@ -327,7 +327,7 @@ fn lock_line(m: &Mutex<LineState>) -> std::sync::MutexGuard<'_, LineState> {
 }
 
 impl Line {
-    fn start(mut link: Link, regex: Option<regex::Regex>, milli: bool) -> Line {
+    fn start(mut link: Link, regex: Option<regex_lite::Regex>, milli: bool) -> Line {
         let path = link.path.clone();
         let shared = Arc::new(Mutex::new(LineState::default()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -479,7 +479,7 @@ pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
         }
         Protocol::Line => {
             let regex = match &spec.regex {
-                Some(r) => Some(regex::Regex::new(r).map_err(|e| MeterError::Open {
+                Some(r) => Some(regex_lite::Regex::new(r).map_err(|e| MeterError::Open {
                     port: spec.path.clone(),
                     reason: e.to_string(),
                 })?),

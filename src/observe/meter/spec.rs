@@ -173,7 +173,8 @@ impl FromStr for MeterSpec {
                     spec.field = Some(value.parse().map_err(|_| bad("a field index (0, 1, …)"))?)
                 }
                 "regex" => {
-                    let re = regex::Regex::new(&value).map_err(|e| format!("line: regex: {e}"))?;
+                    let re =
+                        regex_lite::Regex::new(&value).map_err(|e| format!("line: regex: {e}"))?;
                     if re.captures_len() < 2 {
                         return Err(
                             "line: regex needs a group around the number, e.g. power=([0-9.]+)"
