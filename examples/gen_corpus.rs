@@ -12,6 +12,7 @@
 //! byte-identical on every platform and with every Rust version.
 //!
 //! Usage: `gen_corpus [--seed N] [--size-mib M] --out PATH`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
 use std::io::Write as _;

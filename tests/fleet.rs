@@ -3,6 +3,7 @@
 //! missing) with throwaway host and user keys, on 127.0.0.1–3 at a free
 //! port, and stops it at the end whatever happened. The "boards" run the
 //! test build of sbcbench from a temporary dist directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

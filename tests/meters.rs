@@ -1,5 +1,6 @@
 //! Each meter protocol against a simulated meter on a pseudo-terminal pair
 //! that speaks the real wire format (frames from the protocol notes).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

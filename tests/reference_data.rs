@@ -10,6 +10,7 @@
 //!
 //! Without `../shared/` (a checkout on its own) the comparison is skipped
 //! with a notice; the committed file is still read by every other test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
 //! What several test files share: a simulated meter on a pseudo-terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::io::{Read, Write};

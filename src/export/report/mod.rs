@@ -92,10 +92,9 @@ fn ratio(v: &Value, mark: bool, style: Style) -> String {
 
 /// `64.1 MB/s (0.66x)`: the article's cell.
 fn throughput_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> String {
-    let Some(mb) = f.and_then(|f| f.mb_per_s) else {
+    let Some((f, mb)) = f.and_then(|f| Some((f, f.mb_per_s?))) else {
         return "-".to_string();
     };
-    let f = f.expect("mb_per_s is in f");
     let mut cell = format!("{} MB/s", figure(&mb, style));
     if let (Some(s), false) = (f.speedup, baseline_row && !f.baseline_extrapolated) {
         cell.push(' ');
