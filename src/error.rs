@@ -1,5 +1,6 @@
 //! The exit-code policy: 0 ok, 1 the run failed, 2 the command line or an
-//! input was wrong (nothing was measured), 130 interrupted by Ctrl-C.
+//! input was wrong (nothing was measured), 130 interrupted by Ctrl-C, 143
+//! by SIGTERM.
 
 /// Errors that choose their own exit code; anything else exits 1.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +16,7 @@ pub enum Error {
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     match err.downcast_ref::<Error>() {
         Some(Error::Usage(_)) => 2,
-        Some(Error::Interrupted { .. }) => 130,
+        Some(Error::Interrupted { .. }) => crate::interrupt::exit_status(),
         None => 1,
     }
 }

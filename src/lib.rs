@@ -12,6 +12,7 @@ pub mod compare;
 pub mod deploy;
 pub mod error;
 pub mod export;
+pub mod interrupt;
 pub mod measure;
 pub mod observe;
 pub mod options;

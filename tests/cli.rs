@@ -317,58 +317,103 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
 }
 
 #[test]
-fn ctrl_c_keeps_the_rows_measured_so_far() {
+fn sigint_and_sigterm_keep_the_rows_measured_so_far() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("sbcbench");
+        let child = StdCommand::new(bin)
+            .args([
+                "run",
+                "--board",
+                "interrupted",
+                "--threads",
+                "1",
+                "--kernels",
+                "sha1,xz,chacha20-poly1305",
+            ])
+            .args([
+                "--min-time",
+                "0.2",
+                "--samples",
+                "20",
+                "--warmup",
+                "0",
+                "--format",
+                "csv",
+                "--output",
+            ])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the first row is on disk, then interrupt.
+        let t0 = Instant::now();
+        while files_under(dir.path()).is_empty() {
+            assert!(t0.elapsed() < Duration::from_secs(120), "no row saved");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let status = StdCommand::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        // One valid file with the rows measured before the signal, and
+        // no temporary file left beside it.
+        let files = files_under(dir.path());
+        assert_eq!(files.len(), 1, "{files:?}");
+        let rows = sbcbench::record::read_results(&files[0]).unwrap();
+        assert!(!rows.is_empty() && rows.len() < 3, "{} rows", rows.len());
+    }
+}
+
+#[test]
+fn a_file_size_limit_while_saving_is_a_clear_error_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
-    let child = StdCommand::new(bin)
+    let board_dir = dir.path().join("limited");
+    std::fs::create_dir_all(&board_dir).unwrap();
+    let earlier = board_dir.join("20200101T000000Z.csv");
+    std::fs::write(&earlier, "an earlier run\n").unwrap();
+    // `ulimit -f 1`: at most 512 bytes (or 1 KiB) per file, less than one
+    // results file; the write that crosses it fails with EFBIG.
+    let out = StdCommand::new("sh")
+        .args(["-c", "ulimit -f 1 && exec \"$0\" \"$@\""])
+        .arg(assert_cmd::cargo::cargo_bin("sbcbench"))
         .args([
             "run",
             "--board",
-            "interrupted",
+            "limited",
+            "--kernels",
+            "sha1",
             "--threads",
             "1",
-            "--kernels",
-            "sha1,xz,chacha20-poly1305",
         ])
-        .args([
-            "--min-time",
-            "0.2",
-            "--samples",
-            "20",
-            "--warmup",
-            "0",
-            "--format",
-            "csv",
-            "--output",
-        ])
+        .args(FAST)
+        .arg("--output")
         .arg(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    // Wait until the first row is on disk, then interrupt.
-    let t0 = Instant::now();
-    while files_under(dir.path()).is_empty() {
-        assert!(t0.elapsed() < Duration::from_secs(120), "no row saved");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot save the results file in {}",
+            board_dir.display()
+        )),
+        "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
-    let files = files_under(dir.path());
-    assert_eq!(files.len(), 1, "{files:?}");
-    let rows = sbcbench::record::read_results(&files[0]).unwrap();
-    assert!(!rows.is_empty() && rows.len() < 3, "{} rows", rows.len());
+    assert!(stderr.contains("ulimit -f"), "{stderr}");
+    // What was measured is still shown; nothing else is in the folder.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sha1"));
+    assert_eq!(files_under(dir.path()), vec![earlier.clone()]);
+    assert_eq!(
+        std::fs::read_to_string(&earlier).unwrap(),
+        "an earlier run\n"
+    );
 }
 
 #[test]

@@ -1,18 +1,14 @@
 //! `sbcbench fleet`: checks everything it can before connecting, then runs
 //! the boards (src/deploy/fleet.rs) and prints the summary.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::cli::FleetArgs;
 use crate::deploy::fleet::{self, Plan, Status};
 use crate::deploy::{boards, ssh};
 use crate::error::Error;
+use crate::interrupt::STOP;
 use crate::observe::meter::{self, MeterSpec};
-
-/// Set by Ctrl-C: each board stops its run, fetches what it saved and
-/// removes its temp directory.
-static STOP: AtomicBool = AtomicBool::new(false);
 
 /// A board's `meter` must be a spec the meter module can read.
 fn meter_spec(spec: &str) -> Result<(), String> {
@@ -107,12 +103,9 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
         return super::print(&fleet::dry_run(&chosen, &plan));
     }
 
-    // A first Ctrl-C lets every board clean up; a second leaves at once.
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
+    // A first Ctrl-C or SIGTERM lets every board clean up; a second
+    // leaves at once.
+    crate::interrupt::install();
     // Every meter opened before the first connection: a wrong port costs
     // nothing.
     let mut meters = Vec::new();

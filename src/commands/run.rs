@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Format, RunArgs};
@@ -15,6 +14,7 @@ use crate::compare::{efficiency, Baseline};
 use crate::deploy::phase::{phase_line, Edge};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
+use crate::interrupt::STOP;
 use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
@@ -26,24 +26,13 @@ use crate::options::RunOptions;
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
 use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
 
-/// Set by Ctrl-C / SIGTERM; the runner stops at the next clock check.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-fn install_interrupt_handler() {
-    // A second Ctrl-C leaves at once; the first lets us save.
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-}
-
 pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
     let mut opts = RunOptions::from_args(args, &topo)?;
     let meter = opts.meter.take();
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
-    install_interrupt_handler();
+    // The runner stops at its next clock check and the rows are saved.
+    crate::interrupt::install();
 
     let mut warnings = Vec::new();
     if opts.quick {
@@ -148,6 +137,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
     let mut failure = None;
     let mut interrupted = false;
+    let mut save_failure = None;
     for step in &steps {
         let kernel = &by_id[&step.kernel];
         progress.set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
@@ -200,7 +190,12 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
                 }
                 efficiency::derive(&mut rows, &opts.baseline);
                 if let Some(file) = file.as_mut() {
-                    file.save(&rows).context("saving the results file")?;
+                    // Nothing more is measured that could not be kept; what
+                    // was is still printed below.
+                    if let Err(e) = file.save(&rows) {
+                        save_failure = Some(file.save_error(&e));
+                        break;
+                    }
                 }
             }
             Err(RunError::Interrupted) => {
@@ -241,6 +236,9 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         for w in &report.warnings {
             eprintln!("warning: {w}");
         }
+    }
+    if let Some(e) = save_failure {
+        anyhow::bail!("{e}; the run stopped, the rows measured are printed above");
     }
     if let Some(e) = failure {
         return Err(anyhow::Error::new(e).context("the run stopped"));

@@ -24,6 +24,26 @@ impl ResultFile {
         }
     }
 
+    /// What went wrong when [`ResultFile::save`] failed, and what to do.
+    /// The earlier files and the earlier saves of this one are untouched.
+    pub fn save_error(&self, e: &std::io::Error) -> String {
+        let what = match &self.path {
+            Some(p) => format!("cannot update {}", p.display()),
+            None => format!("cannot save the results file in {}", self.dir.display()),
+        };
+        let hint = match e.kind() {
+            std::io::ErrorKind::StorageFull => {
+                ": free some space there or give --output another directory"
+            }
+            std::io::ErrorKind::FileTooLarge => {
+                ": a file size limit is set (`ulimit -f`); raise it"
+            }
+            std::io::ErrorKind::PermissionDenied => ": give --output a directory you may write to",
+            _ => "",
+        };
+        format!("{what} ({e}){hint}; results files already there are untouched")
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

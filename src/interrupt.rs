@@ -1,0 +1,42 @@
+//! Ctrl-C and SIGTERM: the first asks the command to stop at its next check
+//! and keep what it has; a second of either ends the process at once. The
+//! one that came decides the exit status, as a shell reports a process it
+//! ended: 130 after SIGINT, 143 after SIGTERM.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+use signal_hook::flag;
+
+/// Set by the first SIGINT or SIGTERM; the long-running stages poll it.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+/// The signal that set [`STOP`].
+static SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// Set by SIGXFSZ, which is otherwise fatal.
+static FILE_TOO_LARGE: AtomicBool = AtomicBool::new(false);
+
+/// Installs the handlers of SIGINT and SIGTERM.
+pub fn install() {
+    for sig in [SIGINT, SIGTERM] {
+        // In this order: the shutdown looks at STOP before this signal sets
+        // it, so only a second signal leaves at once.
+        let _ = flag::register_conditional_shutdown(sig, 128 + sig, &STOP);
+        let _ = flag::register_usize(sig, &SIGNAL, sig as usize);
+        let _ = flag::register(sig, &STOP);
+    }
+}
+
+/// A file size limit (`ulimit -f`) then fails the write that crosses it
+/// with EFBIG — reported, the earlier results untouched — instead of
+/// killing the process halfway through a file.
+pub fn survive_file_size_limit() {
+    let _ = flag::register(SIGXFSZ, &FILE_TOO_LARGE);
+}
+
+/// The exit status of a command stopped by a signal.
+pub fn exit_status() -> i32 {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => 128 + SIGINT,
+        s => 128 + s as i32,
+    }
+}
