@@ -154,7 +154,13 @@ pub fn wattsup_decode(packet: &str) -> Result<Values, String> {
     if fields.first() != Some(&"#d") || fields.len() < 6 {
         return Err(format!("not a data record: '{packet}'"));
     }
-    let num = |i: usize| fields.get(i).and_then(|f| f.trim().parse::<f64>().ok());
+    // Finite numbers only: "1e999" parses, as infinity (found by fuzzing).
+    let num = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
     let watts = num(3).ok_or_else(|| format!("no power field in '{packet}'"))? / 10.0;
     Ok(Values {
         watts,
@@ -281,8 +287,9 @@ pub fn line_decode(line: &str, regex: Option<&Regex>, milli: bool) -> Result<Val
         _ => return Err(format!("no power (or voltage and current) in '{clean}'")),
     };
     let mut values = finite(watts)?;
-    values.volts = volts;
-    values.amps = amps;
+    // "V=1e999" parses, as infinity: that is no voltage.
+    values.volts = volts.filter(|v| v.is_finite());
+    values.amps = amps.filter(|a| a.is_finite());
     Ok(values)
 }
 
@@ -403,6 +410,13 @@ mod tests {
             close(v.watts, 12.4) && close(v.volts.unwrap(), 119.1) && close(v.amps.unwrap(), 0.097)
         );
         assert!(wattsup_decode("#h,-,18,W,V,A;").is_err());
+        // Found by fuzzing: numbers that parse as infinity or NaN are no reading.
+        for bad in ["124e1191", "inf", "NaN", "-inf"] {
+            let record = format!("#d,-,18,{bad},1191,97,0,_;");
+            assert!(wattsup_decode(&record).is_err(), "{record}");
+            let v = wattsup_decode(&format!("#d,-,18,124,{bad},{bad},0,_;")).unwrap();
+            assert_eq!((v.volts, v.amps), (None, None), "{bad}");
+        }
     }
 
     #[test]
@@ -436,5 +450,10 @@ mod tests {
         ));
         assert!(line_decode("hello world", None, false).is_err());
         assert!(line_decode("Current: 512 mA", None, false).is_err());
+        // Numbers that overflow to infinity are no reading.
+        assert!(line_decode("P=1e999", None, false).is_err());
+        assert!(line_decode("V=1e999 I=0.5", None, false).is_err());
+        let v = line_decode("P=2.5 V=1e999 I=-1e999", None, false).unwrap();
+        assert_eq!((v.watts, v.volts, v.amps), (2.5, None, None));
     }
 }
