@@ -319,6 +319,56 @@ fn board_names_are_escaped_in_svg() {
 }
 
 #[test]
+fn hostile_names_are_text_in_csv_and_markdown_exports() {
+    // Someone else's results file: its board, OS and CPU strings would be
+    // formulas in a spreadsheet, and a `|` or a line break would break a
+    // Markdown table.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows: Vec<sbcbench::record::ResultRow> =
+        csv::Reader::from_reader(good_file().as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let board = "=HYPERLINK(\"http://example.invalid\",\"Pi\")";
+    for r in &mut rows {
+        r.board = board.to_string();
+        r.os = "+cmd|' /C calc'!A0\nnext line".to_string();
+        r.cpu_model = "@SUM(A1)".to_string();
+    }
+    let mut w = csv::Writer::from_path(dir.path().join("hostile.csv")).unwrap();
+    for r in &rows {
+        w.serialize(r).unwrap();
+    }
+    w.flush().unwrap();
+    let path = dir.path().to_str().unwrap();
+
+    let csv_out = stdout_of(&[path, "--no-reference", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_out.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!records.is_empty());
+    for rec in &records {
+        assert_eq!(&rec[col("board")], format!("'{board}"));
+        assert!(rec[col("os")].starts_with("'+cmd"), "{rec:?}");
+        for cell in rec.iter() {
+            let bad = cell.starts_with(['=', '+', '@'])
+                || (cell.starts_with('-') && cell != "-" && cell.parse::<f64>().is_err());
+            assert!(!bad, "a formula cell: {cell:?}");
+        }
+    }
+
+    let md = stdout_of(&[path, "--no-reference", "--format", "markdown"]);
+    assert!(md.contains("'=HYPERLINK"), "{md}");
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        // Every table line still ends its row: no cell was broken open.
+        assert!(line.ends_with('|'), "{line}");
+        assert!(!line.contains("| =") && !line.contains("| +cmd"), "{line}");
+    }
+    assert!(!md.contains("\nnext line"));
+}
+
+#[test]
 fn plot_into_an_unwritable_place_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -1,4 +1,6 @@
-//! The results schema on stdout, exactly as saved to the results file.
+//! The results schema on stdout, as saved to the results file but with
+//! every cell spreadsheet-safe (`safe.rs`): this is what gets opened in a
+//! spreadsheet.
 
 use super::{Exporter, RunReport};
 
@@ -6,10 +8,6 @@ pub struct CsvExporter;
 
 impl Exporter for CsvExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for row in &report.rows {
-            w.serialize(row)?;
-        }
-        Ok(String::from_utf8(w.into_inner()?)?)
+        super::safe::csv(&report.rows)
     }
 }

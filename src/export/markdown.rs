@@ -4,9 +4,7 @@ use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
 
 pub struct MarkdownExporter;
 
-fn escape(cell: &str) -> String {
-    cell.replace('|', "\\|")
-}
+use super::safe::markdown_cell as escape;
 
 impl Exporter for MarkdownExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {

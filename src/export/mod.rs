@@ -3,6 +3,7 @@ mod csv;
 mod json;
 mod markdown;
 pub mod report;
+pub mod safe;
 mod table;
 
 use std::path::PathBuf;

@@ -143,6 +143,7 @@ impl ReportExporter for CsvExporter {
                 }
             }
         }
-        Ok(String::from_utf8(w.into_inner()?)?)
+        // Board names and OS strings come from others' files.
+        crate::export::safe::guard_csv(&w.into_inner()?)
     }
 }

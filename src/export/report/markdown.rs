@@ -6,9 +6,7 @@ use crate::compare::report::Report;
 
 pub struct MarkdownExporter;
 
-fn escape(cell: &str) -> String {
-    cell.replace('|', "\\|")
-}
+use crate::export::safe::markdown_cell as escape;
 
 impl ReportExporter for MarkdownExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
@@ -32,7 +30,7 @@ impl ReportExporter for MarkdownExporter {
             out.push_str(&format!("| {} |\n", aligns.join(" | ")));
             for line in &section.lines {
                 let cells: Vec<String> = match line {
-                    Line::Group(name) => std::iter::once(format!("**{name}**"))
+                    Line::Group(name) => std::iter::once(format!("**{}**", escape(name)))
                         .chain((1..section.headers.len()).map(|_| String::new()))
                         .collect(),
                     Line::Cells(cells) => cells.iter().map(|c| escape(c)).collect(),
