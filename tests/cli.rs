@@ -417,6 +417,35 @@ fn a_file_size_limit_while_saving_is_a_clear_error_and_loses_nothing() {
 }
 
 #[test]
+fn a_board_folder_that_is_a_symlink_is_refused_before_measuring() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), results.join("linked")).unwrap();
+    let out = sbcbench()
+        .args([
+            "run",
+            "--board",
+            "linked",
+            "--kernels",
+            "sha1",
+            "--threads",
+            "1",
+        ])
+        .args(FAST)
+        .arg("--output")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing measured");
+    assert!(files_under(elsewhere.path()).is_empty());
+}
+
+#[test]
 fn results_schema_doc_lists_exactly_the_columns() {
     let doc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/results-schema.md"),

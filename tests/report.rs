@@ -369,6 +369,40 @@ fn hostile_names_are_text_in_csv_and_markdown_exports() {
 }
 
 #[test]
+fn symlinks_out_of_a_results_folder_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inside.csv"), good_file()).unwrap();
+    let outside = elsewhere.path().join("secret.csv");
+    std::fs::write(&outside, renamed(&good_file(), "Outside Board")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.path().join("leak.csv")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("leakdir")).unwrap();
+    // A link that stays inside is read.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("other.csv"), renamed(&good_file(), "Inside Board")).unwrap();
+    std::os::unix::fs::symlink(sub.join("other.csv"), dir.path().join("alias.csv")).unwrap();
+
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--no-reference", "--format", "csv"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stdout.contains("Orange Pi RV2") && stdout.contains("Inside Board"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Outside Board"), "{stdout}");
+    assert!(
+        stderr.contains("not followed") && stderr.contains("leak.csv"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn plot_into_an_unwritable_place_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -19,18 +19,23 @@ pub struct Found {
     pub csv: Vec<PathBuf>,
     /// Files in folders that are not `.csv`: ignored, with a notice.
     pub ignored: Vec<PathBuf>,
+    /// Symlinks in folders that lead out of the folder given: not followed.
+    pub outside: Vec<PathBuf>,
 }
 
 /// Walks folders recursively (hidden entries and symlinked folders are
-/// not entered); a file named on the command line is read whatever its
-/// name. A missing path is a usage error, except the default `results`.
+/// not entered, symlinked files only when they stay inside the folder
+/// given: a results folder from someone else cannot make sbcbench read
+/// `/etc`); a file named on the command line is read whatever its name. A
+/// missing path is a usage error, except the default `results`.
 pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
     let mut found = Found::default();
     for path in paths {
         if path.is_file() {
             found.csv.push(path.clone());
         } else if path.is_dir() {
-            walk(path, &mut found).map_err(|e| {
+            let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            walk(&root, path, &mut found).map_err(|e| {
                 Error::Usage(format!("{}: cannot read this folder ({e})", path.display()))
             })?;
         } else if !default {
@@ -46,7 +51,7 @@ pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
     Ok(found)
 }
 
-fn walk(dir: &Path, found: &mut Found) -> std::io::Result<()> {
+fn walk(root: &Path, dir: &Path, found: &mut Found) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -56,8 +61,15 @@ fn walk(dir: &Path, found: &mut Found) -> std::io::Result<()> {
         }
         let path = entry.path();
         let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            let inside = std::fs::canonicalize(&path).is_ok_and(|t| t.starts_with(root));
+            if !inside {
+                found.outside.push(path);
+                continue;
+            }
+        }
         if kind.is_dir() {
-            walk(&path, found)?;
+            walk(root, &path, found)?;
         } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
             if path
                 .extension()
@@ -99,6 +111,17 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
                     dir.display()
                 ))
             })?;
+    }
+    if !found.outside.is_empty() {
+        let names: Vec<String> = found
+            .outside
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "note: not followed: symbolic links that lead out of the folder, or nowhere: {}",
+            names.join(", ")
+        );
     }
     if !found.ignored.is_empty() {
         let names: Vec<String> = found

@@ -31,6 +31,12 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let mut opts = RunOptions::from_args(args, &topo)?;
     let meter = opts.meter.take();
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
+    // Before anything is measured or typed: where the results will go.
+    if let Some(dir) = &opts.output {
+        ResultFile::new(dir, &facts.board, "check")
+            .check()
+            .map_err(Error::Usage)?;
+    }
     // The runner stops at its next clock check and the rows are saved.
     crate::interrupt::install();
 

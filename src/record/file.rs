@@ -49,7 +49,21 @@ impl ResultFile {
     }
 
     /// Writes `rows` as the whole content of this run's file.
+    /// Results are written only into real folders under --output: a
+    /// board's folder that is a symlink could lead anywhere.
+    pub fn check(&self) -> Result<(), String> {
+        if std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{} is a symbolic link; sbcbench writes results only into real folders \
+                 (replace the link with a folder, or give --output the folder it points to)",
+                self.dir.display()
+            ));
+        }
+        Ok(())
+    }
+
     pub fn save(&mut self, rows: &[ResultRow]) -> std::io::Result<&Path> {
+        self.check().map_err(std::io::Error::other)?;
         std::fs::create_dir_all(&self.dir)?;
         let mut tmp = tempfile::Builder::new()
             .prefix(".sbcbench-")
