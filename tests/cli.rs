@@ -244,6 +244,27 @@ fn baseline_file_from_an_earlier_run_is_used() {
     assert!(text.contains(",Reference Board,"), "{text}");
 }
 
+/// A small, valid .xz whose block header says its LZMA2 dictionary is
+/// `code` (37: 1.5 GiB), with the header's CRC32 made right again: what a
+/// decoder sees before it allocates anything.
+fn xz_asking_for_dictionary(code: u8) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 0);
+    enc.write_all(&[7u8; 4096]).unwrap();
+    let mut xz = enc.finish().unwrap();
+    // Stream header (12 bytes), then the block header: its size, its
+    // flags (no sizes from a one-thread encoder), one filter: LZMA2 (0x21)
+    // with one property byte, the dictionary size.
+    let start = 12;
+    let size = (xz[start] as usize + 1) * 4;
+    assert_eq!(xz[start + 1] & 0xC3, 0, "one filter, no sizes");
+    assert_eq!(&xz[start + 2..start + 4], &[0x21, 0x01], "LZMA2");
+    xz[start + 4] = code;
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&xz[start..start + size - 4]);
+    xz[start + size - 4..start + size].copy_from_slice(&crc.to_le_bytes());
+    xz
+}
+
 /// Every bad input: exit code, one clear line naming the culprit, and not
 /// a single file written.
 #[test]
@@ -256,6 +277,8 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
     let truncated = dir.path().join("truncated.xz");
     let full = sbcbench::measure::corpus::XZ;
     std::fs::write(&truncated, &full[..full.len() / 2]).unwrap();
+    let huge_dict = dir.path().join("huge-dictionary.xz");
+    std::fs::write(&huge_dict, xz_asking_for_dictionary(37)).unwrap();
     let not_results = dir.path().join("other.csv");
     std::fs::write(&not_results, "a,b\n1,2\n").unwrap();
     let a_file = dir.path().join("a-file");
@@ -284,6 +307,13 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
             vec!["--xz-input", truncated.to_str().unwrap()],
             1,
             "corrupt",
+        ),
+        // 1.5 GiB of dictionary, for each thread: refused by the decoder's
+        // memory limit before anything is allocated.
+        (
+            vec!["--xz-input", huge_dict.to_str().unwrap()],
+            1,
+            "dictionary is too large",
         ),
         (
             vec!["--baseline", not_results.to_str().unwrap()],

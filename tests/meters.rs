@@ -195,6 +195,28 @@ fn a_line_device_faster_than_the_polls_gives_its_newest_reading() {
 }
 
 #[test]
+fn a_line_device_streaming_noise_is_declared_faulty_and_the_run_goes_on() {
+    // Bytes without a line end, as fast as the pty takes them, for the
+    // whole run: buffers stay bounded, the meter is warned about once,
+    // the rows get no watts and the run finishes.
+    let sim = Sim::start_flooding(|_| vec![b'x'; 64 * 1024]);
+    let (rows, stderr) = run_with_meter(&format!("line:{}", sim.path));
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts, None, "{r:?}");
+        assert!(r.mb_per_s > 0.0);
+    }
+    assert_eq!(
+        stderr.matches("without a complete reply").count(),
+        1,
+        "warned once: {stderr}"
+    );
+    let sent = sim.sent.load(Ordering::Relaxed);
+    eprintln!("{} MB of noise sent during the run", sent / 1_000_000);
+    assert!(sent > 8 << 20, "only {sent} bytes of noise sent");
+}
+
+#[test]
 fn monitor_survives_a_meter_that_goes_silent() {
     let answering = Arc::new(AtomicBool::new(true));
     let flag = Arc::clone(&answering);
