@@ -744,6 +744,95 @@ fn a_temp_directory_whose_name_never_came_back_is_removed_by_its_token() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
+#[test]
+fn sigint_and_sigterm_stop_the_fleet_and_keep_what_finished() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let sshd = Sshd::start();
+        let work = tempfile::tempdir().unwrap();
+        let pids = work.path().join("pids");
+        let hang = work.path().join("hang");
+        write_exec(
+            &hang,
+            &format!(
+                "#!/bin/sh\necho $$ > {p}\nsleep 120 &\necho $! >> {p}\necho hanging\nwait\n",
+                p = pids.display()
+            ),
+        );
+        // "Hang" says it is an aarch64 board, whose dist binary hangs.
+        let dist = dist(
+            work.path(),
+            &[
+                (
+                    &format!("sbcbench-{}", host_target()),
+                    &assert_cmd::cargo::cargo_bin("sbcbench"),
+                ),
+                ("sbcbench-aarch64-unknown-linux-gnu", &hang),
+            ],
+        );
+        let boards = work.path().join("boards.toml");
+        std::fs::write(
+            &boards,
+            format!(
+                "[[boards]]\nname = \"Quick\"\nhost = \"127.0.0.1\"\nport = {p}\n\n\
+                 [[boards]]\nname = \"Hang\"\nhost = \"127.0.0.2\"\nport = {p}\n\
+                 target = \"aarch64-unknown-linux-gnu\"\n",
+                p = sshd.port
+            ),
+        )
+        .unwrap();
+        let output = work.path().join("results");
+        let child = sshd
+            .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+            .args(["--jobs", "2"])
+            .args(RUN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once Quick's results are saved here and Hang is hanging: stop.
+        let t0 = Instant::now();
+        while csvs_under(&output.join("quick")).is_empty() || !pids.exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(120),
+                "Quick never finished"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "SIG{signal}: {stdout}\n{stderr}"
+        );
+        assert!(
+            stderr.contains("[Hang] run failed: interrupted"),
+            "{stderr}"
+        );
+        assert_saved(&output, "Quick");
+        // Hang's remote run was stopped and both temp directories removed.
+        let pids: Vec<u32> = std::fs::read_to_string(&pids)
+            .unwrap()
+            .lines()
+            .map(|l| l.trim().parse().unwrap())
+            .collect();
+        let until = Instant::now() + Duration::from_secs(5);
+        while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for p in pids {
+            assert!(!alive(p), "remote process {p} still runs");
+        }
+        assert_eq!(sshd.leftovers(), Vec::<String>::new());
+    }
+}
+
 /// A process that exists and is not a zombie.
 fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

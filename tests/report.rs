@@ -403,6 +403,59 @@ fn symlinks_out_of_a_results_folder_are_not_followed() {
 }
 
 #[test]
+fn ctrl_c_during_plot_leaves_only_whole_charts() {
+    // 300 boards, so that the report takes a moment; Ctrl-C at several
+    // points of it. Whenever it lands, every chart under its final name is
+    // whole and no temporary file is left.
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap();
+    let good = good_file();
+    for i in 0..300 {
+        std::fs::write(
+            results.join(format!("board-{i:03}.csv")),
+            renamed(&good, &format!("Board {i:03}")),
+        )
+        .unwrap();
+    }
+    let mut interrupted = 0;
+    for delay_ms in [0u64, 20, 50, 100, 150, 250, 400] {
+        let plots = dir.path().join(format!("charts-{delay_ms}"));
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+            .arg("report")
+            .arg(&results)
+            .args(["--format", "csv", "--plot"])
+            .arg(&plots)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        let code = out.status.code();
+        // Killed outright (None) when the signal came before the handler
+        // was installed, which is before anything is written.
+        assert!(
+            matches!(code, Some(0) | Some(130) | None),
+            "{code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        interrupted += usize::from(code == Some(130));
+        for entry in std::fs::read_dir(&plots).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "temporary file left: {name}");
+            let svg = std::fs::read_to_string(&path).unwrap();
+            roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name} is cut: {e}"));
+        }
+    }
+    eprintln!("{interrupted} of 7 reports were interrupted before their last chart");
+}
+
+#[test]
 fn plot_into_an_unwritable_place_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -89,6 +89,10 @@ fn is_sbcbench(row: &ResultRow) -> bool {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    if args.plot.is_some() {
+        // Ctrl-C stops between two charts: none is left half-written.
+        crate::interrupt::install();
+    }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {

@@ -481,6 +481,14 @@ pub fn write_charts(report: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>>
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut written = Vec::new();
     for chart in charts(report) {
+        // Ctrl-C or SIGTERM: the charts written so far are whole, the
+        // next is not begun, and no temporary file is left.
+        if crate::interrupt::STOP.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::error::Error::Interrupted {
+                saved: Some(format!("{} chart(s) in {}", written.len(), dir.display())),
+            }
+            .into());
+        }
         let path = dir.join(&chart.file_name);
         let mut builder = tempfile::Builder::new();
         builder.prefix(".sbcbench-").suffix(".svg.tmp");
