@@ -141,10 +141,15 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut samples = Vec::new();
     let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
-    let mut failure = None;
+    // A kernel whose output fails its check mid-run (a board with bad RAM
+    // or an undervolted core) is not measured again; the others go on.
+    let mut failures: Vec<(KernelId, anyhow::Error)> = Vec::new();
     let mut interrupted = false;
     let mut save_failure = None;
     for step in &steps {
+        if failures.iter().any(|(k, _)| *k == step.kernel) {
+            continue;
+        }
         let kernel = &by_id[&step.kernel];
         progress.set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
         let measured_clock = *clocks
@@ -209,8 +214,13 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
                 break;
             }
             Err(RunError::Kernel(e)) => {
-                failure = Some(e);
-                break;
+                let what = format!(
+                    "{} × {} (cpu {})",
+                    step.kernel,
+                    step.mode,
+                    cpu_list(&step.cpus)
+                );
+                failures.push((step.kernel, anyhow::Error::new(e).context(what)));
             }
         }
     }
@@ -246,8 +256,22 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     if let Some(e) = save_failure {
         anyhow::bail!("{e}; the run stopped, the rows measured are printed above");
     }
-    if let Some(e) = failure {
-        return Err(anyhow::Error::new(e).context("the run stopped"));
+    if !failures.is_empty() {
+        let what: Vec<String> = failures.iter().map(|(_, e)| format!("{e:#}")).collect();
+        anyhow::bail!(
+            "{}; {} not measured further{}",
+            what.join("; "),
+            if failures.len() == 1 {
+                "that kernel was"
+            } else {
+                "those kernels were"
+            },
+            if report.rows.is_empty() {
+                ""
+            } else {
+                "; the other kernels were measured"
+            }
+        );
     }
     if interrupted {
         return Err(Error::Interrupted {
