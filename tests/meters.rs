@@ -213,7 +213,9 @@ fn a_line_device_streaming_noise_is_declared_faulty_and_the_run_goes_on() {
     );
     let sent = sim.sent.load(Ordering::Relaxed);
     eprintln!("{} MB of noise sent during the run", sent / 1_000_000);
-    assert!(sent > 8 << 20, "only {sent} bytes of noise sent");
+    // Far more than any buffer of the meter (4 KiB): had one grown with
+    // the noise, it would show. (How much more depends on the machine's load.)
+    assert!(sent > 1 << 20, "only {sent} bytes of noise sent");
 }
 
 #[test]
