@@ -654,42 +654,65 @@ fn an_unknown_machine_and_a_missing_binary_are_told_apart() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
-#[test]
-fn a_hanging_run_times_out_and_is_cleaned_up() {
-    let sshd = Sshd::start();
-    let work = tempfile::tempdir().unwrap();
-    let pids = work.path().join("pids");
-    let script = work.path().join("hang");
+/// Two boards: "Hang", which says it is an aarch64 board and whose dist
+/// binary hangs (writing its pid and its child's to the returned file),
+/// then `other`, running the real build. (dist, boards.toml, pids file).
+fn hanging_and_real(sshd: &Sshd, dir: &Path, other: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let pids = dir.join("pids");
+    let hang = dir.join("hang");
     write_exec(
-        &script,
+        &hang,
         &format!(
             "#!/bin/sh\necho $$ > {p}\nsleep 120 &\necho $! >> {p}\necho hanging\nwait\n",
             p = pids.display()
         ),
     );
-    // "Hang" says it is an aarch64 board, whose dist binary hangs; the
-    // other board runs the real one beside it.
     let dist = dist(
-        work.path(),
+        dir,
         &[
-            ("sbcbench-aarch64-unknown-linux-gnu", &script),
+            ("sbcbench-aarch64-unknown-linux-gnu", &hang),
             (
                 &format!("sbcbench-{}", host_target()),
                 &assert_cmd::cargo::cargo_bin("sbcbench"),
             ),
         ],
     );
-    let boards = work.path().join("boards.toml");
+    let boards = dir.join("boards.toml");
     std::fs::write(
         &boards,
         format!(
             "[[boards]]\nname = \"Hang\"\nhost = \"127.0.0.1\"\nport = {p}\n\
              target = \"aarch64-unknown-linux-gnu\"\n\n\
-             [[boards]]\nname = \"Fine\"\nhost = \"127.0.0.2\"\nport = {p}\n",
+             [[boards]]\nname = \"{other}\"\nhost = \"127.0.0.2\"\nport = {p}\n",
             p = sshd.port
         ),
     )
     .unwrap();
+    (dist, boards, pids)
+}
+
+/// The hanging board's processes, listed in `pids`, are gone (soon).
+fn assert_stopped(pids: &Path) {
+    let pids: Vec<u32> = std::fs::read_to_string(pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    let until = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for p in pids {
+        assert!(!alive(p), "remote process {p} still runs");
+    }
+}
+
+#[test]
+fn a_hanging_run_times_out_and_is_cleaned_up() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let (dist, boards, pids) = hanging_and_real(&sshd, work.path(), "Fine");
     let output = work.path().join("results");
     let started = Instant::now();
     let out = sshd
@@ -710,19 +733,7 @@ fn a_hanging_run_times_out_and_is_cleaned_up() {
     assert!(stderr.contains("--timeout 20 s"), "{stderr}");
     assert!(took < Duration::from_secs(60), "took {took:?}");
     // The remote process and its child were stopped.
-    let pids: Vec<u32> = std::fs::read_to_string(&pids)
-        .unwrap()
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
-    assert_eq!(pids.len(), 2);
-    let until = Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    for p in pids {
-        assert!(!alive(p), "remote process {p} still runs");
-    }
+    assert_stopped(&pids);
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
@@ -771,37 +782,7 @@ fn sigint_and_sigterm_stop_the_fleet_and_keep_what_finished() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let sshd = Sshd::start();
         let work = tempfile::tempdir().unwrap();
-        let pids = work.path().join("pids");
-        let hang = work.path().join("hang");
-        write_exec(
-            &hang,
-            &format!(
-                "#!/bin/sh\necho $$ > {p}\nsleep 120 &\necho $! >> {p}\necho hanging\nwait\n",
-                p = pids.display()
-            ),
-        );
-        // "Hang" says it is an aarch64 board, whose dist binary hangs.
-        let dist = dist(
-            work.path(),
-            &[
-                (
-                    &format!("sbcbench-{}", host_target()),
-                    &assert_cmd::cargo::cargo_bin("sbcbench"),
-                ),
-                ("sbcbench-aarch64-unknown-linux-gnu", &hang),
-            ],
-        );
-        let boards = work.path().join("boards.toml");
-        std::fs::write(
-            &boards,
-            format!(
-                "[[boards]]\nname = \"Quick\"\nhost = \"127.0.0.1\"\nport = {p}\n\n\
-                 [[boards]]\nname = \"Hang\"\nhost = \"127.0.0.2\"\nport = {p}\n\
-                 target = \"aarch64-unknown-linux-gnu\"\n",
-                p = sshd.port
-            ),
-        )
-        .unwrap();
+        let (dist, boards, pids) = hanging_and_real(&sshd, work.path(), "Quick");
         let output = work.path().join("results");
         let child = sshd
             .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
@@ -839,18 +820,7 @@ fn sigint_and_sigterm_stop_the_fleet_and_keep_what_finished() {
         );
         assert_saved(&output, "Quick");
         // Hang's remote run was stopped and both temp directories removed.
-        let pids: Vec<u32> = std::fs::read_to_string(&pids)
-            .unwrap()
-            .lines()
-            .map(|l| l.trim().parse().unwrap())
-            .collect();
-        let until = Instant::now() + Duration::from_secs(5);
-        while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        for p in pids {
-            assert!(!alive(p), "remote process {p} still runs");
-        }
+        assert_stopped(&pids);
         assert_eq!(sshd.leftovers(), Vec::<String>::new());
     }
 }
