@@ -307,9 +307,11 @@ impl PhaseEvents {
         if let Ok(t) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
             fields.push(("t", format!("{:.3}", t.as_secs_f64())));
         }
+        // One write of the whole line, under the lock: never interleaved
+        // with other output of this process.
+        let line = format!("{}\n", phase_line(edge, &fields));
         let mut err = std::io::stderr().lock();
-        // The line is whole or absent: one write, then a flush.
-        let _ = writeln!(err, "{}", phase_line(edge, &fields)).and_then(|()| err.flush());
+        let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
     }
 }
 

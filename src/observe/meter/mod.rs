@@ -13,8 +13,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use decode::{
-    line_decode, modbus_crc, pzem_decode, scpi_decode, um34c_checksum, um_decode,
-    wattsup_decode, UmModel, Values, UM_FRAME,
+    line_decode, modbus_crc, pzem_decode, scpi_decode, um34c_checksum, um_decode, wattsup_decode,
+    UmModel, Values, UM_FRAME,
 };
 pub use monitor::{stats_of, Monitor, PowerStats};
 pub use spec::{LineUnit, MeterSpec, Protocol};
