@@ -15,9 +15,12 @@ use crate::deploy::phase::{phase_line, Edge};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
 use crate::interrupt::STOP;
+use crate::measure::kernels::XzInput;
 use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
-use crate::measure::{clock, kernels, runner, Kernel, KernelId, Measured, RunError, Step, Summary};
+use crate::measure::{
+    clock, kernels, runner, Kernel, KernelError, KernelId, Measured, RunError, Step, Summary,
+};
 use crate::observe::meter::{self, Monitor};
 use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
 use crate::observe::preflight::{self, Preflight};
@@ -26,7 +29,16 @@ use crate::options::RunOptions;
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
 use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
 
+/// Builds a kernel by name: [`kernels::for_id`], except in tests that need a
+/// kernel to fail in the middle of a run, which real hardware rarely obliges.
+type KernelFactory<'a> =
+    &'a dyn Fn(KernelId, Option<&XzInput>) -> Result<Arc<dyn Kernel>, KernelError>;
+
 pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
+    run_with(args, os, &kernels::for_id)
+}
+
+fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
     let mut opts = RunOptions::from_args(args, &topo)?;
     let meter = opts.meter.take();
@@ -64,7 +76,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     // Known answers before anything is timed: a wrong result never gets a figure.
     let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
     for &id in &opts.kernels {
-        let kernel = kernels::for_id(id, opts.xz_input.as_ref())?;
+        let kernel = make(id, opts.xz_input.as_ref())?;
         kernel.verify()?;
         by_id.insert(id, kernel);
     }
@@ -76,7 +88,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         PowerMode::None => None,
         PowerMode::Fixed(w) => Some((*w, "fixed")),
         PowerMode::Ask => {
-            let (watts, closed) = ask_power(&opts, &topo, &by_id, &events)?;
+            let (watts, closed) = ask_power(&opts, &topo, &by_id, &events, make)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
             }
@@ -370,12 +382,13 @@ fn ask_power(
     topo: &Topology,
     by_id: &HashMap<KernelId, Arc<dyn Kernel>>,
     events: &PhaseEvents,
+    make: KernelFactory,
 ) -> anyhow::Result<(PhaseWatts, bool)> {
     let kernel = match opts.load {
         LoadKind::Kernel(id) => match by_id.get(&id) {
             Some(k) => Some(Arc::clone(k)),
             None => {
-                let k = kernels::for_id(id, opts.xz_input.as_ref())?;
+                let k = make(id, opts.xz_input.as_ref())?;
                 k.verify()?;
                 Some(k)
             }
@@ -595,5 +608,137 @@ impl RowContext<'_> {
             simd: facts.simd.join(" "),
         };
         (row, values, warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::measure::Worker;
+    use crate::observe::HostOs;
+    use crate::record::read_results;
+
+    /// The real xz kernel, except that its output stops matching after a
+    /// number of chunks: what a board with flaky RAM does mid-run, which
+    /// verified inputs never do here.
+    struct FailsMidRun {
+        inner: Arc<dyn Kernel>,
+        steps_left: Arc<AtomicU64>,
+    }
+
+    impl Kernel for FailsMidRun {
+        fn id(&self) -> KernelId {
+            self.inner.id()
+        }
+        fn implementation(&self) -> String {
+            self.inner.implementation()
+        }
+        fn verify(&self) -> Result<(), KernelError> {
+            self.inner.verify()
+        }
+        fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+            Ok(Box::new(FailingWorker {
+                inner: self.inner.worker()?,
+                steps_left: Arc::clone(&self.steps_left),
+            }))
+        }
+    }
+
+    struct FailingWorker {
+        inner: Box<dyn Worker>,
+        steps_left: Arc<AtomicU64>,
+    }
+
+    impl Worker for FailingWorker {
+        fn step(&mut self) -> Result<u64, KernelError> {
+            let left = self.steps_left.fetch_sub(1, Ordering::Relaxed);
+            if left == 0 || left > u64::MAX / 2 {
+                self.steps_left.store(0, Ordering::Relaxed);
+                return Err(KernelError::Corrupted {
+                    kernel: KernelId::Xz,
+                    what: "a pass produced 3 bytes too few".to_string(),
+                });
+            }
+            self.inner.step()
+        }
+    }
+
+    fn run_args(cli: &[&str]) -> RunArgs {
+        match Cli::try_parse_from(cli).unwrap().command {
+            Command::Run(args) => *args,
+            _ => unreachable!("not a run"),
+        }
+    }
+
+    #[test]
+    fn a_kernel_failing_mid_run_is_dropped_and_the_others_are_measured_and_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let args = run_args(&[
+            "sbcbench",
+            "run",
+            "--quick",
+            "--kernels",
+            "sha1,xz",
+            "--threads",
+            "1,all",
+            "--board",
+            "flaky",
+            "--output",
+            out,
+            "--format",
+            "csv",
+        ]);
+        let xz_steps = Arc::new(AtomicU64::new(5));
+        let made = AtomicU64::new(0);
+        let make = |id: KernelId, input: Option<&XzInput>| {
+            made.fetch_add(1, Ordering::Relaxed);
+            let real = kernels::for_id(id, input)?;
+            Ok(match id {
+                KernelId::Xz => Arc::new(FailsMidRun {
+                    inner: real,
+                    steps_left: Arc::clone(&xz_steps),
+                }) as Arc<dyn Kernel>,
+                _ => real,
+            })
+        };
+
+        let err = run_with(&args, Arc::new(HostOs), &make).unwrap_err();
+
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("xz: output check failed during the run"),
+            "{msg}"
+        );
+        assert!(msg.contains("xz × 1"), "names the step that failed: {msg}");
+        assert!(
+            msg.contains("that kernel was not measured further"),
+            "{msg}"
+        );
+        assert!(msg.contains("the other kernels were measured"), "{msg}");
+        assert_eq!(crate::error::exit_code(&err), 1);
+        assert_eq!(made.load(Ordering::Relaxed), 2, "each kernel built once");
+
+        // sha1 before and after the failure, on one core and on all; no xz row.
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("flaky"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        let rows = read_results(&files[0]).unwrap();
+        let kinds: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.kernel.clone(), r.thread_mode.clone()))
+            .collect();
+        let clusters = Topology::read(&HostOs).clusters.len();
+        let mut expected = vec![("sha1".to_string(), "1".to_string()); clusters];
+        expected.push(("sha1".to_string(), "all".to_string()));
+        assert_eq!(kinds, expected);
+        assert!(rows.iter().all(|r| r.mb_per_s > 0.0));
     }
 }
