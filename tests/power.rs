@@ -150,3 +150,34 @@ fn the_prompt_works_in_a_real_terminal() {
     let rest = p.exp_eof().unwrap();
     assert!(rest.contains(",10.4,"), "{rest}");
 }
+
+#[test]
+fn ctrl_c_at_a_prompt_leaves_at_once_and_stops_the_load() {
+    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} run --format csv --kernels sha1 --threads 1 --power ask --load sha1 --board asked --output {} {}",
+        bin.display(),
+        dir.path().display(),
+        FAST.join(" ")
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_line("7.4").unwrap();
+    // The one-core load runs while the prompt waits; one Ctrl-C ends it all
+    // (a read blocked on the terminal would otherwise be restarted).
+    p.exp_string("sha1 running on cpu").unwrap();
+    p.exp_string("empty to skip): ").unwrap();
+    p.send_control('c').unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(!rest.contains("mb_per_s"), "nothing was measured: {rest}");
+    match p.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 130, "{rest}"),
+        other => panic!("{other:?}: {rest}"),
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "no file"
+    );
+}

@@ -22,7 +22,7 @@ use crate::measure::{
     clock, kernels, runner, Kernel, KernelError, KernelId, Measured, RunError, Step, Summary,
 };
 use crate::observe::meter::{self, Monitor};
-use crate::observe::power::{ask_phases, Phase, PhaseWatts, PowerMode};
+use crate::observe::power::{ask_phases, is_stopped, Phase, PhaseWatts, PowerMode, StopAwareLines};
 use crate::observe::preflight::{self, Preflight};
 use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
 use crate::options::RunOptions;
@@ -397,10 +397,10 @@ fn ask_power(
     };
     let order = cpus_fastest_first(topo);
     let online = order.len();
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
+    let interactive = std::io::stdin().is_terminal();
+    // Ctrl-C at a prompt leaves at once: nothing is measured yet.
+    let mut input = StopAwareLines::stdin(&STOP);
     let mut output = std::io::stderr();
-    let interactive = stdin.is_terminal();
     let outcome = ask_phases(
         &power_phases(online),
         interactive,
@@ -435,7 +435,14 @@ fn ask_power(
             );
             (what, (Some(load), end))
         },
-    )?;
+    )
+    .map_err(|e| -> anyhow::Error {
+        if is_stopped(&e) {
+            Error::Interrupted { saved: None }.into()
+        } else {
+            anyhow::Error::new(e).context("--power ask: reading the answers")
+        }
+    })?;
     Ok((outcome.watts, outcome.closed_early))
 }
 

@@ -3,11 +3,13 @@
 //!
 //! Where the figures come from is [`PowerMode`]; a meter sampled in the
 //! background is the `meter` module's business.
+mod stdin;
 mod typed;
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use stdin::{is_stopped, StopAwareLines};
 pub use typed::{ask_phases, parse_typed_watts, PromptOutcome};
 
 use crate::measure::ThreadMode;

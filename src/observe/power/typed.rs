@@ -68,7 +68,11 @@ pub fn ask_phases<G>(
             )?;
             output.flush()?;
             let mut line = String::new();
-            if input.read_line(&mut line)? == 0 {
+            let read = input.read_line(&mut line).inspect_err(|_| {
+                // What follows starts on a line of its own.
+                let _ = writeln!(output);
+            })?;
+            if read == 0 {
                 writeln!(output)?;
                 outcome.closed_early = true;
                 drop(guard);
