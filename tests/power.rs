@@ -120,15 +120,19 @@ fn fixed_figures_apply_to_matching_rows() {
     }
 }
 
-#[test]
-fn the_prompt_works_in_a_real_terminal() {
-    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
+/// A one-core sha1 run with `--power ask` on a pseudo-terminal of its own.
+fn prompt_in_a_terminal(save: &str) -> rexpect::session::PtySession {
     let cmd = format!(
-        "{} run --no-save --format csv --kernels sha1 --threads 1 --power ask --load sha1 {}",
-        bin.display(),
+        "{} run {save} --format csv --kernels sha1 --threads 1 --power ask --load sha1 {}",
+        assert_cmd::cargo::cargo_bin("sbcbench").display(),
         FAST.join(" ")
     );
-    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    rexpect::spawn(&cmd, Some(60_000)).unwrap()
+}
+
+#[test]
+fn the_prompt_works_in_a_real_terminal() {
+    let mut p = prompt_in_a_terminal("--no-save");
     p.exp_string("idle").unwrap();
     p.exp_string("empty to skip): ").unwrap();
     p.send_line("about seven").unwrap();
@@ -153,15 +157,8 @@ fn the_prompt_works_in_a_real_terminal() {
 
 #[test]
 fn ctrl_c_at_a_prompt_leaves_at_once_and_stops_the_load() {
-    let bin = assert_cmd::cargo::cargo_bin("sbcbench");
     let dir = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "{} run --format csv --kernels sha1 --threads 1 --power ask --load sha1 --board asked --output {} {}",
-        bin.display(),
-        dir.path().display(),
-        FAST.join(" ")
-    );
-    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    let mut p = prompt_in_a_terminal(&format!("--board asked --output {}", dir.path().display()));
     p.exp_string("empty to skip): ").unwrap();
     p.send_line("7.4").unwrap();
     // The one-core load runs while the prompt waits; one Ctrl-C ends it all

@@ -116,12 +116,6 @@ impl BufRead for StopAwareLines {
 mod tests {
     use super::*;
 
-    /// A pipe whose writing end stays open: reads block, as on a terminal
-    /// where nobody types.
-    fn silent_pipe() -> (io::PipeReader, io::PipeWriter) {
-        io::pipe().unwrap()
-    }
-
     #[test]
     fn gives_the_lines_then_the_end() {
         static STOP: AtomicBool = AtomicBool::new(false);
@@ -140,7 +134,9 @@ mod tests {
     #[test]
     fn a_stop_ends_a_blocked_read_and_a_line_typed_before_is_still_given() {
         static STOP: AtomicBool = AtomicBool::new(false);
-        let (reader, mut writer) = silent_pipe();
+        // The writing end stays open: reads block, as on a terminal where
+        // nobody types.
+        let (reader, mut writer) = io::pipe().unwrap();
         let mut lines = StopAwareLines::new(io::BufReader::new(reader), &STOP);
         std::io::Write::write_all(&mut writer, b"12\n").unwrap();
         let mut line = String::new();
