@@ -1,6 +1,9 @@
 //! The measured clock: a chain of dependent integer adds retires one add
 //! per cycle on every core sbcbench targets (ARM1176 to Zen), so adds per
 //! nanosecond is the clock the core really ran at — sbc-bench's `mhz` idea.
+//! The addend is a register, not an immediate: x86 cores from Golden Cove
+//! on fold chains of small-immediate adds at rename and run several per
+//! cycle, which read the clock several times too high.
 //! It is recorded beside the nominal (cpufreq) clock, never instead of it.
 
 use std::sync::Barrier;
@@ -27,7 +30,7 @@ fn chain(mut x: usize) -> usize {
     // SAFETY: register arithmetic on `x` only. Not marked `pure`/`nomem`
     // on purpose: the compiler must not move it across the clock reads.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, 1", ".endr", x = inout(reg) x, options(nostack));
+        std::arch::asm!(".rept 1024", "add {x}, {one}", ".endr", x = inout(reg) x, one = in(reg) 1usize, options(nostack));
     }
     x
 }
@@ -37,7 +40,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nostack));
+        std::arch::asm!(".rept 1024", "add {x}, {x}, {one}", ".endr", x = inout(reg) x, one = in(reg) 1usize, options(nostack));
     }
     x
 }
@@ -47,7 +50,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "addi {x}, {x}, 1", ".endr", x = inout(reg) x, options(nostack));
+        std::arch::asm!(".rept 1024", "add {x}, {x}, {one}", ".endr", x = inout(reg) x, one = in(reg) 1usize, options(nostack));
     }
     x
 }
@@ -57,7 +60,7 @@ fn chain(mut x: usize) -> usize {
 fn chain(mut x: usize) -> usize {
     // SAFETY: as above, register arithmetic only.
     unsafe {
-        std::arch::asm!(".rept 1024", "add {x}, {x}, #1", ".endr", x = inout(reg) x, options(nostack));
+        std::arch::asm!(".rept 1024", "add {x}, {x}, {one}", ".endr", x = inout(reg) x, one = in(reg) 1usize, options(nostack));
     }
     x
 }
