@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
-use crate::observe::meter::MeterSpec;
-use crate::observe::power::PowerMode;
+use crate::power::meter::MeterSpec;
+use crate::power::PowerMode;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -16,5 +16,6 @@ pub mod interrupt;
 pub mod measure;
 pub mod observe;
 pub mod options;
+pub mod power;
 pub mod record;
 pub mod warnings;

@@ -11,9 +11,9 @@ use crate::error::Error;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
-use crate::observe::meter::{self, Meter, MeterSpec};
-use crate::observe::power::PowerMode;
 use crate::observe::Topology;
+use crate::power::meter::{self, Meter, MeterSpec};
+use crate::power::PowerMode;
 use crate::record::{board_slug, read_results};
 
 pub struct RunOptions {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::{hex, Sim};
 
 use predicates::prelude::*;
-use sbcbench::observe::meter::{open, MeterError, Monitor};
+use sbcbench::power::meter::{open, MeterError, Monitor};
 
 const PZEM_REPLY: &str =
     "01 04 14 08 D1 00 6C 00 00 00 F4 00 00 00 26 00 00 01 F4 00 64 00 00 51 34";

@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sbcbench::deploy::boards;
-use sbcbench::observe::meter::MeterSpec;
+use sbcbench::power::meter::MeterSpec;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use regex_lite::Regex;
-use sbcbench::observe::meter::line_decode;
+use sbcbench::power::meter::line_decode;
 
 static USER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"P=([-0-9.eE+]+)").expect("a literal pattern"));

@@ -3,7 +3,7 @@
 //! refused without a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::deploy::phase::{parse_control, Forwarder, Piece};
+use sbcbench::{deploy::forward::{Forwarder, Piece}, power::events::parse_control};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&cut, stream)) = data.split_first() else {

@@ -3,7 +3,7 @@
 //! the register decoding behind the CRC check.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::observe::meter::{modbus_crc, pzem_decode};
+use sbcbench::power::meter::{modbus_crc, pzem_decode};
 
 fn check(frame: &[u8]) {
     for dc in [false, true] {

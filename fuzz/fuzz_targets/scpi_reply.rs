@@ -1,7 +1,7 @@
 //! A SCPI NR3 reply, with the power in field 0–3: an error or a finite reading.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::observe::meter::scpi_decode;
+use sbcbench::power::meter::scpi_decode;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -2,7 +2,7 @@
 //! plausible positive number of watts.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::observe::power::parse_typed_watts;
+use sbcbench::power::parse_typed_watts;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -4,7 +4,7 @@
 //! behind those checks.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::observe::meter::{um34c_checksum, um_decode, UmModel, UM_FRAME};
+use sbcbench::power::meter::{um34c_checksum, um_decode, UmModel, UM_FRAME};
 
 fuzz_target!(|data: &[u8]| {
     for model in [UmModel::Um24c, UmModel::Um25c, UmModel::Um34c] {

@@ -1,7 +1,7 @@
 //! A Watts up? record: an error or a finite reading.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::observe::meter::wattsup_decode;
+use sbcbench::power::meter::wattsup_decode;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

@@ -8,7 +8,7 @@ use crate::deploy::fleet::{self, Plan, Status};
 use crate::deploy::{boards, ssh};
 use crate::error::Error;
 use crate::interrupt::STOP;
-use crate::observe::meter::{self, MeterSpec};
+use crate::power::meter::{self, MeterSpec};
 
 /// A board's `meter` must be a spec the meter module can read.
 fn meter_spec(spec: &str) -> Result<(), String> {

@@ -22,7 +22,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::info(args, os),
         Command::Meter(args) => {
             let mut out = std::io::stdout();
-            crate::observe::meter::live(
+            crate::power::meter::live(
                 &args.spec,
                 args.count,
                 std::time::Duration::from_secs_f64(args.interval),
@@ -30,7 +30,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             )
             .map_err(|e| match e {
                 // Nothing was read: a wrong path or permissions, like a bad flag.
-                crate::observe::meter::MeterError::Open { .. } => {
+                crate::power::meter::MeterError::Open { .. } => {
                     crate::error::Error::Usage(e.to_string()).into()
                 }
                 e => anyhow::Error::new(e),

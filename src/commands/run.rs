@@ -11,7 +11,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Format, RunArgs};
 use crate::compare::{efficiency, Baseline};
-use crate::deploy::phase::{phase_line, Edge};
 use crate::error::Error;
 use crate::export::{exporter, RunReport};
 use crate::interrupt::STOP;
@@ -21,11 +20,12 @@ use crate::measure::plan::{cpu_list, cpus_fastest_first, plan};
 use crate::measure::{
     clock, kernels, runner, Kernel, KernelError, KernelId, Measured, RunError, Step, Summary,
 };
-use crate::observe::meter::{self, Monitor};
-use crate::observe::power::{ask_phases, is_stopped, Phase, PhaseWatts, PowerMode, StopAwareLines};
 use crate::observe::preflight::{self, Preflight};
 use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
 use crate::options::RunOptions;
+use crate::power::events::{phase_line, Edge};
+use crate::power::meter::{self, Monitor};
+use crate::power::{ask_phases, is_stopped, Phase, PhaseWatts, PowerMode, StopAwareLines};
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
 use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::efficiency::{mb_per_s_per_w, profile};
 use crate::measure::{KernelId, ThreadMode};
-use crate::observe::power::{Phase, PhaseWatts};
+use crate::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
 
 /// A baseline figure for one kernel at one thread count.

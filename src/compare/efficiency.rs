@@ -6,7 +6,7 @@
 
 use super::Baseline;
 use crate::measure::{KernelId, ThreadMode};
-use crate::observe::power::{Phase, PhaseWatts};
+use crate::power::{Phase, PhaseWatts};
 use crate::record::ResultRow;
 
 /// The load phase a result row belongs to.

@@ -19,7 +19,7 @@ use super::uncertainty::Value;
 use super::Baseline;
 use crate::error::Error;
 use crate::measure::KernelId;
-use crate::observe::power::{Phase, PhaseWatts};
+use crate::power::{Phase, PhaseWatts};
 use crate::record::reference::SBCBENCH_SOURCE;
 use crate::record::{board_slug, ResultRow};
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::observe::power::{check_watts, PhaseWatts};
+use crate::power::{check_watts, PhaseWatts};
 use crate::record::board_slug;
 
 /// Target triples sbcbench is built for (`ci/cross-build`).
@@ -205,10 +205,10 @@ pub fn parse(
             Some(p) => {
                 let mut w = PhaseWatts::default();
                 for (key, value, phase) in [
-                    ("idle", p.idle, crate::observe::power::Phase::Idle),
-                    ("one", p.one, crate::observe::power::Phase::One),
-                    ("half", p.half, crate::observe::power::Phase::Half),
-                    ("all", p.all, crate::observe::power::Phase::All),
+                    ("idle", p.idle, crate::power::Phase::Idle),
+                    ("one", p.one, crate::power::Phase::One),
+                    ("half", p.half, crate::power::Phase::Half),
+                    ("all", p.all, crate::power::Phase::All),
                 ] {
                     if let Some(v) = value {
                         w.set(

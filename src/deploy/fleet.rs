@@ -14,13 +14,14 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
 use super::boards::target_for_machine;
-use super::phase::{parse_control, Control, Forwarder, PhaseLog, Piece, Span};
-use super::power::attribute;
+use super::forward::{Forwarder, Piece};
 use super::ssh::{
     self, classify, display_word, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream,
 };
 use super::Board;
-use crate::observe::meter::{self, Meter, MeterSpec, Monitor};
+use crate::power::attribute::attribute;
+use crate::power::events::{parse_control, Control, PhaseLog, Span};
+use crate::power::meter::{self, Meter, MeterSpec, Monitor};
 use crate::record::{read_results, ResultFile};
 
 /// A board's meter on this machine, opened before any connection.
@@ -270,7 +271,7 @@ pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
     }
     if let (Some(p), None) = (&board.power, &board.meter) {
         if !has_flag(&extra, "--power") && !p.is_empty() {
-            let keys: Vec<String> = crate::observe::power::Phase::ALL
+            let keys: Vec<String> = crate::power::Phase::ALL
                 .into_iter()
                 .filter_map(|ph| p.get(ph).map(|w| format!("{}={w}", ph.key())))
                 .collect();
@@ -920,7 +921,7 @@ impl Session<'_> {
 }
 
 /// One line on what this machine's meter gave a fetched file's rows.
-fn power_note(protocol: &str, got: &super::power::Attributed, rows: usize) -> String {
+fn power_note(protocol: &str, got: &crate::power::attribute::Attributed, rows: usize) -> String {
     let idle = got
         .idle_w
         .map(|w| format!("idle {w:.2} W, "))
@@ -1324,7 +1325,7 @@ mod tests {
     fn the_remote_run_gets_the_board_settings_then_the_run_args() {
         let mut b = board("pi'; touch /tmp/x; '");
         b.clock_mhz = Some(1500.0);
-        b.power = Some(crate::observe::power::PhaseWatts {
+        b.power = Some(crate::power::PhaseWatts {
             idle: Some(2.5),
             all: Some(6.0),
             ..Default::default()

@@ -1,8 +1,7 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
 pub mod boards;
 pub mod fleet;
-pub mod phase;
-pub mod power;
+pub mod forward;
 pub mod ssh;
 
 pub use boards::{Board, BoardsError};

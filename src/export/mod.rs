@@ -165,7 +165,7 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
 /// figure. `None` when no row has a power figure.
 pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     use crate::compare::efficiency::{phase_of, profile};
-    use crate::observe::power::Phase;
+    use crate::power::Phase;
     let rows = &report.rows;
     if rows
         .iter()

@@ -1,8 +1,6 @@
 //! Observe: what machine is this, and what is it doing while we measure?
 pub mod cpu;
-pub mod meter;
 pub mod os;
-pub mod power;
 pub mod preflight;
 pub mod sampler;
 pub mod system;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use sbcbench::observe::meter::MeterSpec;
+use sbcbench::power::meter::MeterSpec;
 use serialport::{SerialPort, TTYPort};
 
 pub fn hex(s: &str) -> Vec<u8> {

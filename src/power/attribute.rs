@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::phase::Span;
 use crate::compare::{efficiency, Baseline};
-use crate::observe::meter::{PowerStats, SETTLE};
-use crate::observe::power::PhaseWatts;
+use crate::power::events::Span;
+use crate::power::meter::{PowerStats, SETTLE};
+use crate::power::PhaseWatts;
 use crate::record::ResultRow;
 
 /// What the meter gave a run's rows.
@@ -118,14 +118,14 @@ pub fn attribute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::phase::{parse_control, Control, PhaseLog};
-    use crate::observe::meter::{stats_of, Reading};
+    use crate::power::events::{parse_control, Control, PhaseLog};
+    use crate::power::meter::{stats_of, Reading};
 
     fn close(got: Option<f64>, want: f64) -> bool {
         got.is_some_and(|g| (g - want).abs() < 1e-9)
     }
 
-    fn event(line: &str) -> crate::deploy::phase::PhaseEvent {
+    fn event(line: &str) -> crate::power::events::PhaseEvent {
         match parse_control(line) {
             Some(Ok(Control::Phase(p))) => p,
             other => panic!("{line}: {other:?}"),

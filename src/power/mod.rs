@@ -3,6 +3,9 @@
 //!
 //! Where the figures come from is [`PowerMode`]; a meter sampled in the
 //! background is the `meter` module's business.
+pub mod attribute;
+pub mod events;
+pub mod meter;
 mod stdin;
 mod typed;
 
