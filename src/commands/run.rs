@@ -23,9 +23,12 @@ use crate::measure::{
 use crate::observe::preflight::{self, Preflight};
 use crate::observe::{Observation, Os, Sampler, SystemFacts, Topology};
 use crate::options::RunOptions;
+use crate::power::attribute::{self, Given, Metered};
 use crate::power::events::{phase_line, Edge};
 use crate::power::meter::{self, Monitor};
-use crate::power::{ask_phases, is_stopped, Phase, PhaseWatts, PowerMode, StopAwareLines};
+use crate::power::{
+    ask_phases, is_stopped, Phase, PhaseWatts, PowerMode, StopAwareLines, WattsSource,
+};
 use crate::record::{ResultFile, ResultRow, SCHEMA_VERSION};
 use crate::warnings::{Warning, CLOCK_MISMATCH, CV_LIMIT_PERCENT};
 
@@ -84,15 +87,21 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let events = PhaseEvents {
         on: opts.phase_events,
     };
-    let phase_watts = match &opts.power {
+    let given = match &opts.power {
         PowerMode::None => None,
-        PowerMode::Fixed(w) => Some((*w, "fixed")),
+        PowerMode::Fixed(w) => Some(Given {
+            watts: *w,
+            source: WattsSource::Fixed,
+        }),
         PowerMode::Ask => {
             let (watts, closed) = ask_power(&opts, &topo, &by_id, &events, make)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
             }
-            Some((watts, "typed"))
+            Some(Given {
+                watts,
+                source: WattsSource::Typed,
+            })
         }
     };
 
@@ -152,6 +161,8 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     };
     let mut rows = Vec::new();
     let mut samples = Vec::new();
+    // Per row, the meter's figures over its measurement.
+    let mut metered = Vec::new();
     let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
     // A kernel whose output fails its check mid-run (a board with bad RAM
     // or an undervolted core) is not measured again; the others go on.
@@ -195,22 +206,18 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
                     ctx.row(step, kernel.as_ref(), &measured, &observed, measured_clock);
                 rows.push(row);
                 samples.push(values);
-                if let (Some((protocol, monitor)), Some(row)) = (&monitor, rows.last_mut()) {
-                    if let Some(p) = monitor.stats(step_start, step_end, meter::SETTLE) {
-                        row.watts = Some(p.mean_w);
-                        row.watts_min = Some(p.min_w);
-                        row.watts_max = Some(p.max_w);
-                        row.watts_readings = Some(p.readings);
-                        row.energy_j = Some(p.energy_j);
-                        row.watts_source = format!("meter:{protocol}");
-                    }
-                    let profile = efficiency::measured_profile(&rows, meter_idle.map(|s| s.mean_w));
-                    efficiency::set_profile(&mut rows, &profile);
-                }
+                metered.push(
+                    monitor
+                        .as_ref()
+                        .and_then(|(_, m)| m.stats(step_start, step_end, meter::SETTLE)),
+                );
                 warnings.extend(row_warnings);
-                if let Some((watts, source)) = &phase_watts {
-                    efficiency::assign_phase_watts(&mut rows, watts, source);
-                }
+                let meter = monitor.as_ref().map(|(protocol, _)| Metered {
+                    protocol,
+                    rows: &metered,
+                    idle_w: meter_idle.map(|s| s.mean_w),
+                });
+                attribute::attribute(&mut rows, meter.as_ref(), given.as_ref());
                 efficiency::derive(&mut rows, &opts.baseline);
                 if let Some(file) = file.as_mut() {
                     // Nothing more is measured that could not be kept; what

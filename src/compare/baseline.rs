@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::efficiency::{mb_per_s_per_w, profile};
+use super::efficiency::mb_per_s_per_w;
 use crate::measure::{KernelId, ThreadMode};
+use crate::power::attribute::profile;
 use crate::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
 

@@ -5,68 +5,10 @@
 //! the extrapolated figure beside it for comparison with the article.
 
 use super::Baseline;
-use crate::measure::{KernelId, ThreadMode};
+use crate::measure::KernelId;
+use crate::power::attribute::phase_of;
 use crate::power::{Phase, PhaseWatts};
 use crate::record::ResultRow;
-
-/// The load phase a result row belongs to.
-pub fn phase_of(row: &ResultRow) -> Option<Phase> {
-    let mode: ThreadMode = row.thread_mode.parse().ok()?;
-    Phase::for_row(mode, row.threads, row.logical_cpus)
-}
-
-/// The board's power profile as recorded on a row.
-pub fn profile(row: &ResultRow) -> PhaseWatts {
-    PhaseWatts {
-        idle: row.idle_watts,
-        one: row.one_core_watts,
-        half: row.half_cores_watts,
-        all: row.all_cores_watts,
-    }
-}
-
-/// Records the board's power profile on every row (where not yet known).
-pub fn set_profile(rows: &mut [ResultRow], watts: &PhaseWatts) {
-    for row in rows.iter_mut() {
-        row.idle_watts = row.idle_watts.or(watts.idle);
-        row.one_core_watts = row.one_core_watts.or(watts.one);
-        row.half_cores_watts = row.half_cores_watts.or(watts.half);
-        row.all_cores_watts = row.all_cores_watts.or(watts.all);
-    }
-}
-
-/// The board's power per phase from the rows a meter measured (the first
-/// row of each phase: its single-core figure is the first cluster's), with
-/// `idle` from the meter's idle window.
-pub fn measured_profile(rows: &[ResultRow], idle: Option<f64>) -> PhaseWatts {
-    let mut profile = PhaseWatts {
-        idle,
-        ..PhaseWatts::default()
-    };
-    for row in rows.iter().filter(|r| r.watts_source.starts_with("meter:")) {
-        if let Some(phase) = phase_of(row) {
-            if profile.get(phase).is_none() {
-                profile.set(phase, row.watts);
-            }
-        }
-    }
-    profile
-}
-
-/// Gives rows without a power figure the one of their phase (typed or
-/// fixed figures), and every row the board's power profile.
-pub fn assign_phase_watts(rows: &mut [ResultRow], watts: &PhaseWatts, source: &str) {
-    set_profile(rows, watts);
-    for row in rows.iter_mut() {
-        if row.watts.is_some() {
-            continue;
-        }
-        if let Some(w) = phase_of(row).and_then(|p| watts.get(p)) {
-            row.watts = Some(w);
-            row.watts_source = source.to_string();
-        }
-    }
-}
 
 /// Fills the efficiency columns from `watts`: MB/s/W, the article's
 /// extrapolated all-cores figure, and the ratio to the baseline.
@@ -95,6 +37,38 @@ pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
             _ => None,
         };
     }
+}
+
+/// Efficiency of rows fetched from a board whose meter is on the fleet's
+/// controller: the metered rows' figures are derived here. The built-in
+/// baseline's power is known here; a board's own `--baseline FILE` is not,
+/// so its rows keep MB/s/W but get no efficiency speedup — its name is
+/// returned, for the note that says so. Rows the meter missed keep the
+/// board's own figures.
+pub fn derive_metered(rows: &mut [ResultRow], metered: &[bool]) -> Option<String> {
+    let mut baseline = Baseline::article_visionfive2();
+    let foreign = rows
+        .iter()
+        .find(|r| r.baseline != baseline.name)
+        .map(|r| r.baseline.clone());
+    if foreign.is_some() {
+        baseline.power = PhaseWatts::default();
+    }
+    let mut derived = rows.to_vec();
+    for d in &mut derived {
+        d.mb_per_s_per_w = None;
+        d.mb_per_s_per_w_extrapolated = None;
+        d.efficiency_speedup = None;
+    }
+    derive(&mut derived, &baseline);
+    for ((row, d), m) in rows.iter_mut().zip(derived).zip(metered) {
+        if *m {
+            row.mb_per_s_per_w = d.mb_per_s_per_w;
+            row.mb_per_s_per_w_extrapolated = d.mb_per_s_per_w_extrapolated;
+            row.efficiency_speedup = d.efficiency_speedup;
+        }
+    }
+    foreign
 }
 
 /// Throughput per Watt.

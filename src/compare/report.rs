@@ -14,11 +14,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::efficiency::{extrapolated_all_cores, mb_per_s_per_w, phase_of, profile};
+use super::efficiency::{extrapolated_all_cores, mb_per_s_per_w};
 use super::uncertainty::Value;
 use super::Baseline;
 use crate::error::Error;
 use crate::measure::KernelId;
+use crate::power::attribute::{phase_of, profile};
 use crate::power::{Phase, PhaseWatts};
 use crate::record::reference::SBCBENCH_SOURCE;
 use crate::record::{board_slug, ResultRow};

@@ -19,7 +19,8 @@ use super::ssh::{
     self, classify, display_word, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream,
 };
 use super::Board;
-use crate::power::attribute::attribute;
+use crate::compare::efficiency;
+use crate::power::attribute;
 use crate::power::events::{parse_control, Control, PhaseLog, Span};
 use crate::power::meter::{self, Meter, MeterSpec, Monitor};
 use crate::record::{read_results, ResultFile};
@@ -899,7 +900,9 @@ impl Session<'_> {
             })?;
             if let Some((monitor, protocol, spans)) = power {
                 let stats = |from, to, settle| monitor.stats(from, to, settle);
-                let got = attribute(&mut checked, spans, &mut used, &stats, protocol);
+                let mut got =
+                    attribute::from_phases(&mut checked, spans, &mut used, &stats, protocol);
+                got.foreign_baseline = efficiency::derive_metered(&mut checked, &got.metered_rows);
                 self.say(&power_note(protocol, &got, checked.len()));
             }
             let stem = name.trim_end_matches(".csv");

@@ -164,7 +164,7 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
 /// kernel (× the baseline's), plus the article's extrapolated all-cores
 /// figure. `None` when no row has a power figure.
 pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<String>>)> {
-    use crate::compare::efficiency::{phase_of, profile};
+    use crate::power::attribute::{phase_of, profile};
     use crate::power::Phase;
     let rows = &report.rows;
     if rows

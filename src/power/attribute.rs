@@ -1,21 +1,135 @@
-//! Power for a remote run from a meter on this machine: the board announces
-//! each phase (`@sbcbench phase …`, stamped here on arrival), the meter is
-//! sampled here, and each fetched row gets the readings of its own phase —
-//! the same figures `sbcbench run --meter` gives a row on the board itself.
+//! Which watts each row of a run gets, by one rule for every path — a
+//! meter read by `run --meter` on the board, one read by the fleet's
+//! controller while the board announces its phases, typed readings and
+//! `fixed:` figures (docs/results-schema.md, "Power"):
+//!
+//! - a row's `watts` is the meter's mean over its own measurement, else
+//!   the typed reading of its phase, else the `fixed:` figure of its phase;
+//!   `watts_source` says which one it got;
+//! - the power profile (`idle_watts` … `all_cores_watts`) is the same on
+//!   every row of a run, each phase by the same precedence.
 
 use std::time::{Duration, Instant};
 
-use crate::compare::{efficiency, Baseline};
-use crate::power::events::Span;
-use crate::power::meter::{PowerStats, SETTLE};
-use crate::power::PhaseWatts;
+use super::events::Span;
+use super::meter::{PowerStats, SETTLE};
+use super::{Phase, PhaseWatts, WattsSource};
+use crate::measure::ThreadMode;
 use crate::record::ResultRow;
 
-/// What the meter gave a run's rows.
+/// The load phase a result row belongs to.
+pub fn phase_of(row: &ResultRow) -> Option<Phase> {
+    let mode: ThreadMode = row.thread_mode.parse().ok()?;
+    Phase::for_row(mode, row.threads, row.logical_cpus)
+}
+
+/// The board's power profile as recorded on a row.
+pub fn profile(row: &ResultRow) -> PhaseWatts {
+    PhaseWatts {
+        idle: row.idle_watts,
+        one: row.one_core_watts,
+        half: row.half_cores_watts,
+        all: row.all_cores_watts,
+    }
+}
+
+/// Typed readings or `fixed:` figures: one watts figure per phase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub watts: PhaseWatts,
+    /// [`WattsSource::Typed`] or [`WattsSource::Fixed`].
+    pub source: WattsSource,
+}
+
+impl Given {
+    /// The typed or fixed figures a board recorded on its rows (a board
+    /// measured by a meter elsewhere has no meter of its own).
+    pub fn from_rows(rows: &[ResultRow]) -> Option<Given> {
+        let mut watts = PhaseWatts::default();
+        for row in rows {
+            let p = profile(row);
+            for phase in Phase::ALL {
+                if watts.get(phase).is_none() {
+                    watts.set(phase, p.get(phase));
+                }
+            }
+        }
+        let source = rows
+            .iter()
+            .map(|r| WattsSource::parse(&r.watts_source))
+            .find(|s| matches!(s, WattsSource::Typed | WattsSource::Fixed))
+            .unwrap_or(WattsSource::Fixed);
+        (!watts.is_empty()).then_some(Given { watts, source })
+    }
+}
+
+/// What a meter saw during a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Metered<'a> {
+    pub protocol: &'a str,
+    /// Per row, the meter's figures over that row's measurement.
+    pub rows: &'a [Option<PowerStats>],
+    /// Mean of the idle phase.
+    pub idle_w: Option<f64>,
+}
+
+/// Gives every row its watts and the run's power profile, by the rule of
+/// this module. Idempotent: a run calls it again after each new row.
+pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<&Given>) {
+    let mut measured = PhaseWatts {
+        idle: meter.and_then(|m| m.idle_w),
+        ..PhaseWatts::default()
+    };
+    for (i, row) in rows.iter_mut().enumerate() {
+        let phase = phase_of(row);
+        let stats = meter.and_then(|m| Some((m.protocol, m.rows.get(i).copied().flatten()?)));
+        let given_w = given.and_then(|g| Some((phase.and_then(|p| g.watts.get(p))?, &g.source)));
+        (
+            row.watts_min,
+            row.watts_max,
+            row.watts_readings,
+            row.energy_j,
+        ) = (None, None, None, None);
+        match (stats, given_w) {
+            (Some((protocol, p)), _) => {
+                row.watts = Some(p.mean_w);
+                row.watts_min = Some(p.min_w);
+                row.watts_max = Some(p.max_w);
+                row.watts_readings = Some(p.readings);
+                row.energy_j = Some(p.energy_j);
+                row.watts_source = WattsSource::Meter(protocol.to_string()).to_string();
+                // A phase's measured figure is its first row's (on
+                // big.LITTLE, the first cluster's single core).
+                if let Some(phase) = phase.filter(|p| measured.get(*p).is_none()) {
+                    measured.set(phase, Some(p.mean_w));
+                }
+            }
+            (None, Some((w, source))) => {
+                row.watts = Some(w);
+                row.watts_source = source.to_string();
+            }
+            (None, None) => {
+                row.watts = None;
+                row.watts_source = WattsSource::None.to_string();
+            }
+        }
+    }
+    let given = given.map(|g| g.watts).unwrap_or_default();
+    for row in rows.iter_mut() {
+        row.idle_watts = measured.idle.or(given.idle);
+        row.one_core_watts = measured.one.or(given.one);
+        row.half_cores_watts = measured.half.or(given.half);
+        row.all_cores_watts = measured.all.or(given.all);
+    }
+}
+
+/// What a meter on the fleet's controller gave a fetched file's rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attributed {
     /// Rows that got their watts from the meter.
     pub metered: usize,
+    /// Per row: did the meter give it its watts?
+    pub metered_rows: Vec<bool>,
     /// Rows without a matching, completed phase or without readings in it.
     pub without: Vec<String>,
     pub idle_w: Option<f64>,
@@ -23,28 +137,31 @@ pub struct Attributed {
     pub foreign_baseline: Option<String>,
 }
 
-/// Gives `rows` the power measured during their phases. `used` marks the
-/// spans already given to earlier rows (one per span, in order); `stats`
-/// is the meter's power over a window, after a settling time.
-pub fn attribute(
+/// The fleet's path into [`attribute`]: each fetched row gets the meter's
+/// figures of the announced phase that matches it. `used` marks the spans
+/// already given to earlier rows (one per span, in order); `stats` is the
+/// meter's power over a window, after a settling time. The board's typed
+/// or fixed figures stay where the meter has none.
+pub fn from_phases(
     rows: &mut [ResultRow],
     spans: &[Span],
     used: &mut [bool],
     stats: &dyn Fn(Instant, Instant, Duration) -> Option<PowerStats>,
     protocol: &str,
 ) -> Attributed {
-    let mut out = Attributed::default();
-    let source = format!("meter:{protocol}");
-    // The last completed idle phase: a rerun's would replace the first.
-    out.idle_w = spans
-        .iter()
-        .filter(|s| s.start.get("power") == Some("idle") && s.status.as_deref() == Some("ok"))
-        .filter_map(|s| stats(s.from, s.to?, Duration::ZERO))
-        .map(|p| p.mean_w)
-        .next_back();
+    let mut out = Attributed {
+        // The last completed idle phase: a rerun's would replace the first.
+        idle_w: spans
+            .iter()
+            .filter(|s| s.start.get("power") == Some("idle") && s.status.as_deref() == Some("ok"))
+            .filter_map(|s| stats(s.from, s.to?, Duration::ZERO))
+            .map(|p| p.mean_w)
+            .next_back(),
+        ..Attributed::default()
+    };
 
-    let mut metered = vec![false; rows.len()];
-    for (i, row) in rows.iter_mut().enumerate() {
+    let mut per_row = Vec::with_capacity(rows.len());
+    for row in rows.iter() {
         let found = spans.iter().enumerate().position(|(j, s)| {
             !used[j]
                 && s.status.as_deref() == Some("ok")
@@ -56,70 +173,49 @@ pub fn attribute(
             used[j] = true;
             stats(spans[j].from, spans[j].to?, SETTLE)
         });
-        let what = format!("{} × {} (cpu {})", row.kernel, row.thread_mode, row.cpus);
-        let Some(p) = power else {
-            out.without.push(what);
-            continue;
-        };
-        row.watts = Some(p.mean_w);
-        row.watts_min = Some(p.min_w);
-        row.watts_max = Some(p.max_w);
-        row.watts_readings = Some(p.readings);
-        row.energy_j = Some(p.energy_j);
-        row.watts_source = source.clone();
-        metered[i] = true;
-        out.metered += 1;
+        if power.is_none() {
+            out.without.push(format!(
+                "{} × {} (cpu {})",
+                row.kernel, row.thread_mode, row.cpus
+            ));
+        }
+        per_row.push(power);
     }
+    out.metered_rows = per_row.iter().map(Option::is_some).collect();
+    out.metered = per_row.iter().flatten().count();
     if out.metered == 0 && out.idle_w.is_none() {
         return out;
     }
-
-    // Measured figures replace typed or fixed ones in the power profile.
-    let measured = efficiency::measured_profile(rows, out.idle_w);
-    for row in rows.iter_mut() {
-        let old = efficiency::profile(row);
-        let new = PhaseWatts {
-            idle: measured.idle.or(old.idle),
-            one: measured.one.or(old.one),
-            half: measured.half.or(old.half),
-            all: measured.all.or(old.all),
-        };
-        row.idle_watts = new.idle;
-        row.one_core_watts = new.one;
-        row.half_cores_watts = new.half;
-        row.all_cores_watts = new.all;
-    }
-
-    // Efficiency of the metered rows. The built-in baseline's power is
-    // known here; a board's own --baseline FILE is not, so its rows keep
-    // MB/s/W but get no efficiency speedup.
-    let mut baseline = Baseline::article_visionfive2();
-    if let Some(other) = rows.iter().find(|r| r.baseline != baseline.name) {
-        out.foreign_baseline = Some(other.baseline.clone());
-        baseline.power = PhaseWatts::default();
-    }
-    let mut derived = rows.to_vec();
-    for d in &mut derived {
-        d.mb_per_s_per_w = None;
-        d.mb_per_s_per_w_extrapolated = None;
-        d.efficiency_speedup = None;
-    }
-    efficiency::derive(&mut derived, &baseline);
-    for ((row, d), m) in rows.iter_mut().zip(derived).zip(metered) {
-        if m {
-            row.mb_per_s_per_w = d.mb_per_s_per_w;
-            row.mb_per_s_per_w_extrapolated = d.mb_per_s_per_w_extrapolated;
-            row.efficiency_speedup = d.efficiency_speedup;
-        }
-    }
+    let given = Given::from_rows(rows);
+    let meter = Metered {
+        protocol,
+        rows: &per_row,
+        idle_w: out.idle_w,
+    };
+    attribute(rows, Some(&meter), given.as_ref());
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::efficiency::derive_metered;
+    use crate::compare::Baseline;
     use crate::power::events::{parse_control, Control, PhaseLog};
     use crate::power::meter::{stats_of, Reading};
+
+    /// The fleet's whole path: the meter's figures, then the efficiency.
+    fn attribute(
+        rows: &mut [ResultRow],
+        spans: &[Span],
+        used: &mut [bool],
+        stats: &dyn Fn(Instant, Instant, Duration) -> Option<PowerStats>,
+        protocol: &str,
+    ) -> Attributed {
+        let mut got = from_phases(rows, spans, used, stats, protocol);
+        got.foreign_baseline = derive_metered(rows, &got.metered_rows);
+        got
+    }
 
     fn close(got: Option<f64>, want: f64) -> bool {
         got.is_some_and(|g| (g - want).abs() < 1e-9)
@@ -325,5 +421,149 @@ mod tests {
             "um25c",
         );
         assert_eq!((got.metered, got.idle_w, rows[0].watts), (0, None, None));
+    }
+
+    /// The measured case of the precedence bug: 2 CPUs, sha1 on one core
+    /// and on all, a meter and `--power fixed:` with 9 W for every phase.
+    #[test]
+    fn a_local_run_and_the_fleet_give_the_same_rows_by_one_precedence() {
+        let fixed = Given {
+            watts: PhaseWatts {
+                idle: Some(9.0),
+                one: Some(9.0),
+                half: Some(9.0),
+                all: Some(9.0),
+            },
+            source: WattsSource::Fixed,
+        };
+        let measured = |w: f64| PowerStats {
+            mean_w: w,
+            min_w: w - 0.1,
+            max_w: w + 0.1,
+            readings: 12,
+            energy_j: w * 6.0,
+        };
+        let (one_w, all_w, idle_w) = (4.1, 5.2, 3.0);
+        let base = || {
+            let mut rows = vec![
+                row("sha1", "1", 1, "0", 400.0),
+                row("sha1", "all", 2, "0-1", 790.0),
+            ];
+            for r in &mut rows {
+                (r.cores, r.logical_cpus) = (2, 2);
+            }
+            rows
+        };
+        let baseline = Baseline::article_visionfive2();
+
+        // `run --meter … --power fixed:…`: rows saved one by one.
+        let mut local: Vec<ResultRow> = Vec::new();
+        let mut metered = Vec::new();
+        for (r, w) in base().into_iter().zip([one_w, all_w]) {
+            local.push(r);
+            metered.push(Some(measured(w)));
+            let meter = Metered {
+                protocol: "line",
+                rows: &metered,
+                idle_w: Some(idle_w),
+            };
+            super::attribute(&mut local, Some(&meter), Some(&fixed));
+            crate::compare::efficiency::derive(&mut local, &baseline);
+        }
+
+        // The fleet: the board runs with --power fixed:… --phase-events,
+        // the controller's meter gives each row its phase's figures.
+        let mut fleet: Vec<ResultRow> = Vec::new();
+        for r in base() {
+            fleet.push(r);
+            super::attribute(&mut fleet, None, Some(&fixed));
+            crate::compare::efficiency::derive(&mut fleet, &baseline);
+        }
+        let (spans, _, _) = scenario(
+            &[
+                (0, "@sbcbench phase start power=idle threads=0"),
+                (1000, "@sbcbench phase end power=idle threads=0 status=ok"),
+                (
+                    1100,
+                    "@sbcbench phase start kernel=sha1 mode=1 threads=1 cpus=0",
+                ),
+                (
+                    2000,
+                    "@sbcbench phase end kernel=sha1 mode=1 threads=1 cpus=0 status=ok",
+                ),
+                (
+                    2100,
+                    "@sbcbench phase start kernel=sha1 mode=all threads=2 cpus=0-1",
+                ),
+                (
+                    3000,
+                    "@sbcbench phase end kernel=sha1 mode=all threads=2 cpus=0-1 status=ok",
+                ),
+            ],
+            |_| 0.0,
+        );
+        let by_start = |from: Instant, _: Instant, _: Duration| {
+            let i = spans.iter().position(|s| s.from == from)?;
+            Some(measured([idle_w, one_w, all_w][i]))
+        };
+        let mut used = vec![false; spans.len()];
+        let got = attribute(&mut fleet, &spans, &mut used, &by_start, "line");
+        assert_eq!(got.metered, 2);
+
+        assert_eq!(local, fleet);
+        for r in &local {
+            assert_eq!(r.watts_source, "meter:line", "{r:?}");
+            // The meter's figure of each phase, on every row alike.
+            assert_eq!(
+                (
+                    r.idle_watts,
+                    r.one_core_watts,
+                    r.half_cores_watts,
+                    r.all_cores_watts
+                ),
+                (Some(idle_w), Some(one_w), Some(9.0), Some(all_w)),
+                "{r:?}"
+            );
+        }
+        assert_eq!(local[0].watts, Some(one_w));
+        assert_eq!(local[1].watts, Some(all_w));
+    }
+
+    #[test]
+    fn typed_or_fixed_figures_fill_what_the_meter_missed() {
+        let typed = Given {
+            watts: PhaseWatts {
+                one: Some(6.5),
+                all: Some(11.0),
+                ..PhaseWatts::default()
+            },
+            source: WattsSource::Typed,
+        };
+        let mut rows = vec![
+            row("xz", "1", 1, "0", 4.0),
+            row("xz", "all", 4, "0-3", 14.0),
+        ];
+        let stats = [None, None];
+        let meter = Metered {
+            protocol: "pzem004t",
+            rows: &stats,
+            idle_w: None,
+        };
+        super::attribute(&mut rows, Some(&meter), Some(&typed));
+        assert_eq!(
+            (rows[0].watts, rows[0].watts_source.as_str()),
+            (Some(6.5), "typed")
+        );
+        assert_eq!(
+            (rows[1].watts, rows[1].watts_source.as_str()),
+            (Some(11.0), "typed")
+        );
+        assert_eq!(Given::from_rows(&rows), Some(typed));
+        // Nothing known: no watts, no source.
+        super::attribute(&mut rows, None, None);
+        assert!(rows
+            .iter()
+            .all(|r| r.watts.is_none() && r.watts_source.is_empty()));
+        assert!(rows.iter().all(|r| profile(r).is_empty()));
     }
 }
