@@ -2,10 +2,12 @@
 //!
 //! [`ResultRow`] *is* the schema: the CSV header is derived from it, and a
 //! test checks it against `docs/results-schema.md`.
+mod columns;
 mod file;
 pub mod reference;
 mod row;
 
+pub use columns::WattsSource;
 pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
     ResultFile,
