@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+use crate::measure::session::Measurement;
+use crate::measure::Summary;
+use crate::observe::preflight::{self, Preflight};
+use crate::observe::{Os, Topology};
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
     /// Found before measuring (governor, busy CPUs, no cpufreq).
@@ -97,4 +102,76 @@ impl fmt::Display for Warning {
             ),
         }
     }
+}
+
+/// What makes one measurement's figures less trustworthy: noisy or
+/// outlying samples, threads the OS would not pin, a clock that is not the
+/// nominal one, throttling. `nominal_mhz` is the clock its cycles/byte use.
+pub fn of_measurement(
+    m: &Measurement,
+    summary: &Summary,
+    nominal_mhz: Option<f64>,
+) -> Vec<Warning> {
+    let what = m.step.label();
+    let mut warnings = Vec::new();
+    if summary.cv_percent > CV_LIMIT_PERCENT {
+        warnings.push(Warning::HighVariance {
+            what: what.clone(),
+            cv_percent: summary.cv_percent,
+        });
+    }
+    if summary.slow_first {
+        warnings.push(Warning::SlowFirstSample { what: what.clone() });
+    } else if !summary.outliers.is_empty() {
+        warnings.push(Warning::Outliers {
+            what: what.clone(),
+            count: summary.outliers.len(),
+            samples: summary.n,
+        });
+    }
+    if !m.measured.pinned {
+        warnings.push(Warning::NotPinned { what: what.clone() });
+    }
+    if let (Some(nominal), Some(real)) = (nominal_mhz, m.clock_mhz) {
+        if (real - nominal).abs() > CLOCK_MISMATCH * nominal {
+            warnings.push(Warning::ClockMismatch {
+                what: what.clone(),
+                nominal_mhz: nominal,
+                measured_mhz: real,
+            });
+        }
+    }
+    if m.observed.throttled == Some(true) {
+        warnings.push(Warning::Throttled {
+            what,
+            freq_min_mhz: m.observed.freq_min_mhz,
+        });
+    }
+    warnings
+}
+
+/// What is known before anything is measured: the preflight checks, and a
+/// missing clock for cycles/byte (`clock_given`: --clock-mhz).
+pub fn before_run(os: &dyn Os, topo: &Topology, quick: bool, clock_given: bool) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if quick {
+        warnings.push(Warning::Quick);
+    }
+    let busy_window = if quick {
+        std::time::Duration::from_millis(200)
+    } else {
+        std::time::Duration::from_secs(1)
+    };
+    let no_clock = !clock_given && topo.clusters.iter().any(|c| c.max_mhz.is_none());
+    for p in preflight::check(os, topo, busy_window) {
+        // Said once, with what it means for cycles/byte, by NoClock.
+        if no_clock && p == Preflight::NoCpufreq {
+            continue;
+        }
+        warnings.push(Warning::Preflight(p.to_string()));
+    }
+    if no_clock {
+        warnings.push(Warning::NoClock);
+    }
+    warnings
 }

@@ -3,6 +3,7 @@
 mod baseline;
 pub mod efficiency;
 pub mod report;
+pub mod row;
 pub mod uncertainty;
 
 pub use baseline::{Baseline, Reference};

@@ -2,6 +2,7 @@
 mod csv;
 mod json;
 mod markdown;
+pub mod progress;
 pub mod report;
 pub mod safe;
 mod table;

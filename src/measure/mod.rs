@@ -6,6 +6,7 @@ pub mod kernels;
 pub mod load;
 pub mod plan;
 pub mod runner;
+pub mod session;
 pub mod stats;
 
 pub use kernel::{Kernel, KernelError, KernelId, Worker};

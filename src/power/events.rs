@@ -14,6 +14,7 @@
 //! the last `start` opened.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::time::{Instant, SystemTime};
 
 /// Every control line starts with this.
@@ -201,6 +202,63 @@ pub fn phase_line(edge: Edge, fields: &[(&str, String)]) -> String {
         line.push_str(&format!(" {key}={}", percent_encode(value)));
     }
     line
+}
+
+/// The printing side: `run --phase-events` announces each phase on stderr
+/// as a control line, so that a meter on the machine that started this run
+/// over ssh can tell which power belongs to which row.
+#[derive(Debug, Clone, Copy)]
+pub struct PhaseEvents {
+    pub on: bool,
+}
+
+impl PhaseEvents {
+    pub fn start(&self, fields: &[(&str, String)]) {
+        self.print(Edge::Start, fields.to_vec());
+    }
+
+    pub fn end(&self, fields: &[(&str, String)], status: &str) {
+        let mut fields = fields.to_vec();
+        fields.push(("status", status.to_string()));
+        self.print(Edge::End, fields);
+    }
+
+    /// A guard that announces the phase's end when dropped: `interrupted`
+    /// if a signal came meanwhile, else `ok`.
+    pub fn end_on_drop(&self, fields: Vec<(&'static str, String)>) -> PhaseEnd {
+        PhaseEnd {
+            events: *self,
+            fields,
+        }
+    }
+
+    fn print(&self, edge: Edge, mut fields: Vec<(&str, String)>) {
+        if !self.on {
+            return;
+        }
+        if let Ok(t) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+            fields.push(("t", format!("{:.3}", t.as_secs_f64())));
+        }
+        // One write of the whole line, under the lock: never interleaved
+        // with other output of this process.
+        let line = format!("{}\n", phase_line(edge, &fields));
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
+    }
+}
+
+/// See [`PhaseEvents::end_on_drop`].
+pub struct PhaseEnd {
+    events: PhaseEvents,
+    fields: Vec<(&'static str, String)>,
+}
+
+impl Drop for PhaseEnd {
+    fn drop(&mut self) {
+        let stopped = crate::interrupt::STOP.load(std::sync::atomic::Ordering::Relaxed);
+        let status = if stopped { "interrupted" } else { "ok" };
+        self.events.end(&self.fields, status);
+    }
 }
 
 /// A phase event with the controller's time of arrival.

@@ -3,8 +3,10 @@
 //!
 //! Where the figures come from is [`PowerMode`]; a meter sampled in the
 //! background is the `meter` module's business.
+mod ask;
 pub mod attribute;
 pub mod events;
+mod idle;
 pub mod meter;
 mod stdin;
 mod typed;
@@ -14,6 +16,8 @@ use std::str::FromStr;
 
 /// Defined with the row it describes; power decides its value.
 pub use crate::record::WattsSource;
+pub use ask::{ask_power, phases_for};
+pub use idle::idle_phase;
 pub use stdin::{is_stopped, StopAwareLines};
 pub use typed::{ask_phases, parse_typed_watts, PromptOutcome};
 

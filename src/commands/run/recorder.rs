@@ -1,0 +1,102 @@
+//! The run's side of the measuring loop: each measurement becomes a row
+//! (compare/row.rs) with its warnings, the run's rows get their watts by
+//! the one rule of power/attribute.rs and their efficiency, and the file
+//! is saved after every row, so an interrupted run keeps what it measured.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+
+use crate::compare::efficiency;
+use crate::compare::row::{build_row, RunContext};
+use crate::measure::plan::cpu_list;
+use crate::measure::session::{Measurement, Observer, StepEnd};
+use crate::measure::{Kernel, KernelId, Step};
+use crate::power::attribute::{attribute, Given, Metered};
+use crate::power::events::PhaseEvents;
+use crate::power::meter::{self, Monitor, PowerStats};
+use crate::record::{ResultFile, ResultRow};
+use crate::warnings::{self, Warning};
+
+/// The caller's side of the measuring loop: progress, phase lines, and
+/// each measurement's row, watts and file.
+pub(super) struct Recorder<'a> {
+    pub(super) ctx: RunContext<'a>,
+    pub(super) kernels: &'a HashMap<KernelId, Arc<dyn Kernel>>,
+    pub(super) progress: ProgressBar,
+    pub(super) events: PhaseEvents,
+    pub(super) monitor: Option<(&'static str, &'a Monitor)>,
+    pub(super) meter_idle: Option<f64>,
+    pub(super) given: Option<Given>,
+    pub(super) file: Option<ResultFile>,
+    pub(super) rows: Vec<ResultRow>,
+    /// Per row, every timed sample in MB/s.
+    pub(super) samples: Vec<Vec<f64>>,
+    /// Per row, the meter's figures over its measurement.
+    pub(super) metered: Vec<Option<PowerStats>>,
+    pub(super) warnings: Vec<Warning>,
+    pub(super) save_failure: Option<String>,
+}
+
+/// The phase fields of a measurement: what the controller matches rows by.
+fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("kernel", step.kernel.name().to_string()),
+        ("mode", step.mode.to_string()),
+        ("threads", step.cpus.len().to_string()),
+        ("cpus", cpu_list(&step.cpus)),
+    ];
+    if let Some(c) = step.cluster {
+        fields.push(("cluster", c.to_string()));
+    }
+    fields
+}
+
+impl Observer for Recorder<'_> {
+    fn starting(&mut self, step: &Step) {
+        self.progress
+            .set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
+        self.progress
+            .suspend(|| self.events.start(&step_fields(step)));
+    }
+
+    fn round_done(&mut self) {
+        self.progress.inc(1);
+    }
+
+    fn ended(&mut self, step: &Step, end: StepEnd) {
+        self.progress
+            .suspend(|| self.events.end(&step_fields(step), end.word()));
+    }
+
+    fn measured(&mut self, m: Measurement) -> bool {
+        let summary = m.summary();
+        let implementation = self.kernels[&m.step.kernel].implementation();
+        let row = build_row(&self.ctx, &m, &summary, implementation);
+        self.warnings
+            .extend(warnings::of_measurement(&m, &summary, row.clock_mhz));
+        self.rows.push(row);
+        self.samples.push(m.values());
+        self.metered.push(
+            self.monitor
+                .and_then(|(_, mon)| mon.stats(m.from, m.to, meter::SETTLE)),
+        );
+        let meter = self.monitor.map(|(protocol, _)| Metered {
+            protocol,
+            rows: &self.metered,
+            idle_w: self.meter_idle,
+        });
+        attribute(&mut self.rows, meter.as_ref(), self.given.as_ref());
+        efficiency::derive(&mut self.rows, self.ctx.baseline);
+        if let Some(file) = self.file.as_mut() {
+            // Nothing more is measured that could not be kept; what was is
+            // still printed.
+            if let Err(e) = file.save(&self.rows) {
+                self.save_failure = Some(file.save_error(&e));
+                return false;
+            }
+        }
+        true
+    }
+}

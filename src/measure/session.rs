@@ -1,0 +1,183 @@
+//! The measuring loop: every planned step in order, each timed by the
+//! runner while the sampler watches its CPUs' clocks and temperature. What
+//! happens around a step — progress, phase lines, rows, power, saving — is
+//! the caller's, through [`Observer`], so that this loop knows nothing of
+//! results files or meters.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::plan::{cpu_list, Step};
+use super::runner::{self, Measured, RunError, Timing};
+use super::{clock, Kernel, KernelError, KernelId, Summary};
+use crate::observe::{Observation, Os, Sampler};
+
+/// How often the sampler reads clocks and temperatures during a step.
+const SAMPLE_PERIOD: Duration = Duration::from_millis(250);
+
+/// One step, measured.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub step: Step,
+    pub measured: Measured,
+    /// Clocks, temperature and throttling seen while it ran.
+    pub observed: Observation,
+    /// The clock measured on the step's CPUs before its first kernel.
+    pub clock_mhz: Option<f64>,
+    /// When the timed work started and ended (for a meter's window).
+    pub from: Instant,
+    pub to: Instant,
+}
+
+impl Measurement {
+    /// Every timed sample in MB/s.
+    pub fn values(&self) -> Vec<f64> {
+        self.measured.samples.iter().map(|s| s.mb_per_s()).collect()
+    }
+
+    /// The samples' statistics.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.values()).unwrap_or_default()
+    }
+}
+
+/// How a step ended, as its phase line says it (`status=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEnd {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+impl StepEnd {
+    pub fn word(self) -> &'static str {
+        match self {
+            StepEnd::Ok => "ok",
+            StepEnd::Failed => "failed",
+            StepEnd::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The caller's part of each step.
+pub trait Observer {
+    /// Before a step is timed.
+    fn starting(&mut self, step: &Step);
+    /// After every round of the runner (warm-up included).
+    fn round_done(&mut self);
+    /// Right after a step's timing ended, before its result is handled.
+    fn ended(&mut self, step: &Step, end: StepEnd);
+    /// A measured step. `false` stops the loop (e.g. its row could not be
+    /// saved, so nothing more should be measured).
+    fn measured(&mut self, m: Measurement) -> bool;
+}
+
+/// A kernel whose output failed its check during a step.
+#[derive(Debug)]
+pub struct Failure {
+    pub step: Step,
+    pub error: KernelError,
+}
+
+impl Failure {
+    /// `xz × 1 (cpu 4)`: the step, as every message names it.
+    pub fn what(&self) -> String {
+        self.step.label()
+    }
+}
+
+/// How the loop ended.
+#[derive(Debug, Default)]
+pub struct Ended {
+    /// Kernels dropped after failing their check; the others went on.
+    pub failures: Vec<Failure>,
+    /// Ctrl-C or SIGTERM: the step under way was not kept.
+    pub interrupted: bool,
+    /// The observer asked to stop.
+    pub stopped: bool,
+}
+
+/// Measures `steps` in order with the kernels of `kernels` (each checked
+/// already). A kernel whose output fails its check mid-run (a board with
+/// bad RAM or an undervolted core) is not measured again; the others go on.
+pub fn measure_steps(
+    steps: &[Step],
+    kernels: &HashMap<KernelId, Arc<dyn Kernel>>,
+    timing: &Timing,
+    os: &Arc<dyn Os>,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+) -> Ended {
+    let mut ended = Ended::default();
+    let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    for step in steps {
+        if ended.failures.iter().any(|f| f.step.kernel == step.kernel) {
+            continue;
+        }
+        let Some(kernel) = kernels.get(&step.kernel) else {
+            continue;
+        };
+        let clock_mhz = *clocks
+            .entry(step.cpus.clone())
+            .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
+        let sampler = Sampler::start(Arc::clone(os), &step.cpus, SAMPLE_PERIOD);
+        observer.starting(step);
+        let from = Instant::now();
+        let result = runner::measure(kernel.as_ref(), &step.cpus, timing, stop, &mut || {
+            observer.round_done()
+        });
+        let to = Instant::now();
+        observer.ended(
+            step,
+            match &result {
+                Ok(_) => StepEnd::Ok,
+                Err(RunError::Kernel(_)) => StepEnd::Failed,
+                Err(RunError::Interrupted) => StepEnd::Interrupted,
+            },
+        );
+        let observed = sampler.stop();
+        match result {
+            Ok(measured) => {
+                let m = Measurement {
+                    step: step.clone(),
+                    measured,
+                    observed,
+                    clock_mhz,
+                    from,
+                    to,
+                };
+                if !observer.measured(m) {
+                    ended.stopped = true;
+                    break;
+                }
+            }
+            Err(RunError::Interrupted) => {
+                ended.interrupted = true;
+                break;
+            }
+            Err(RunError::Kernel(error)) => ended.failures.push(Failure {
+                step: step.clone(),
+                error,
+            }),
+        }
+    }
+    ended
+}
+
+impl Step {
+    /// `xz × 1 (cpu 4)`, `sha1 × all (cpu 0-3)`: how messages name a step.
+    pub fn label(&self) -> String {
+        step_label(
+            self.kernel.name(),
+            &self.mode.to_string(),
+            &cpu_list(&self.cpus),
+        )
+    }
+}
+
+/// The one spelling of a step in messages, for steps and for rows alike.
+pub fn step_label(kernel: &str, mode: &str, cpus: &str) -> String {
+    format!("{kernel} × {mode} (cpu {cpus})")
+}
