@@ -4,8 +4,11 @@
 //! a simulator speaking the same bytes on a pseudo-terminal.
 mod decode;
 mod monitor;
+mod pzem;
 mod serial;
 mod spec;
+mod um;
+mod values;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,15 +16,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use decode::{
-    line_decode, modbus_crc, pzem_decode, scpi_decode, um34c_checksum, um_decode, wattsup_decode,
-    UmModel, Values, UM_FRAME,
-};
+pub use decode::{line_decode, scpi_decode, wattsup_decode};
 pub use monitor::{stats_of, Monitor, PowerStats};
+pub use pzem::{modbus_crc, pzem_decode};
 pub use serial::Port;
 pub use spec::{LineUnit, MeterSpec, Protocol};
+pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
+pub use values::Values;
 
+use pzem::Pzem;
 use serial::{Link, REPLY_TIMEOUT};
+use um::Um;
+use values::reading;
 
 /// How often a meter is read during a run: meters update once or twice a
 /// second.
@@ -81,80 +87,6 @@ pub trait Meter: Send {
     fn port(&self) -> &str;
     /// One reading; bounded in time.
     fn read(&mut self) -> Result<Reading, MeterError>;
-}
-
-fn reading(v: Values) -> Reading {
-    Reading {
-        at: Instant::now(),
-        watts: v.watts,
-        volts: v.volts,
-        amps: v.amps,
-    }
-}
-
-/// PZEM-004T (AC) and PZEM-017 (DC): Modbus-RTU, polled.
-struct Pzem {
-    link: Link,
-    addr: u8,
-    dc: bool,
-}
-
-impl Meter for Pzem {
-    fn protocol(&self) -> &'static str {
-        if self.dc {
-            "pzem017"
-        } else {
-            "pzem004t"
-        }
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        let registers = if self.dc { 8 } else { 10 };
-        self.link
-            .send(&decode::pzem_request(self.addr, registers))?;
-        let frame = self.link.until(|p| {
-            (p.len() >= 2)
-                .then(|| decode::pzem_reply_len([p[0], p[1]], registers))
-                .filter(|&n| p.len() >= n)
-        })?;
-        pzem_decode(&frame, self.dc)
-            .map(reading)
-            .map_err(|e| self.link.bad(e))
-    }
-}
-
-/// RDTech UM24C/UM25C/UM34C: 0xF0 asks for a 130-byte frame.
-struct Um {
-    link: Link,
-    model: UmModel,
-}
-
-impl Meter for Um {
-    fn protocol(&self) -> &'static str {
-        match self.model {
-            UmModel::Um24c => "um24c",
-            UmModel::Um25c => "um25c",
-            UmModel::Um34c => "um34c",
-        }
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        self.link.send(&[0xF0])?;
-        let id = self.model.id();
-        // Resynchronise on the model id: drop junk before it.
-        let frame = self.link.until(|p| {
-            let start = p.windows(2).position(|w| w == id)?;
-            p.drain(..start);
-            (p.len() >= decode::UM_FRAME).then_some(decode::UM_FRAME)
-        })?;
-        um_decode(&frame, self.model)
-            .map(reading)
-            .map_err(|e| self.link.bad(e))
-    }
 }
 
 /// Watts up? PRO: told once to stream a record per second.
@@ -352,23 +284,14 @@ const WT300_SETUP: &[&str] = &[
 pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
     let mut link = Link::open(spec)?;
     Ok(match spec.protocol {
-        Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem {
+        Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem::new(
             link,
-            addr: spec.addr,
-            dc: spec.protocol == Protocol::Pzem017,
-        }),
-        Protocol::Um24c => Box::new(Um {
-            link,
-            model: UmModel::Um24c,
-        }),
-        Protocol::Um25c => Box::new(Um {
-            link,
-            model: UmModel::Um25c,
-        }),
-        Protocol::Um34c => Box::new(Um {
-            link,
-            model: UmModel::Um34c,
-        }),
+            spec.addr,
+            spec.protocol == Protocol::Pzem017,
+        )),
+        Protocol::Um24c => Box::new(Um::new(link, UmModel::Um24c)),
+        Protocol::Um25c => Box::new(Um::new(link, UmModel::Um25c)),
+        Protocol::Um34c => Box::new(Um::new(link, UmModel::Um34c)),
         Protocol::Wattsup => {
             // External logging, one record per second.
             link.send(b"#L,W,3,E,,1;")?;
