@@ -1,61 +1,147 @@
-//! Wire formats of the meters, as pure functions over bytes and text so
-//! that the real captured frames of the protocol notes are unit tests.
+//! Devices that print readings as lines of text (INA2xx sketches, ESPHome
+//! logs, JSON, CSV, a bare number): the driver with its reader thread, and
+//! the line parser.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use regex_lite::Regex;
 
-use super::values::Values;
+use super::serial::{Link, REPLY_TIMEOUT};
+use super::values::{reading, Values};
+use super::{LineUnit, Meter, MeterError, MeterSpec, Reading};
 
-/// A Watts up? record `#d,-,18,<W×10>,<V×10>,<mA>,…;`; `_` is a field the
-/// meter was told not to send.
-pub fn wattsup_decode(packet: &str) -> Result<Values, String> {
-    let fields: Vec<&str> = packet.trim().trim_end_matches(';').split(',').collect();
-    if fields.first() != Some(&"#d") || fields.len() < 6 {
-        return Err(format!("not a data record: '{packet}'"));
-    }
-    // Finite numbers only: "1e999" parses, as infinity (found by fuzzing).
-    let num = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.trim().parse::<f64>().ok())
-            .filter(|v| v.is_finite())
-    };
-    let watts = num(3).ok_or_else(|| format!("no power field in '{packet}'"))? / 10.0;
-    Ok(Values {
-        watts,
-        volts: num(4).map(|v| v / 10.0),
-        amps: num(5).map(|a| a / 1000.0),
-    })
+/// A device that prints readings at its own pace. A thread reads every
+/// line as it arrives and keeps the newest reading, stamped on arrival:
+/// polled more slowly than it prints, the meter would otherwise hand out
+/// ever older lines from the port's buffer.
+pub(super) struct Line {
+    path: String,
+    shared: Arc<Mutex<LineState>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Readings handed out so far.
+    seen: u64,
 }
 
-/// A SCPI NR3 list (`231.96E+00,0.12532E+00,15.40E+00`); `field` is the
-/// index of the power. NAN, INF and the 9.9E+37 overrange markers are no
-/// reading.
-pub fn scpi_decode(reply: &str, field: usize) -> Result<Values, String> {
-    let values: Vec<&str> = reply.trim().split(',').map(str::trim).collect();
-    let raw = values
-        .get(field)
-        .ok_or_else(|| format!("reply '{}' has no field {field}", reply.trim()))?;
-    let watts: f64 = raw
-        .parse()
-        .map_err(|_| format!("'{raw}' is not a number"))?;
-    if !watts.is_finite() || watts.abs() >= 9.9e37 {
-        return Err(format!("no reading ('{raw}': over range or no item)"));
+#[derive(Default)]
+struct LineState {
+    newest: Option<Reading>,
+    count: u64,
+    fault: Option<MeterError>,
+    /// Why the last line without a reading was not one.
+    last_bad: String,
+}
+
+fn lock_line(m: &Mutex<LineState>) -> std::sync::MutexGuard<'_, LineState> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Line {
+    /// Compiles `spec`'s regex, if any, and starts the reader thread.
+    pub(super) fn open(link: Link, spec: &MeterSpec) -> Result<Line, MeterError> {
+        let regex = match &spec.regex {
+            Some(r) => Some(regex_lite::Regex::new(r).map_err(|e| MeterError::Open {
+                port: spec.path.clone(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
+        Ok(Line::start(link, regex, spec.unit == LineUnit::MilliW))
     }
-    let other = |i: usize| {
-        values
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|v| v.is_finite() && v.abs() < 9.9e37)
-    };
-    // With the default item order U, I, P the other two are known.
-    let (volts, amps) = if field == 2 && values.len() >= 3 {
-        (other(0), other(1))
-    } else {
-        (None, None)
-    };
-    Ok(Values { watts, volts, amps })
+
+    fn start(mut link: Link, regex: Option<regex_lite::Regex>, milli: bool) -> Line {
+        let path = link.path.clone();
+        let shared = Arc::new(Mutex::new(LineState::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sh, st) = (Arc::clone(&shared), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                match link.line() {
+                    Ok(line) if line.trim().is_empty() => {}
+                    // Multi-line blocks (INA219 examples) carry power on
+                    // one line of several: the others are skipped.
+                    Ok(line) => {
+                        let mut g = lock_line(&sh);
+                        match line_decode(&line, regex.as_ref(), milli) {
+                            Ok(v) => {
+                                g.newest = Some(reading(v));
+                                g.count += 1;
+                            }
+                            Err(e) => g.last_bad = e,
+                        }
+                    }
+                    Err(MeterError::Timeout { .. }) => {}
+                    Err(e) => {
+                        let io = matches!(e, MeterError::Io { .. });
+                        lock_line(&sh).fault = Some(e);
+                        if io {
+                            // An unplugged device fails at once: not a busy loop.
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                    }
+                }
+            }
+        });
+        Line {
+            path,
+            shared,
+            stop,
+            thread: Some(thread),
+            seen: 0,
+        }
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Meter for Line {
+    fn protocol(&self) -> &'static str {
+        "line"
+    }
+    fn port(&self) -> &str {
+        &self.path
+    }
+    /// The newest reading not handed out yet, waiting for one within the
+    /// reply timeout.
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        loop {
+            {
+                let mut g = lock_line(&self.shared);
+                if let Some(fault) = g.fault.take() {
+                    return Err(fault);
+                }
+                if let (Some(r), true) = (g.newest, g.count > self.seen) {
+                    self.seen = g.count;
+                    return Ok(r);
+                }
+                if Instant::now() >= deadline {
+                    return Err(if g.last_bad.is_empty() {
+                        MeterError::Timeout {
+                            port: self.path.clone(),
+                            ms: REPLY_TIMEOUT.as_millis(),
+                        }
+                    } else {
+                        MeterError::Bad {
+                            port: self.path.clone(),
+                            what: format!("no reading in the lines it printed ({})", g.last_bad),
+                        }
+                    });
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 /// Scales a number by a trailing unit (`W`, `mW`, `uW`/`µW`, `V`, `mV`,
@@ -169,31 +255,6 @@ fn finite(watts: f64) -> Result<Values, String> {
 mod tests {
     use super::*;
     use crate::power::meter::values::test_util::close;
-
-    #[test]
-    fn wattsup_records() {
-        let v = wattsup_decode("#d,-,18,124,1191,97,0,_,_,_,124,_,_,_,_,_,100,_,_,_,_;").unwrap();
-        assert!(
-            close(v.watts, 12.4) && close(v.volts.unwrap(), 119.1) && close(v.amps.unwrap(), 0.097)
-        );
-        assert!(wattsup_decode("#h,-,18,W,V,A;").is_err());
-        // Found by fuzzing: numbers that parse as infinity or NaN are no reading.
-        for bad in ["124e1191", "inf", "NaN", "-inf"] {
-            let record = format!("#d,-,18,{bad},1191,97,0,_;");
-            assert!(wattsup_decode(&record).is_err(), "{record}");
-            let v = wattsup_decode(&format!("#d,-,18,124,{bad},{bad},0,_;")).unwrap();
-            assert_eq!((v.volts, v.amps), (None, None), "{bad}");
-        }
-    }
-
-    #[test]
-    fn scpi_nr3() {
-        let v = scpi_decode("231.96E+00,0.12532E+00,15.40E+00\n", 2).unwrap();
-        assert!(close(v.watts, 15.4) && close(v.volts.unwrap(), 231.96));
-        assert!(scpi_decode("231.96E+00,0.12532E+00,NAN", 2).is_err());
-        assert!(scpi_decode("9.91E+37", 0).is_err());
-        assert!(scpi_decode("1.0", 3).is_err());
-    }
 
     #[test]
     fn line_variants() {
