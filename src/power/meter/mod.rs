@@ -1,23 +1,40 @@
-//! Wattmeters read over a serial port (or a USB-TMC file): one trait, one
-//! decoder per wire format (`decode.rs`), one small driver per meter here.
+//! Wattmeters read over a serial port (or a USB-TMC file): one trait here,
+//! the transport in `serial.rs`, and one file per protocol holding its
+//! driver and its wire format as pure functions, unit-tested on real
+//! captured frames: `pzem.rs`, `um.rs`, `wattsup.rs`, `scpi.rs`, `line.rs`
+//! (what they decode to in `values.rs`). `spec.rs` parses `--meter` specs;
+//! `monitor.rs` samples a meter in the background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
-mod decode;
+mod line;
 mod monitor;
+mod pzem;
+mod scpi;
+mod serial;
 mod spec;
+mod um;
+mod values;
+mod wattsup;
 
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-pub use decode::{
-    line_decode, modbus_crc, pzem_decode, scpi_decode, um34c_checksum, um_decode, wattsup_decode,
-    UmModel, Values, UM_FRAME,
-};
+pub use line::line_decode;
 pub use monitor::{stats_of, Monitor, PowerStats};
+pub use pzem::{modbus_crc, pzem_decode};
+pub use scpi::scpi_decode;
+pub use serial::Port;
 pub use spec::{LineUnit, MeterSpec, Protocol};
+pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
+pub use values::Values;
+pub use wattsup::wattsup_decode;
+
+use line::Line;
+use pzem::Pzem;
+use scpi::Scpi;
+use serial::Link;
+use um::Um;
+use wattsup::Wattsup;
 
 /// How often a meter is read during a run: meters update once or twice a
 /// second.
@@ -79,472 +96,22 @@ pub trait Meter: Send {
     fn read(&mut self) -> Result<Reading, MeterError>;
 }
 
-/// Bytes to and from the meter.
-pub trait Port: Read + Write + Send {}
-impl<T: Read + Write + Send> Port for T {}
-
-/// How long one reply may take.
-const REPLY_TIMEOUT: Duration = Duration::from_millis(1500);
-/// No sane reply is longer; a device that never ends a line is faulty.
-const MAX_PENDING: usize = 4096;
-
-struct Link {
-    port: Box<dyn Port>,
-    path: String,
-    /// Bytes read but not yet used.
-    pending: Vec<u8>,
-}
-
-impl Link {
-    fn io(&self, source: std::io::Error) -> MeterError {
-        MeterError::Io {
-            port: self.path.clone(),
-            source,
-        }
-    }
-
-    fn bad(&self, what: impl Into<String>) -> MeterError {
-        MeterError::Bad {
-            port: self.path.clone(),
-            what: what.into(),
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
-        self.pending.clear();
-        self.port
-            .write_all(bytes)
-            .and_then(|()| self.port.flush())
-            .map_err(|e| self.io(e))
-    }
-
-    /// Reads more bytes until `done(pending)` says how many form a unit.
-    fn until(
-        &mut self,
-        mut done: impl FnMut(&mut Vec<u8>) -> Option<usize>,
-    ) -> Result<Vec<u8>, MeterError> {
-        let deadline = Instant::now() + REPLY_TIMEOUT;
-        let mut buf = [0u8; 512];
-        loop {
-            if let Some(n) = done(&mut self.pending) {
-                let unit: Vec<u8> = self.pending.drain(..n).collect();
-                return Ok(unit);
-            }
-            if self.pending.len() > MAX_PENDING {
-                self.pending.clear();
-                return Err(self.bad(format!(
-                    "{MAX_PENDING} bytes without a complete reply: not this meter's protocol"
-                )));
-            }
-            if Instant::now() >= deadline {
-                return Err(MeterError::Timeout {
-                    port: self.path.clone(),
-                    ms: REPLY_TIMEOUT.as_millis(),
-                });
-            }
-            match self.port.read(&mut buf) {
-                Ok(0) => std::thread::sleep(Duration::from_millis(10)),
-                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::TimedOut
-                            | std::io::ErrorKind::WouldBlock
-                            | std::io::ErrorKind::Interrupted
-                    ) => {}
-                Err(e) => return Err(self.io(e)),
-            }
-        }
-    }
-
-    fn line(&mut self) -> Result<String, MeterError> {
-        let raw = self.until(|p| p.iter().position(|&b| b == b'\n').map(|i| i + 1))?;
-        Ok(String::from_utf8_lossy(&raw)
-            .trim_end_matches(['\r', '\n'])
-            .to_string())
-    }
-}
-
-fn reading(v: Values) -> Reading {
-    Reading {
-        at: Instant::now(),
-        watts: v.watts,
-        volts: v.volts,
-        amps: v.amps,
-    }
-}
-
-/// PZEM-004T (AC) and PZEM-017 (DC): Modbus-RTU, polled.
-struct Pzem {
-    link: Link,
-    addr: u8,
-    dc: bool,
-}
-
-impl Meter for Pzem {
-    fn protocol(&self) -> &'static str {
-        if self.dc {
-            "pzem017"
-        } else {
-            "pzem004t"
-        }
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        let registers = if self.dc { 8 } else { 10 };
-        self.link
-            .send(&decode::pzem_request(self.addr, registers))?;
-        let frame = self.link.until(|p| {
-            (p.len() >= 2)
-                .then(|| decode::pzem_reply_len([p[0], p[1]], registers))
-                .filter(|&n| p.len() >= n)
-        })?;
-        pzem_decode(&frame, self.dc)
-            .map(reading)
-            .map_err(|e| self.link.bad(e))
-    }
-}
-
-/// RDTech UM24C/UM25C/UM34C: 0xF0 asks for a 130-byte frame.
-struct Um {
-    link: Link,
-    model: UmModel,
-}
-
-impl Meter for Um {
-    fn protocol(&self) -> &'static str {
-        match self.model {
-            UmModel::Um24c => "um24c",
-            UmModel::Um25c => "um25c",
-            UmModel::Um34c => "um34c",
-        }
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        self.link.send(&[0xF0])?;
-        let id = self.model.id();
-        // Resynchronise on the model id: drop junk before it.
-        let frame = self.link.until(|p| {
-            let start = p.windows(2).position(|w| w == id)?;
-            p.drain(..start);
-            (p.len() >= decode::UM_FRAME).then_some(decode::UM_FRAME)
-        })?;
-        um_decode(&frame, self.model)
-            .map(reading)
-            .map_err(|e| self.link.bad(e))
-    }
-}
-
-/// Watts up? PRO: told once to stream a record per second.
-struct Wattsup {
-    link: Link,
-}
-
-impl Meter for Wattsup {
-    fn protocol(&self) -> &'static str {
-        "wattsup"
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        loop {
-            let packet = self.link.until(|p| {
-                let start = p.iter().position(|&b| b == b'#');
-                match start {
-                    None => {
-                        p.clear();
-                        None
-                    }
-                    Some(s) => {
-                        p.drain(..s);
-                        p.iter().position(|&b| b == b';').map(|e| e + 1)
-                    }
-                }
-            })?;
-            let text = String::from_utf8_lossy(&packet).to_string();
-            if text.starts_with("#d") {
-                return wattsup_decode(&text)
-                    .map(reading)
-                    .map_err(|e| self.link.bad(e));
-            }
-        }
-    }
-}
-
-/// SCPI analysers (Yokogawa WT300 by default): query, then one reply line.
-struct Scpi {
-    link: Link,
-    query: String,
-    field: usize,
-}
-
-impl Meter for Scpi {
-    fn protocol(&self) -> &'static str {
-        "scpi"
-    }
-    fn port(&self) -> &str {
-        &self.link.path
-    }
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        let q = format!("{}\n", self.query);
-        self.link.send(q.as_bytes())?;
-        let line = self.link.line()?;
-        scpi_decode(&line, self.field)
-            .map(reading)
-            .map_err(|e| self.link.bad(e))
-    }
-}
-
-/// Devices that print one reading per line.
-/// A device that prints readings at its own pace. A thread reads every
-/// line as it arrives and keeps the newest reading, stamped on arrival:
-/// polled more slowly than it prints, the meter would otherwise hand out
-/// ever older lines from the port's buffer.
-struct Line {
-    path: String,
-    shared: Arc<Mutex<LineState>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    /// Readings handed out so far.
-    seen: u64,
-}
-
-#[derive(Default)]
-struct LineState {
-    newest: Option<Reading>,
-    count: u64,
-    fault: Option<MeterError>,
-    /// Why the last line without a reading was not one.
-    last_bad: String,
-}
-
-fn lock_line(m: &Mutex<LineState>) -> std::sync::MutexGuard<'_, LineState> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Line {
-    fn start(mut link: Link, regex: Option<regex_lite::Regex>, milli: bool) -> Line {
-        let path = link.path.clone();
-        let shared = Arc::new(Mutex::new(LineState::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (sh, st) = (Arc::clone(&shared), Arc::clone(&stop));
-        let thread = std::thread::spawn(move || {
-            while !st.load(Ordering::Relaxed) {
-                match link.line() {
-                    Ok(line) if line.trim().is_empty() => {}
-                    // Multi-line blocks (INA219 examples) carry power on
-                    // one line of several: the others are skipped.
-                    Ok(line) => {
-                        let mut g = lock_line(&sh);
-                        match line_decode(&line, regex.as_ref(), milli) {
-                            Ok(v) => {
-                                g.newest = Some(reading(v));
-                                g.count += 1;
-                            }
-                            Err(e) => g.last_bad = e,
-                        }
-                    }
-                    Err(MeterError::Timeout { .. }) => {}
-                    Err(e) => {
-                        let io = matches!(e, MeterError::Io { .. });
-                        lock_line(&sh).fault = Some(e);
-                        if io {
-                            // An unplugged device fails at once: not a busy loop.
-                            std::thread::sleep(Duration::from_millis(200));
-                        }
-                    }
-                }
-            }
-        });
-        Line {
-            path,
-            shared,
-            stop,
-            thread: Some(thread),
-            seen: 0,
-        }
-    }
-}
-
-impl Drop for Line {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Meter for Line {
-    fn protocol(&self) -> &'static str {
-        "line"
-    }
-    fn port(&self) -> &str {
-        &self.path
-    }
-    /// The newest reading not handed out yet, waiting for one within the
-    /// reply timeout.
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        let deadline = Instant::now() + REPLY_TIMEOUT;
-        loop {
-            {
-                let mut g = lock_line(&self.shared);
-                if let Some(fault) = g.fault.take() {
-                    return Err(fault);
-                }
-                if let (Some(r), true) = (g.newest, g.count > self.seen) {
-                    self.seen = g.count;
-                    return Ok(r);
-                }
-                if Instant::now() >= deadline {
-                    return Err(if g.last_bad.is_empty() {
-                        MeterError::Timeout {
-                            port: self.path.clone(),
-                            ms: REPLY_TIMEOUT.as_millis(),
-                        }
-                    } else {
-                        MeterError::Bad {
-                            port: self.path.clone(),
-                            what: format!("no reading in the lines it printed ({})", g.last_bad),
-                        }
-                    });
-                }
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-/// The default WT300 setup: items U, I, P of element 1, values in ASCII.
-const WT300_SETUP: &[&str] = &[
-    ":COMM:HEAD OFF",
-    ":NUM:FORM ASC",
-    ":NUM:NORM:NUM 3",
-    ":NUM:NORM:ITEM1 U,1",
-    ":NUM:NORM:ITEM2 I,1",
-    ":NUM:NORM:ITEM3 P,1",
-];
-
 /// Opens the meter that `spec` names, ready to read.
 pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
-    let path = spec.path.clone();
-    let port = open_port(spec)?;
-    let mut link = Link {
-        port,
-        path,
-        pending: Vec::new(),
-    };
+    let link = Link::open(spec)?;
     Ok(match spec.protocol {
-        Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem {
+        Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem::new(
             link,
-            addr: spec.addr,
-            dc: spec.protocol == Protocol::Pzem017,
-        }),
-        Protocol::Um24c => Box::new(Um {
-            link,
-            model: UmModel::Um24c,
-        }),
-        Protocol::Um25c => Box::new(Um {
-            link,
-            model: UmModel::Um25c,
-        }),
-        Protocol::Um34c => Box::new(Um {
-            link,
-            model: UmModel::Um34c,
-        }),
-        Protocol::Wattsup => {
-            // External logging, one record per second.
-            link.send(b"#L,W,3,E,,1;")?;
-            Box::new(Wattsup { link })
-        }
-        Protocol::Scpi => {
-            let query = match &spec.query {
-                Some(q) => q.clone(),
-                None => {
-                    for cmd in WT300_SETUP {
-                        link.send(format!("{cmd}\n").as_bytes())?;
-                    }
-                    ":NUM:NORM:VAL?".to_string()
-                }
-            };
-            Box::new(Scpi {
-                link,
-                query,
-                field: spec.field.unwrap_or(2),
-            })
-        }
-        Protocol::Line => {
-            let regex = match &spec.regex {
-                Some(r) => Some(regex_lite::Regex::new(r).map_err(|e| MeterError::Open {
-                    port: spec.path.clone(),
-                    reason: e.to_string(),
-                })?),
-                None => None,
-            };
-            Box::new(Line::start(link, regex, spec.unit == LineUnit::MilliW))
-        }
+            spec.addr,
+            spec.protocol == Protocol::Pzem017,
+        )),
+        Protocol::Um24c => Box::new(Um::new(link, UmModel::Um24c)),
+        Protocol::Um25c => Box::new(Um::new(link, UmModel::Um25c)),
+        Protocol::Um34c => Box::new(Um::new(link, UmModel::Um34c)),
+        Protocol::Wattsup => Box::new(Wattsup::start(link)?),
+        Protocol::Scpi => Box::new(Scpi::start(link, spec)?),
+        Protocol::Line => Box::new(Line::open(link, spec)?),
     })
-}
-
-fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
-    let fail = |reason: String| MeterError::Open {
-        port: spec.path.clone(),
-        reason,
-    };
-    // A SCPI path that is not a terminal (USB-TMC's /dev/usbtmc0) is a
-    // file: write a command, read the answer.
-    if spec.protocol == Protocol::Scpi {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&spec.path)
-            .map_err(|e| fail(explain(&e.to_string(), e.kind())))?;
-        if !std::io::IsTerminal::is_terminal(&file) {
-            return Ok(Box::new(file));
-        }
-    }
-    let (baud, stop) = match spec.protocol {
-        Protocol::Pzem004t => (9600, serialport::StopBits::One),
-        Protocol::Pzem017 => (9600, serialport::StopBits::Two),
-        Protocol::Wattsup => (115_200, serialport::StopBits::One),
-        Protocol::Scpi => (spec.baud.unwrap_or(9600), serialport::StopBits::One),
-        Protocol::Line => (spec.baud.unwrap_or(115_200), serialport::StopBits::One),
-        // Bluetooth RFCOMM ignores the rate.
-        Protocol::Um24c | Protocol::Um25c | Protocol::Um34c => (115_200, serialport::StopBits::One),
-    };
-    let port = serialport::new(&spec.path, baud)
-        .data_bits(serialport::DataBits::Eight)
-        .parity(serialport::Parity::None)
-        .stop_bits(stop)
-        .timeout(Duration::from_millis(100))
-        .open_native()
-        .map_err(|e| {
-            let kind = match e.kind() {
-                serialport::ErrorKind::Io(k) => k,
-                serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
-                _ => std::io::ErrorKind::Other,
-            };
-            fail(explain(&e.to_string(), kind))
-        })?;
-    Ok(Box::new(port))
-}
-
-fn explain(what: &str, kind: std::io::ErrorKind) -> String {
-    match kind {
-        std::io::ErrorKind::NotFound => {
-            format!("{what}: no such port; check the cable and `ls /dev/tty* /dev/rfcomm*`")
-        }
-        std::io::ErrorKind::PermissionDenied => format!(
-            "{what}: permission denied; add your user to the 'dialout' group \
-             (`sudo usermod -aG dialout $USER`, then log in again)"
-        ),
-        _ => what.to_string(),
-    }
 }
 
 /// `sbcbench meter`: prints `count` readings (or until stopped), one a line.

@@ -1,0 +1,38 @@
+//! What every decoder returns, turned into a [`Reading`] by the drivers.
+
+use std::time::Instant;
+
+use super::Reading;
+
+/// One meter reading, in SI units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Values {
+    pub watts: f64,
+    pub volts: Option<f64>,
+    pub amps: Option<f64>,
+}
+
+pub(super) fn reading(v: Values) -> Reading {
+    Reading {
+        at: Instant::now(),
+        watts: v.watts,
+        volts: v.volts,
+        amps: v.amps,
+    }
+}
+
+/// Helpers of the decoders' unit tests.
+#[cfg(test)]
+pub(super) mod test_util {
+    pub fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    pub fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+}
