@@ -88,7 +88,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         PowerMode::None => None,
         PowerMode::Fixed(w) => Some((*w, "fixed")),
         PowerMode::Ask => {
-            let (watts, closed) = ask_power(&opts, &topo, &by_id, &events, make)?;
+            let (watts, closed) = ask_power(&os, &opts, &topo, &by_id, &events, make)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
             }
@@ -166,12 +166,13 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         progress.set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
         let measured_clock = *clocks
             .entry(step.cpus.clone())
-            .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
+            .or_insert_with(|| clock::measure_mhz_on(&*os, &step.cpus));
         let sampler = Sampler::start(Arc::clone(&os), &step.cpus, Duration::from_millis(250));
         let phase = step_fields(step);
         progress.suspend(|| events.start(&phase));
         let step_start = Instant::now();
         let result = runner::measure(
+            &*os,
             kernel.as_ref(),
             &step.cpus,
             &opts.timing,
@@ -378,6 +379,7 @@ fn power_phases(online: usize) -> Vec<Phase> {
 /// `--power ask`: runs each phase's load and asks for the meter's reading
 /// on stderr/stdin, so that stdout stays the results.
 fn ask_power(
+    os: &Arc<dyn Os>,
     opts: &RunOptions,
     topo: &Topology,
     by_id: &HashMap<KernelId, Arc<dyn Kernel>>,
@@ -426,7 +428,7 @@ fn ask_power(
                     (None, end),
                 );
             }
-            let load = Load::start(opts.load, cpus, kernel.clone());
+            let load = Load::start(Arc::clone(os), opts.load, cpus, kernel.clone());
             let what = format!(
                 "{} running on cpu {} ({} threads)",
                 opts.load,
