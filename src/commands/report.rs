@@ -88,6 +88,29 @@ fn is_sbcbench(row: &ResultRow) -> bool {
     row.source.is_empty() || row.source == SBCBENCH_SOURCE
 }
 
+/// `--plot DIR` is not a place to write to: a usage error.
+fn cannot_plot_into(dir: &Path, e: &std::io::Error) -> Error {
+    Error::Usage(format!(
+        "--plot {}: cannot write there ({e}); choose a writable directory",
+        dir.display()
+    ))
+}
+
+/// The chart writer's error as the command reports it: an unwritable
+/// directory is a usage error, Ctrl-C says which charts are whole.
+fn plot_error(e: svg::WriteError) -> anyhow::Error {
+    match e {
+        svg::WriteError::Unwritable { dir, reason } => cannot_plot_into(&dir, &reason).into(),
+        svg::WriteError::Interrupted { dir, written } => Error::Interrupted {
+            saved: Some(format!("{written} chart(s) in {}", dir.display())),
+        }
+        .into(),
+        svg::WriteError::Chart { path, reason } => {
+            anyhow::Error::new(reason).context(format!("writing {}", path.display()))
+        }
+    }
+}
+
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     if args.plot.is_some() {
         // Ctrl-C stops between two charts: none is left half-written.
@@ -109,12 +132,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         // Fail before printing anything, not after the report.
         std::fs::create_dir_all(dir)
             .and_then(|()| tempfile::tempfile_in(dir).map(drop))
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "--plot {}: cannot write there ({e}); choose a writable directory",
-                    dir.display()
-                ))
-            })?;
+            .map_err(|e| cannot_plot_into(dir, &e))?;
     }
     if !found.outside.is_empty() {
         let names: Vec<String> = found
@@ -212,7 +230,8 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     }
     super::print(&render(&report, format)?)?;
     if let Some(dir) = &args.plot {
-        let written = svg::write_charts(&report, dir)?;
+        let written =
+            svg::write_charts(&report, dir, &crate::interrupt::STOP).map_err(plot_error)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         eprintln!("charts: {}", names.join(", "));
     }

@@ -84,7 +84,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
                 }),
                 LoadKind::Spin => None,
             };
-            let (watts, closed) = ask_power(opts.load, kernel, &topo, &events)?;
+            let (watts, closed) = ask_power(opts.load, kernel, &topo, &os, &events)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
             }

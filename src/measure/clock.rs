@@ -9,6 +9,8 @@
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use crate::observe::Os;
+
 /// Adds per call of [`add_chain`].
 const ADDS: u64 = 1024;
 
@@ -116,8 +118,9 @@ pub fn measure_mhz() -> Option<f64> {
 
 /// The mean clock of `cpus` while all of them run the chain at once: with
 /// several cores busy, boost clocks drop, and that is the clock the
-/// all-cores rows ran at.
-pub fn measure_mhz_on(cpus: &[usize]) -> Option<f64> {
+/// all-cores rows ran at. Each thread is pinned through `os`; `None` when
+/// one cannot be.
+pub fn measure_mhz_on(os: &dyn Os, cpus: &[usize]) -> Option<f64> {
     if cpus.is_empty() || !SUPPORTED {
         return None;
     }
@@ -128,7 +131,7 @@ pub fn measure_mhz_on(cpus: &[usize]) -> Option<f64> {
             .map(|&cpu| {
                 let barrier = &barrier;
                 s.spawn(move || {
-                    let pinned = core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
+                    let pinned = os.pin_current_thread(cpu);
                     barrier.wait();
                     if pinned {
                         measure_mhz()
@@ -165,5 +168,12 @@ mod tests {
         // anywhere, so only require a positive figure there.
         let mhz = measure_mhz().expect("supported on the test machine");
         assert!(mhz > 0.0 && mhz < 10_000.0, "{mhz}");
+    }
+
+    #[test]
+    fn no_clock_where_a_thread_cannot_be_pinned() {
+        let os = crate::observe::os::testing::RefusesPins::default();
+        assert_eq!(measure_mhz_on(&os, &[0]), None);
+        assert_eq!(*os.asked.lock().unwrap(), vec![0]);
     }
 }

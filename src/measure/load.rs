@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::kernel::{Kernel, KernelId};
+use crate::observe::Os;
 
 /// What keeps the cores busy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,17 +49,23 @@ pub struct Load {
 }
 
 impl Load {
-    /// Starts one pinned thread per CPU. `kernel` is required for a kernel
-    /// load (its known answers must already have been checked).
-    pub fn start(kind: LoadKind, cpus: &[usize], kernel: Option<Arc<dyn Kernel>>) -> Load {
+    /// Starts one thread per CPU, pinned through `os`. `kernel` is required
+    /// for a kernel load (its known answers must already have been checked).
+    pub fn start(
+        os: Arc<dyn Os>,
+        kind: LoadKind,
+        cpus: &[usize],
+        kernel: Option<Arc<dyn Kernel>>,
+    ) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let threads = cpus
             .iter()
             .map(|&cpu| {
                 let stop = Arc::clone(&stop);
                 let kernel = kernel.clone();
+                let os = Arc::clone(&os);
                 std::thread::spawn(move || {
-                    core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
+                    os.pin_current_thread(cpu);
                     match (kind, kernel.and_then(|k| k.worker().ok())) {
                         (LoadKind::Kernel(_), Some(mut worker)) => {
                             while !stop.load(Ordering::Relaxed) {
@@ -102,10 +109,13 @@ impl Drop for Load {
 mod tests {
     use super::*;
     use crate::measure::kernels::Sha1;
+    use crate::observe::os::testing::RefusesPins;
+    use crate::observe::HostOs;
 
     #[test]
     fn load_runs_until_dropped() {
         let load = Load::start(
+            Arc::new(HostOs),
             LoadKind::Kernel(KernelId::Sha1),
             &[0, 0],
             Some(Arc::new(Sha1)),
@@ -113,8 +123,15 @@ mod tests {
         assert_eq!(load.threads(), 2);
         std::thread::sleep(std::time::Duration::from_millis(20));
         drop(load); // joins: a hang here fails the test run
-        let spin = Load::start(LoadKind::Spin, &[0], None);
+        let spin = Load::start(Arc::new(HostOs), LoadKind::Spin, &[0], None);
         drop(spin);
+        // Pinned through the seam: joined on drop, so both have asked.
+        let refusing = Arc::new(RefusesPins::default());
+        let os: Arc<dyn Os> = Arc::<RefusesPins>::clone(&refusing);
+        drop(Load::start(os, LoadKind::Spin, &[0, 1], None));
+        let mut asked = refusing.asked.lock().unwrap().clone();
+        asked.sort_unstable();
+        assert_eq!(asked, vec![0, 1]);
         assert_eq!("spin".parse(), Ok(LoadKind::Spin));
         assert_eq!("xz".parse(), Ok(LoadKind::Kernel(KernelId::Xz)));
         assert!("idle".parse::<LoadKind>().is_err());

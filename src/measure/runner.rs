@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::kernel::{Kernel, KernelError};
 use super::stats::Sample;
+use crate::observe::Os;
 
 /// How long to measure.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,9 +49,11 @@ struct Round {
     error: Option<KernelError>,
 }
 
-/// Measures `kernel` on `cpus`. `stop` is the user's Ctrl-C; `on_round`
-/// is called after every round (warm-up included) for progress display.
+/// Measures `kernel` on `cpus`, each worker pinned through `os`. `stop` is
+/// the user's Ctrl-C; `on_round` is called after every round (warm-up
+/// included) for progress display.
 pub fn measure(
+    os: &dyn Os,
     kernel: &dyn Kernel,
     cpus: &[usize],
     timing: &Timing,
@@ -75,7 +78,7 @@ pub fn measure(
             .map(|(&cpu, slot)| {
                 let (barrier, abort, rounds, pinned_all) = (&barrier, &abort, &rounds, &pinned_all);
                 s.spawn(move || -> Result<(), KernelError> {
-                    if !core_affinity::set_for_current(core_affinity::CoreId { id: cpu }) {
+                    if !os.pin_current_thread(cpu) {
                         pinned_all.store(false, Ordering::Relaxed);
                     }
                     // Made after pinning, so its memory is local to the CPU.
@@ -220,6 +223,8 @@ fn combine(rounds: &[Round]) -> Sample {
 mod tests {
     use super::*;
     use crate::measure::kernel::{KernelId, Worker};
+    use crate::observe::os::testing::RefusesPins;
+    use crate::observe::HostOs;
 
     /// A kernel whose cost is a fixed sleep, so the arithmetic of the
     /// runner can be checked without depending on CPU speed.
@@ -274,6 +279,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let mut rounds = 0;
         let m = measure(
+            &HostOs,
             &Sleepy { fail_at: None },
             &[0, 0],
             &timing(),
@@ -299,6 +305,7 @@ mod tests {
     fn a_failing_worker_stops_the_measurement() {
         let stop = AtomicBool::new(false);
         let err = measure(
+            &HostOs,
             &Sleepy { fail_at: Some(3) },
             &[0, 0],
             &timing(),
@@ -316,6 +323,7 @@ mod tests {
     fn stop_flag_interrupts() {
         let stop = AtomicBool::new(true);
         let err = measure(
+            &HostOs,
             &Sleepy { fail_at: None },
             &[0],
             &timing(),
@@ -324,5 +332,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, RunError::Interrupted));
+    }
+
+    #[test]
+    fn a_refused_pin_is_reported_as_not_pinned() {
+        // CPU 0 exists on every machine, so only the seam can refuse it.
+        let os = RefusesPins::default();
+        let stop = AtomicBool::new(false);
+        let m = measure(
+            &os,
+            &Sleepy { fail_at: None },
+            &[0, 0],
+            &timing(),
+            &stop,
+            &mut || {},
+        )
+        .unwrap();
+        assert!(!m.pinned);
+        assert_eq!(m.samples.len(), 3, "measured all the same");
+        assert_eq!(*os.asked.lock().unwrap(), vec![0, 0]);
     }
 }

@@ -121,13 +121,18 @@ pub fn measure_steps(
         };
         let clock_mhz = *clocks
             .entry(step.cpus.clone())
-            .or_insert_with(|| clock::measure_mhz_on(&step.cpus));
+            .or_insert_with(|| clock::measure_mhz_on(&**os, &step.cpus));
         let sampler = Sampler::start(Arc::clone(os), &step.cpus, SAMPLE_PERIOD);
         observer.starting(step);
         let from = Instant::now();
-        let result = runner::measure(kernel.as_ref(), &step.cpus, timing, stop, &mut || {
-            observer.round_done()
-        });
+        let result = runner::measure(
+            &**os,
+            kernel.as_ref(),
+            &step.cpus,
+            timing,
+            stop,
+            &mut || observer.round_done(),
+        );
         let to = Instant::now();
         observer.ended(
             step,

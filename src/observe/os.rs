@@ -1,7 +1,7 @@
 //! The one seam between sbcbench and the operating system.
 //!
-//! Every read of procfs, sysfs, `/etc` or the kernel's identity goes through
-//! [`Os`], so that tests can replay a recorded tree from a real board
+//! Every read of procfs, sysfs, `/etc` or the kernel's identity, and every
+//! pinning of a thread to a CPU, goes through [`Os`], so that tests can replay a recorded tree from a real board
 //! (`tests/fixtures/sysfs/<board>/`) with [`RecordedOs`] and so that a
 //! VisionFive 2 or an RK3399 can be "observed" on an x86 CI machine.
 
@@ -33,6 +33,9 @@ pub trait Os: Send + Sync {
     /// Processes other than this one that used more than `threshold`
     /// percent of a CPU during `window`.
     fn busy_processes(&self, window: Duration, threshold: f32) -> Vec<BusyProcess>;
+    /// Pins the calling thread to logical CPU `cpu`; false when the OS
+    /// refused (a restricted cpuset, a CPU that is not there).
+    fn pin_current_thread(&self, cpu: usize) -> bool;
 
     /// [`Os::read`] parsed as an unsigned integer.
     fn read_u64(&self, path: &str) -> Option<u64> {
@@ -83,6 +86,10 @@ impl Os for HostOs {
             .collect();
         busy.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
         busy
+    }
+
+    fn pin_current_thread(&self, cpu: usize) -> bool {
+        pin_for_real(cpu)
     }
 }
 
@@ -143,6 +150,16 @@ impl Os for RecordedOs {
             })
             .collect()
     }
+
+    /// The tree is another machine's, but the threads run on this one:
+    /// they are pinned here, as [`HostOs`] pins them.
+    fn pin_current_thread(&self, cpu: usize) -> bool {
+        pin_for_real(cpu)
+    }
+}
+
+fn pin_for_real(cpu: usize) -> bool {
+    core_affinity::set_for_current(core_affinity::CoreId { id: cpu })
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {
@@ -170,6 +187,40 @@ fn list_sorted(dir: &Path) -> Vec<String> {
 /// Small recorded trees for unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::{BusyProcess, Os};
+
+    /// A machine with nothing to read that refuses to pin any thread and
+    /// remembers which CPUs it was asked for.
+    #[derive(Debug, Default)]
+    pub struct RefusesPins {
+        pub asked: Mutex<Vec<usize>>,
+    }
+
+    impl Os for RefusesPins {
+        fn read(&self, _path: &str) -> Option<String> {
+            None
+        }
+        fn list(&self, _dir: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn machine(&self) -> String {
+            "unknown".to_string()
+        }
+        fn hostname(&self) -> String {
+            "localhost".to_string()
+        }
+        fn busy_processes(&self, _window: Duration, _threshold: f32) -> Vec<BusyProcess> {
+            Vec::new()
+        }
+        fn pin_current_thread(&self, cpu: usize) -> bool {
+            self.asked.lock().expect("pin log").push(cpu);
+            false
+        }
+    }
+
     /// A temporary tree with `files` (relative path, content) in it.
     pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -14,7 +14,7 @@ use crate::interrupt::STOP;
 use crate::measure::load::{Load, LoadKind};
 use crate::measure::plan::{cpu_list, cpus_fastest_first};
 use crate::measure::Kernel;
-use crate::observe::Topology;
+use crate::observe::{Os, Topology};
 
 /// The phases worth asking about on a machine with `online` CPUs: "half"
 /// only where it differs from one core and from all of them.
@@ -36,6 +36,7 @@ pub fn ask_power(
     load: LoadKind,
     kernel: Option<Arc<dyn Kernel>>,
     topo: &Topology,
+    os: &Arc<dyn Os>,
     events: &PhaseEvents,
 ) -> anyhow::Result<(PhaseWatts, bool)> {
     let order = cpus_fastest_first(topo);
@@ -69,7 +70,7 @@ pub fn ask_power(
                     (None, end),
                 );
             }
-            let running = Load::start(load, cpus, kernel.clone());
+            let running = Load::start(Arc::clone(os), load, cpus, kernel.clone());
             let what = format!(
                 "{load} running on cpu {} ({} threads)",
                 cpu_list(cpus),

@@ -12,8 +12,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-
-use anyhow::Context;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::compare::report::{Entry, Family, Mode, Report};
 use crate::export::{ratio_figure, sig3};
@@ -469,25 +468,50 @@ pub fn charts(report: &Report) -> Vec<Chart> {
     out
 }
 
+/// Why [`write_charts`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// `dir` cannot be created, or no file can be made in it.
+    #[error("{}: cannot write there ({reason})", dir.display())]
+    Unwritable {
+        dir: PathBuf,
+        reason: std::io::Error,
+    },
+    /// Writing one chart, or renaming it into place, failed.
+    #[error("writing {}", path.display())]
+    Chart {
+        path: PathBuf,
+        #[source]
+        reason: std::io::Error,
+    },
+    /// `stop` was set: the `written` charts in `dir` are whole, no other
+    /// was begun.
+    #[error("interrupted after {written} chart(s) in {}", dir.display())]
+    Interrupted { dir: PathBuf, written: usize },
+}
+
 /// Writes every chart into `dir` (created if needed), each atomically:
 /// a temporary file in `dir`, synced, then renamed over the final name.
-pub fn write_charts(report: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let fail = |e: std::io::Error| {
-        anyhow::Error::new(crate::error::Error::Usage(format!(
-            "--plot {}: cannot write there ({e}); choose a writable directory",
-            dir.display()
-        )))
+/// `stop` is checked before each chart.
+pub fn write_charts(
+    report: &Report,
+    dir: &Path,
+    stop: &AtomicBool,
+) -> Result<Vec<PathBuf>, WriteError> {
+    let unwritable = |reason: std::io::Error| WriteError::Unwritable {
+        dir: dir.to_path_buf(),
+        reason,
     };
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    std::fs::create_dir_all(dir).map_err(unwritable)?;
     let mut written = Vec::new();
     for chart in charts(report) {
         // Ctrl-C or SIGTERM: the charts written so far are whole, the
         // next is not begun, and no temporary file is left.
-        if crate::interrupt::STOP.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(crate::error::Error::Interrupted {
-                saved: Some(format!("{} chart(s) in {}", written.len(), dir.display())),
-            }
-            .into());
+        if stop.load(Ordering::SeqCst) {
+            return Err(WriteError::Interrupted {
+                dir: dir.to_path_buf(),
+                written: written.len(),
+            });
         }
         let path = dir.join(&chart.file_name);
         let mut builder = tempfile::Builder::new();
@@ -499,13 +523,15 @@ pub fn write_charts(report: &Report, dir: &Path) -> anyhow::Result<Vec<PathBuf>>
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
+        let mut tmp = builder.tempfile_in(dir).map_err(unwritable)?;
+        let chart_failed = |reason: std::io::Error| WriteError::Chart {
+            path: path.clone(),
+            reason,
+        };
         tmp.write_all(chart.svg.as_bytes())
             .and_then(|()| tmp.as_file().sync_all())
-            .with_context(|| format!("writing {}", path.display()))?;
-        tmp.persist(&path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("writing {}", path.display()))?;
+            .map_err(chart_failed)?;
+        tmp.persist(&path).map_err(|e| chart_failed(e.error))?;
         written.push(path);
     }
     Ok(written)
