@@ -120,3 +120,236 @@ pub fn build_row(
         ..ResultRow::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::measure::runner::Measured;
+    use crate::measure::{Sample, Step, ThreadMode};
+    use crate::observe::{Cluster, Observation};
+    use crate::power::attribute::{attribute, Given};
+    use crate::power::{PhaseWatts, WattsSource};
+    use crate::warnings::{of_measurement, Warning};
+
+    /// An RK3588-like board: four Cortex-A55 at 1.8 GHz, four Cortex-A76
+    /// at 2.4 GHz; `None` clocks for a board without cpufreq.
+    fn topo(little: Option<f64>, big: Option<f64>) -> Topology {
+        let cluster = |index, cpus: Vec<usize>, max_mhz, core: &str| Cluster {
+            index,
+            cpus,
+            max_mhz,
+            core_name: core.into(),
+        };
+        Topology {
+            online: (0..8).collect(),
+            clusters: vec![
+                cluster(0, vec![0, 1, 2, 3], little, "Cortex-A55"),
+                cluster(1, vec![4, 5, 6, 7], big, "Cortex-A76"),
+            ],
+            physical_cores: 8,
+        }
+    }
+
+    fn facts() -> SystemFacts {
+        SystemFacts {
+            board: "Rock 5B".into(),
+            arch: "aarch64".into(),
+            target: "aarch64-unknown-linux-musl".into(),
+            cpu_model: "Cortex-A76 + Cortex-A55".into(),
+            logical_cores: 8,
+            physical_cores: 8,
+            clusters: Vec::new(),
+            linux: "6.1.0".into(),
+            os: "Debian GNU/Linux 12".into(),
+            memory_bytes: Some(8 << 30),
+            version: "test".into(),
+            git_hash: String::new(),
+            simd: vec!["asimd".into(), "sha1".into()],
+        }
+    }
+
+    /// Five samples of exactly `mb_per_s` on `cpus`.
+    fn measurement(
+        kernel: KernelId,
+        mode: ThreadMode,
+        cpus: Vec<usize>,
+        mb_per_s: f64,
+    ) -> Measurement {
+        let sample = Sample {
+            bytes: (mb_per_s * 1e6) as u64,
+            elapsed_ns: 1_000_000_000,
+        };
+        let now = Instant::now();
+        Measurement {
+            step: Step {
+                kernel,
+                mode,
+                cluster: (cpus.len() == 1).then(|| usize::from(cpus[0] >= 4)),
+                cpus,
+            },
+            measured: Measured {
+                samples: vec![sample; 5],
+                warmup: None,
+                pinned: true,
+            },
+            observed: Observation::default(),
+            clock_mhz: None,
+            from: now,
+            to: now,
+        }
+    }
+
+    fn row_of(topo: &Topology, clock: Option<f64>, m: &Measurement) -> ResultRow {
+        let (facts, baseline) = (facts(), Baseline::article_visionfive2());
+        let ctx = RunContext {
+            facts: &facts,
+            topo,
+            baseline: &baseline,
+            clock_mhz: clock,
+            timestamp: "2026-12-04T12:00:00Z",
+            xz_input: Some("built-in:0123abcd"),
+        };
+        build_row(&ctx, m, &m.summary(), "RustCrypto sha1 0.11".into())
+    }
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9 * b.abs().max(1.0))
+    }
+
+    #[test]
+    fn one_core_cycles_per_byte_is_its_clock_over_its_throughput() {
+        let topo = topo(Some(1800.0), Some(2400.0));
+        let m = measurement(KernelId::Sha1, ThreadMode::One, vec![4], 100.0);
+        let row = row_of(&topo, None, &m);
+        assert_eq!((row.mb_per_s, row.samples, row.cv_percent), (100.0, 5, 0.0));
+        assert_eq!(
+            (row.clock_mhz, row.clock_source.as_str()),
+            (Some(2400.0), "cpufreq-max")
+        );
+        assert!(close(row.cycles_per_byte, 24.0), "{row:?}");
+        assert_eq!(
+            (row.cluster, row.core_name.as_str(), row.cpus.as_str()),
+            (Some(1), "Cortex-A76", "4")
+        );
+        let vf2 = Baseline::article_visionfive2()
+            .reference(KernelId::Sha1, 1)
+            .unwrap();
+        assert!(close(row.speedup, 100.0 / vf2.mb_per_s));
+        assert!(close(
+            row.cycles_speedup,
+            vf2.cycles_per_byte.unwrap() / 24.0
+        ));
+        assert_eq!(row.baseline_extrapolated, Some(false));
+        assert_eq!((row.thread_mode.as_str(), row.threads), ("1", 1));
+        assert_eq!(row.xz_input, "", "only xz rows name the xz input");
+        assert_eq!((row.watts, row.watts_source.as_str()), (None, ""));
+    }
+
+    #[test]
+    fn all_cores_count_the_cycles_of_every_core_against_an_extrapolated_baseline() {
+        let topo = topo(Some(1800.0), Some(2400.0));
+        let m = measurement(KernelId::Xz, ThreadMode::All, (0..8).collect(), 40.0);
+        let row = row_of(&topo, None, &m);
+        // 4 × 1800 + 4 × 2400 MHz over 40 MB/s.
+        assert!(close(row.cycles_per_byte, 16_800.0 / 40.0), "{row:?}");
+        assert_eq!(row.clock_mhz, Some(2400.0), "the fastest core's clock");
+        assert_eq!(
+            (row.cluster, row.cpus.as_str(), row.threads),
+            (None, "0-7", 8)
+        );
+        // The article measured xz on one core only: its 4 cores' figure is
+        // single-core × 4, and marked so.
+        let vf2 = Baseline::article_visionfive2()
+            .reference(KernelId::Xz, 4)
+            .unwrap();
+        assert!(vf2.extrapolated);
+        assert_eq!(row.baseline_extrapolated, Some(true));
+        assert!(close(row.speedup, 40.0 / vf2.mb_per_s));
+        assert!(close(
+            row.cycles_speedup,
+            vf2.cycles_per_byte.unwrap() / 420.0
+        ));
+        assert_eq!(row.xz_input, "built-in:0123abcd");
+    }
+
+    #[test]
+    fn a_given_clock_wins_and_no_clock_gives_no_cycles() {
+        let m = measurement(KernelId::Sha1, ThreadMode::One, vec![0], 50.0);
+        let row = row_of(&topo(Some(1800.0), Some(2400.0)), Some(1000.0), &m);
+        assert_eq!(
+            (row.clock_mhz, row.clock_source.as_str()),
+            (Some(1000.0), "user")
+        );
+        assert!(close(row.cycles_per_byte, 20.0));
+        let row = row_of(&topo(None, None), None, &m);
+        assert_eq!((row.clock_mhz, row.clock_source.as_str()), (None, ""));
+        assert_eq!((row.cycles_per_byte, row.cycles_speedup), (None, None));
+        assert!(row.speedup.is_some(), "MB/s still compares");
+        // One cluster without a clock: no partial sum for all cores.
+        let all = measurement(KernelId::Sha1, ThreadMode::All, (0..8).collect(), 300.0);
+        let row = row_of(&topo(Some(1800.0), None), None, &all);
+        assert_eq!((row.clock_mhz, row.cycles_per_byte), (None, None));
+    }
+
+    #[test]
+    fn throttling_is_recorded_and_warned_about() {
+        let topo = topo(Some(1800.0), Some(2400.0));
+        let mut m = measurement(KernelId::Sha1, ThreadMode::One, vec![4], 100.0);
+        m.observed = Observation {
+            freq_min_mhz: Some(1200.0),
+            freq_max_mhz: Some(2400.0),
+            temp_max_c: Some(85.0),
+            throttled: Some(true),
+            samples: 20,
+        };
+        m.clock_mhz = Some(1900.0);
+        let row = row_of(&topo, None, &m);
+        assert_eq!(
+            (
+                row.throttled,
+                row.freq_min_mhz,
+                row.temp_max_c,
+                row.clock_measured_mhz
+            ),
+            (Some(true), Some(1200.0), Some(85.0), Some(1900.0))
+        );
+        let warnings = of_measurement(&m, &m.summary(), row.clock_mhz);
+        assert!(
+            warnings.contains(&Warning::Throttled {
+                what: "sha1 × 1 (cpu 4)".into(),
+                freq_min_mhz: Some(1200.0),
+            }),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| matches!(w, Warning::ClockMismatch { measured_mhz, .. } if *measured_mhz == 1900.0)),
+            "1900 MHz measured against 2400 nominal: {warnings:?}"
+        );
+    }
+
+    #[test]
+    fn watts_come_from_the_power_rule_and_give_the_efficiency() {
+        let topo = topo(Some(1800.0), Some(2400.0));
+        let m = measurement(KernelId::Xz, ThreadMode::One, vec![4], 5.0);
+        let mut rows = vec![row_of(&topo, None, &m)];
+        let given = Given {
+            watts: PhaseWatts {
+                one: Some(4.0),
+                ..PhaseWatts::default()
+            },
+            source: WattsSource::Fixed,
+        };
+        attribute(&mut rows, None, Some(&given));
+        crate::compare::efficiency::derive(&mut rows, &Baseline::article_visionfive2());
+        let row = &rows[0];
+        assert_eq!((row.watts, row.watts_source.as_str()), (Some(4.0), "fixed"));
+        assert!(close(row.mb_per_s_per_w, 1.25));
+        // The article's VisionFive 2: 4.66 MB/s at 10.4 W on one core.
+        assert!(
+            close(row.efficiency_speedup, 1.25 / (4.66 / 10.4)),
+            "{row:?}"
+        );
+    }
+}
