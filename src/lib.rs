@@ -18,4 +18,5 @@ pub mod observe;
 pub mod options;
 pub mod power;
 pub mod record;
+mod serde_str;
 pub mod warnings;

@@ -112,7 +112,7 @@ pub fn of_measurement(
     summary: &Summary,
     nominal_mhz: Option<f64>,
 ) -> Vec<Warning> {
-    let what = m.step.label();
+    let what = m.step.key().to_string();
     let mut warnings = Vec::new();
     if summary.cv_percent > CV_LIMIT_PERCENT {
         warnings.push(Warning::HighVariance {

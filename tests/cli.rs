@@ -100,7 +100,7 @@ fn run_saves_a_results_file_whose_figures_agree_with_the_baseline() {
     assert_eq!(std::fs::read(file).unwrap(), out);
 
     let rows = sbcbench::record::read_results(file).unwrap();
-    let kernels: Vec<_> = rows.iter().map(|r| r.kernel.as_str()).collect();
+    let kernels: Vec<_> = rows.iter().map(|r| r.kernel.name()).collect();
     let clusters = sbcbench::observe::Topology::read(&sbcbench::observe::HostOs)
         .clusters
         .len();
@@ -116,7 +116,7 @@ fn run_saves_a_results_file_whose_figures_agree_with_the_baseline() {
         assert!(row.mb_per_s > 0.0);
         assert!(row.mb_per_s_min <= row.mb_per_s && row.mb_per_s <= row.mb_per_s_max);
         assert!(!row.implementation.is_empty());
-        let base = vf2.iter().find(|(k, _)| *k == row.kernel).unwrap().1;
+        let base = vf2.iter().find(|(k, _)| row.kernel == *k).unwrap().1;
         let speedup = row.speedup.unwrap();
         assert!(
             (speedup - row.mb_per_s / base).abs() < 1e-9 * speedup,

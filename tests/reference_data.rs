@@ -15,8 +15,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use sbcbench::measure::ThreadMode;
 use sbcbench::record::reference::{ARTICLE_2023_PATH, ARTICLE_2023_SOURCE};
-use sbcbench::record::{ResultRow, SCHEMA_VERSION};
+use sbcbench::record::{ClockSource, ResultRow, WattsSource, SCHEMA_VERSION};
 
 fn raw_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/blog-2023-raw.csv")
@@ -72,7 +73,7 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 cpu_model: String::new(),
                 // 0: the article does not say (machines without power figures).
                 cores: get("cores").parse().unwrap_or(0),
-                kernel: kernel.to_string(),
+                kernel: kernel.parse().unwrap(),
                 implementation: implementation.to_string(),
                 threads: 1,
                 cpus: String::new(),
@@ -85,7 +86,7 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 cv_percent: 0.0,
                 samples: 1,
                 clock_mhz: Some((ghz * 1000.0).round()),
-                clock_source: "article".to_string(),
+                clock_source: ClockSource::Article,
                 clock_measured_mhz: None,
                 cycles_per_byte: None,
                 baseline: String::new(),
@@ -99,7 +100,11 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 watts_min: None,
                 watts_max: None,
                 watts_readings: None,
-                watts_source: if one_core.is_some() { "fixed" } else { "" }.to_string(),
+                watts_source: if one_core.is_some() {
+                    WattsSource::Fixed
+                } else {
+                    WattsSource::None
+                },
                 idle_watts: num(&get("idle_w")),
                 one_core_watts: one_core,
                 half_cores_watts: num(&get("half_cores_w")),
@@ -117,7 +122,7 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 os: get("os"),
                 linux: String::new(),
                 version: String::new(),
-                thread_mode: "1".to_string(),
+                thread_mode: ThreadMode::One,
                 // 0: not given by the article.
                 logical_cpus: 0,
                 core_name: String::new(),
@@ -197,7 +202,7 @@ fn shipped_reference_is_the_articles_raw_figures() {
             assert_eq!(row.all_cores_watts, num(&raw["all_cores_w"]));
             assert_eq!(row.watts, row.one_core_watts);
             assert_eq!(row.cores, raw["cores"].parse().unwrap_or(0));
-            assert_eq!((row.threads, row.thread_mode.as_str()), (1, "1"));
+            assert_eq!((row.threads, row.thread_mode), (1, ThreadMode::One));
             assert_eq!(row.source, "article-2023");
             let implementation = if kernel == "xz" {
                 "xz-utils"

@@ -68,8 +68,9 @@ impl Baseline {
         let mut clock_mhz = None;
         let mut power = PhaseWatts::default();
         for row in rows {
-            if let (Some(w), Ok(mode)) = (row.watts, row.thread_mode.parse::<ThreadMode>()) {
-                if let Some(phase) = Phase::for_row(mode, row.threads, row.logical_cpus) {
+            if let Some(w) = row.watts {
+                if let Some(phase) = Phase::for_row(row.thread_mode, row.threads, row.logical_cpus)
+                {
                     power.set(phase, Some(w));
                 }
             }
@@ -79,8 +80,7 @@ impl Baseline {
                     power.set(phase, profile.get(phase));
                 }
             }
-            let kernel = KernelId::from_name(&row.kernel)
-                .ok_or_else(|| format!("{origin}: unknown kernel '{}'", row.kernel))?;
+            let kernel = row.kernel;
             let slot = figures.entry((kernel, row.threads)).or_insert(0.0);
             if row.mb_per_s > *slot {
                 *slot = row.mb_per_s;

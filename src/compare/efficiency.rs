@@ -13,13 +13,13 @@ use crate::record::ResultRow;
 /// Fills the efficiency columns from `watts`: MB/s/W, the article's
 /// extrapolated all-cores figure, and the ratio to the baseline.
 pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
-    let best_single = |rows: &[ResultRow], kernel: &str| {
+    let best_single = |rows: &[ResultRow], kernel: KernelId| {
         rows.iter()
             .filter(|r| r.kernel == kernel && r.threads == 1)
             .map(|r| r.mb_per_s)
             .reduce(f64::max)
     };
-    let singles: Vec<Option<f64>> = rows.iter().map(|r| best_single(rows, &r.kernel)).collect();
+    let singles: Vec<Option<f64>> = rows.iter().map(|r| best_single(rows, r.kernel)).collect();
     for (row, single) in rows.iter_mut().zip(singles) {
         let Some(watts) = row.watts else { continue };
         row.mb_per_s_per_w = mb_per_s_per_w(row.mb_per_s, watts);
@@ -28,10 +28,7 @@ pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
             row.mb_per_s_per_w_extrapolated =
                 single.and_then(|s| extrapolated_all_cores(s, row.cores, watts));
         }
-        let reference = match (KernelId::from_name(&row.kernel), phase) {
-            (Some(k), Some(p)) => baseline.efficiency(k, p),
-            _ => None,
-        };
+        let reference = phase.and_then(|p| baseline.efficiency(row.kernel, p));
         row.efficiency_speedup = match (row.mb_per_s_per_w, reference) {
             (Some(ours), Some((theirs, _))) if theirs > 0.0 => Some(ours / theirs),
             _ => None,

@@ -7,7 +7,7 @@ use super::Baseline;
 use crate::measure::session::Measurement;
 use crate::measure::{plan::cpu_list, KernelId, Summary};
 use crate::observe::{SystemFacts, Topology};
-use crate::record::{ResultRow, SCHEMA_VERSION};
+use crate::record::{ClockSource, ResultRow, SCHEMA_VERSION};
 
 /// What is the same for every row of a run.
 #[derive(Debug, Clone, Copy)]
@@ -25,12 +25,12 @@ pub struct RunContext<'a> {
 
 impl RunContext<'_> {
     /// The nominal clock of one CPU for cycles/byte, and where it came from.
-    pub fn nominal_clock(&self, cpu: usize) -> (Option<f64>, &'static str) {
+    pub fn nominal_clock(&self, cpu: usize) -> (Option<f64>, ClockSource) {
         match self.clock_mhz {
-            Some(mhz) => (Some(mhz), "user"),
+            Some(mhz) => (Some(mhz), ClockSource::User),
             None => match self.topo.cluster_of(cpu).and_then(|c| c.max_mhz) {
-                Some(mhz) => (Some(mhz), "cpufreq-max"),
-                None => (None, ""),
+                Some(mhz) => (Some(mhz), ClockSource::CpufreqMax),
+                None => (None, ClockSource::None),
             },
         }
     }
@@ -48,7 +48,7 @@ pub fn build_row(
     let threads = step.cpus.len();
     // Cycles/byte of a multi-thread row counts the cycles of every core
     // used: Σ clock ÷ MB/s (one core: the article's clock ÷ MB/s).
-    let clocks: Vec<(Option<f64>, &str)> =
+    let clocks: Vec<(Option<f64>, ClockSource)> =
         step.cpus.iter().map(|&c| ctx.nominal_clock(c)).collect();
     let clock_sum: Option<f64> = clocks.iter().map(|(c, _)| *c).sum();
     let clock_mhz = clocks
@@ -56,7 +56,11 @@ pub fn build_row(
         .filter_map(|(c, _)| *c)
         .reduce(f64::max)
         .filter(|_| clock_sum.is_some());
-    let clock_source = if clock_mhz.is_some() { clocks[0].1 } else { "" };
+    let clock_source = if clock_mhz.is_some() {
+        clocks[0].1
+    } else {
+        ClockSource::None
+    };
     let cycles_per_byte = clock_sum
         .filter(|_| summary.median > 0.0)
         .map(|c| c / summary.median);
@@ -80,7 +84,7 @@ pub fn build_row(
         target: facts.target.clone(),
         cpu_model: facts.cpu_model.clone(),
         cores: facts.physical_cores,
-        kernel: step.kernel.name().to_string(),
+        kernel: step.kernel,
         implementation,
         threads,
         cpus: cpu_list(&step.cpus),
@@ -92,7 +96,7 @@ pub fn build_row(
         cv_percent: summary.cv_percent,
         samples: summary.n,
         clock_mhz,
-        clock_source: clock_source.to_string(),
+        clock_source,
         clock_measured_mhz: m.clock_mhz,
         cycles_per_byte,
         baseline: baseline.name.clone(),
@@ -109,7 +113,7 @@ pub fn build_row(
         os: facts.os.clone(),
         linux: facts.linux.clone(),
         version: crate::build_info::version(),
-        thread_mode: step.mode.to_string(),
+        thread_mode: step.mode,
         logical_cpus: facts.logical_cores,
         core_name: cluster.map(|c| c.core_name.clone()).unwrap_or_default(),
         mb_per_s_mean: summary.mean,
@@ -225,7 +229,7 @@ mod tests {
         let row = row_of(&topo, None, &m);
         assert_eq!((row.mb_per_s, row.samples, row.cv_percent), (100.0, 5, 0.0));
         assert_eq!(
-            (row.clock_mhz, row.clock_source.as_str()),
+            (row.clock_mhz, row.clock_source.to_string().as_str()),
             (Some(2400.0), "cpufreq-max")
         );
         assert!(close(row.cycles_per_byte, 24.0), "{row:?}");
@@ -242,9 +246,15 @@ mod tests {
             vf2.cycles_per_byte.unwrap() / 24.0
         ));
         assert_eq!(row.baseline_extrapolated, Some(false));
-        assert_eq!((row.thread_mode.as_str(), row.threads), ("1", 1));
+        assert_eq!(
+            (row.thread_mode.to_string().as_str(), row.threads),
+            ("1", 1)
+        );
         assert_eq!(row.xz_input, "", "only xz rows name the xz input");
-        assert_eq!((row.watts, row.watts_source.as_str()), (None, ""));
+        assert_eq!(
+            (row.watts, row.watts_source.to_string().as_str()),
+            (None, "")
+        );
     }
 
     #[test]
@@ -279,12 +289,15 @@ mod tests {
         let m = measurement(KernelId::Sha1, ThreadMode::One, vec![0], 50.0);
         let row = row_of(&topo(Some(1800.0), Some(2400.0)), Some(1000.0), &m);
         assert_eq!(
-            (row.clock_mhz, row.clock_source.as_str()),
+            (row.clock_mhz, row.clock_source.to_string().as_str()),
             (Some(1000.0), "user")
         );
         assert!(close(row.cycles_per_byte, 20.0));
         let row = row_of(&topo(None, None), None, &m);
-        assert_eq!((row.clock_mhz, row.clock_source.as_str()), (None, ""));
+        assert_eq!(
+            (row.clock_mhz, row.clock_source.to_string().as_str()),
+            (None, "")
+        );
         assert_eq!((row.cycles_per_byte, row.cycles_speedup), (None, None));
         assert!(row.speedup.is_some(), "MB/s still compares");
         // One cluster without a clock: no partial sum for all cores.
@@ -344,7 +357,10 @@ mod tests {
         attribute(&mut rows, None, Some(&given));
         crate::compare::efficiency::derive(&mut rows, &Baseline::article_visionfive2());
         let row = &rows[0];
-        assert_eq!((row.watts, row.watts_source.as_str()), (Some(4.0), "fixed"));
+        assert_eq!(
+            (row.watts, row.watts_source.to_string().as_str()),
+            (Some(4.0), "fixed")
+        );
         assert!(close(row.mb_per_s_per_w, 1.25));
         // The article's VisionFive 2: 4.66 MB/s at 10.4 W on one core.
         assert!(

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cli::Format;
+use crate::measure::KernelId;
 use crate::observe::SystemFacts;
-use crate::record::ResultRow;
+use crate::record::{ResultRow, WattsSource};
 use crate::warnings::Warning;
 
 /// Everything a run produced, as the exporters see it.
@@ -149,7 +150,7 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
         }
     );
     [
-        row.kernel.clone(),
+        row.kernel.to_string(),
         threads_label(row),
         sig3(row.mb_per_s),
         format!("{:.1} %", row.cv_percent),
@@ -174,10 +175,10 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
     {
         return None;
     }
-    let mut kernels: Vec<&str> = Vec::new();
+    let mut kernels: Vec<KernelId> = Vec::new();
     for r in rows {
-        if !kernels.contains(&r.kernel.as_str()) {
-            kernels.push(&r.kernel);
+        if !kernels.contains(&r.kernel) {
+            kernels.push(r.kernel);
         }
     }
     let mut headers = vec!["phase".to_string(), "W".to_string()];
@@ -244,7 +245,7 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
         .rows
         .iter()
         .map(|r| &r.watts_source)
-        .find(|s| !s.is_empty())
+        .find(|s| **s != WattsSource::None)
     {
         lines.push(format!(
             "power: whole board ({source}); 'all, extrapolated' = single-core MB/s × {} cores ÷ all-cores W, as the article computed it",

@@ -10,14 +10,32 @@ use serde::{Deserialize, Serialize};
 
 /// The kernels sbcbench knows, by the names used on the command line and in
 /// result files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum KernelId {
+    /// The default only so that a row can start empty.
+    #[default]
     #[serde(rename = "sha1")]
     Sha1,
     #[serde(rename = "chacha20-poly1305")]
     Chacha20Poly1305,
     #[serde(rename = "xz")]
     Xz,
+}
+
+impl PartialEq<&str> for KernelId {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl std::str::FromStr for KernelId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KernelId::from_name(s).ok_or_else(|| format!("unknown kernel '{s}'"))
+    }
 }
 
 impl KernelId {

@@ -10,6 +10,6 @@ pub mod session;
 pub mod stats;
 
 pub use kernel::{Kernel, KernelError, KernelId, Worker};
-pub use plan::{Step, ThreadMode};
+pub use plan::{Step, StepKey, ThreadMode};
 pub use runner::{Measured, RunError, Timing};
 pub use stats::{Sample, Summary};

@@ -7,9 +7,10 @@ use crate::measure::kernel::KernelId;
 use crate::observe::Topology;
 
 /// How many threads a measurement uses, as the user said it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ThreadMode {
     /// One thread: the single-core figure, once per CPU cluster.
+    #[default]
     One,
     /// Half the online CPUs (the article's "half the cores" power phase).
     Half,
@@ -49,6 +50,31 @@ impl fmt::Display for ThreadMode {
     }
 }
 
+crate::serde_as_string!(ThreadMode);
+
+/// What identifies a measurement in a run: its kernel, thread mode and
+/// CPUs. Rows and phase lines carry it; the fleet matches them by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StepKey {
+    pub kernel: KernelId,
+    pub mode: ThreadMode,
+    pub cpus: Vec<usize>,
+}
+
+impl fmt::Display for StepKey {
+    /// `xz × 1 (cpu 4)`, `sha1 × all (cpu 0-3)`: how every message names a
+    /// measurement.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} × {} (cpu {})",
+            self.kernel,
+            self.mode,
+            cpu_list(&self.cpus)
+        )
+    }
+}
+
 /// One measurement to make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -57,6 +83,16 @@ pub struct Step {
     /// The cluster of a single-core step; `None` when several are used.
     pub cluster: Option<usize>,
     pub cpus: Vec<usize>,
+}
+
+impl Step {
+    pub fn key(&self) -> StepKey {
+        StepKey {
+            kernel: self.kernel,
+            mode: self.mode,
+            cpus: self.cpus.clone(),
+        }
+    }
 }
 
 /// CPUs fastest cluster first, so that "half" and counts use big cores

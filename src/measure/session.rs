@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::plan::{cpu_list, Step};
+use super::plan::Step;
 use super::runner::{self, Measured, RunError, Timing};
 use super::{clock, Kernel, KernelError, KernelId, Summary};
 use crate::observe::{Observation, Os, Sampler};
@@ -84,7 +84,7 @@ pub struct Failure {
 impl Failure {
     /// `xz × 1 (cpu 4)`: the step, as every message names it.
     pub fn what(&self) -> String {
-        self.step.label()
+        self.step.key().to_string()
     }
 }
 
@@ -169,20 +169,4 @@ pub fn measure_steps(
         }
     }
     ended
-}
-
-impl Step {
-    /// `xz × 1 (cpu 4)`, `sha1 × all (cpu 0-3)`: how messages name a step.
-    pub fn label(&self) -> String {
-        step_label(
-            self.kernel.name(),
-            &self.mode.to_string(),
-            &cpu_list(&self.cpus),
-        )
-    }
-}
-
-/// The one spelling of a step in messages, for steps and for rows alike.
-pub fn step_label(kernel: &str, mode: &str, cpus: &str) -> String {
-    format!("{kernel} × {mode} (cpu {cpus})")
 }

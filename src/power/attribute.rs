@@ -14,13 +14,11 @@ use std::time::{Duration, Instant};
 use super::events::Span;
 use super::meter::{PowerStats, SETTLE};
 use super::{Phase, PhaseWatts, WattsSource};
-use crate::measure::ThreadMode;
 use crate::record::ResultRow;
 
 /// The load phase a result row belongs to.
 pub fn phase_of(row: &ResultRow) -> Option<Phase> {
-    let mode: ThreadMode = row.thread_mode.parse().ok()?;
-    Phase::for_row(mode, row.threads, row.logical_cpus)
+    Phase::for_row(row.thread_mode, row.threads, row.logical_cpus)
 }
 
 /// The board's power profile as recorded on a row.
@@ -56,7 +54,7 @@ impl Given {
         }
         let source = rows
             .iter()
-            .map(|r| WattsSource::parse(&r.watts_source))
+            .map(|r| r.watts_source.clone())
             .find(|s| matches!(s, WattsSource::Typed | WattsSource::Fixed))
             .unwrap_or(WattsSource::Fixed);
         (!watts.is_empty()).then_some(Given { watts, source })
@@ -97,7 +95,7 @@ pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<
                 row.watts_max = Some(p.max_w);
                 row.watts_readings = Some(p.readings);
                 row.energy_j = Some(p.energy_j);
-                row.watts_source = WattsSource::Meter(protocol.to_string()).to_string();
+                row.watts_source = WattsSource::Meter(protocol.to_string());
                 // A phase's measured figure is its first row's (on
                 // big.LITTLE, the first cluster's single core).
                 if let Some(phase) = phase.filter(|p| measured.get(*p).is_none()) {
@@ -106,11 +104,11 @@ pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<
             }
             (None, Some((w, source))) => {
                 row.watts = Some(w);
-                row.watts_source = source.to_string();
+                row.watts_source = source.clone();
             }
             (None, None) => {
                 row.watts = None;
-                row.watts_source = WattsSource::None.to_string();
+                row.watts_source = WattsSource::None;
             }
         }
     }
@@ -162,22 +160,18 @@ pub fn from_phases(
 
     let mut per_row = Vec::with_capacity(rows.len());
     for row in rows.iter() {
+        let key = row.step_key();
         let found = spans.iter().enumerate().position(|(j, s)| {
             !used[j]
                 && s.status.as_deref() == Some("ok")
-                && s.start.kernel() == Some(row.kernel.as_str())
-                && s.start.get("mode") == Some(row.thread_mode.as_str())
-                && s.start.get("cpus") == Some(row.cpus.as_str())
+                && s.start.step_key().as_ref() == Some(&key)
         });
         let power = found.and_then(|j| {
             used[j] = true;
             stats(spans[j].from, spans[j].to?, SETTLE)
         });
         if power.is_none() {
-            out.without.push(format!(
-                "{} × {} (cpu {})",
-                row.kernel, row.thread_mode, row.cpus
-            ));
+            out.without.push(key.to_string());
         }
         per_row.push(power);
     }
@@ -230,8 +224,8 @@ mod tests {
 
     fn row(kernel: &str, mode: &str, threads: usize, cpus: &str, mb: f64) -> ResultRow {
         ResultRow {
-            kernel: kernel.into(),
-            thread_mode: mode.into(),
+            kernel: kernel.parse().unwrap(),
+            thread_mode: mode.parse().unwrap(),
             threads,
             cpus: cpus.into(),
             mb_per_s: mb,
@@ -332,7 +326,10 @@ mod tests {
         // 2 s of settling dropped: the readings at 5.1, 5.2 … 9.0 s.
         assert_eq!(one.watts_readings, Some(40));
         assert!((one.energy_j.unwrap() - 8.0 * 5.9).abs() < 1e-9);
-        assert_eq!((failed.watts, failed.watts_source.as_str()), (None, ""));
+        assert_eq!(
+            (failed.watts, failed.watts_source.to_string().as_str()),
+            (None, "")
+        );
         for r in &rows {
             assert!(close(r.idle_watts, 5.0), "{r:?}");
             assert!(close(r.one_core_watts, 8.0), "{r:?}");
@@ -378,7 +375,7 @@ mod tests {
         for r in &mut rows {
             r.baseline = "my Pi 4".into();
             r.watts = Some(3.0);
-            r.watts_source = "fixed".into();
+            r.watts_source = WattsSource::Fixed;
             r.efficiency_speedup = Some(1.5);
         }
         let mut used = vec![false; spans.len()];
@@ -551,11 +548,11 @@ mod tests {
         };
         super::attribute(&mut rows, Some(&meter), Some(&typed));
         assert_eq!(
-            (rows[0].watts, rows[0].watts_source.as_str()),
+            (rows[0].watts, rows[0].watts_source.to_string().as_str()),
             (Some(6.5), "typed")
         );
         assert_eq!(
-            (rows[1].watts, rows[1].watts_source.as_str()),
+            (rows[1].watts, rows[1].watts_source.to_string().as_str()),
             (Some(11.0), "typed")
         );
         assert_eq!(Given::from_rows(&rows), Some(typed));
@@ -563,7 +560,7 @@ mod tests {
         super::attribute(&mut rows, None, None);
         assert!(rows
             .iter()
-            .all(|r| r.watts.is_none() && r.watts_source.is_empty()));
+            .all(|r| r.watts.is_none() && r.watts_source == WattsSource::None));
         assert!(rows.iter().all(|r| profile(r).is_empty()));
     }
 }

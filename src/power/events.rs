@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Instant, SystemTime};
 
+use crate::measure::{KernelId, StepKey};
+use crate::observe::cpu::parse_cpu_list;
+
 /// Every control line starts with this.
 pub const TAG: &str = "@sbcbench ";
 
@@ -50,6 +53,15 @@ impl PhaseEvent {
 
     pub fn threads(&self) -> Option<usize> {
         self.get("threads").and_then(|t| t.parse().ok())
+    }
+
+    /// The measurement a kernel phase is of; `None` for other phases.
+    pub fn step_key(&self) -> Option<StepKey> {
+        Some(StepKey {
+            kernel: KernelId::from_name(self.kernel()?)?,
+            mode: self.get("mode")?.parse().ok()?,
+            cpus: parse_cpu_list(self.get("cpus")?),
+        })
     }
 
     /// A short label, e.g. `xz mode=1 threads=1 cpus=0`.

@@ -54,3 +54,84 @@ impl WattsSource {
         s.parse().unwrap_or_default()
     }
 }
+
+crate::serde_as_string!(WattsSource);
+
+/// Where `clock_mhz`, the clock of cycles/byte, came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClockSource {
+    /// No clock known.
+    #[default]
+    None,
+    /// The cpufreq maximum of the CPUs used.
+    CpufreqMax,
+    /// `--clock-mhz`.
+    User,
+    /// The article's stated clock (the shipped reference rows).
+    Article,
+}
+
+impl ClockSource {
+    /// The word in the `clock_source` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockSource::None => "",
+            ClockSource::CpufreqMax => "cpufreq-max",
+            ClockSource::User => "user",
+            ClockSource::Article => "article",
+        }
+    }
+}
+
+impl fmt::Display for ClockSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClockSource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" => Ok(ClockSource::None),
+            "cpufreq-max" => Ok(ClockSource::CpufreqMax),
+            "user" => Ok(ClockSource::User),
+            "article" => Ok(ClockSource::Article),
+            _ => Err(format!(
+                "'{s}' is not a clock source; expected cpufreq-max, user, article or nothing"
+            )),
+        }
+    }
+}
+
+crate::serde_as_string!(ClockSource);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_is_written_as_the_schema_string_and_read_back() {
+        for (source, text) in [
+            (WattsSource::None, ""),
+            (WattsSource::Fixed, "fixed"),
+            (WattsSource::Typed, "typed"),
+            (WattsSource::Meter("pzem004t".into()), "meter:pzem004t"),
+        ] {
+            assert_eq!(source.to_string(), text);
+            assert_eq!(text.parse::<WattsSource>(), Ok(source));
+        }
+        for (source, text) in [
+            (ClockSource::None, ""),
+            (ClockSource::CpufreqMax, "cpufreq-max"),
+            (ClockSource::User, "user"),
+            (ClockSource::Article, "article"),
+        ] {
+            assert_eq!(source.to_string(), text);
+            assert_eq!(text.parse::<ClockSource>(), Ok(source));
+        }
+        assert!("meter:".parse::<WattsSource>().is_err());
+        assert!("bios".parse::<ClockSource>().is_err());
+    }
+}

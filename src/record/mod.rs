@@ -7,7 +7,7 @@ mod file;
 pub mod reference;
 mod row;
 
-pub use columns::WattsSource;
+pub use columns::{ClockSource, WattsSource};
 pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
     ResultFile,

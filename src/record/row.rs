@@ -1,5 +1,9 @@
 use serde::{Deserialize, Serialize};
 
+use super::columns::{ClockSource, WattsSource};
+use crate::measure::{KernelId, StepKey, ThreadMode};
+use crate::observe::cpu::parse_cpu_list;
+
 /// Bumped when a column changes meaning or disappears; readers refuse
 /// versions they do not know.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,7 +23,7 @@ pub struct ResultRow {
     pub cpu_model: String,
     /// Physical cores (SMT siblings once).
     pub cores: usize,
-    pub kernel: String,
+    pub kernel: KernelId,
     pub implementation: String,
     pub threads: usize,
     /// CPUs the threads were pinned to, as in sysfs (`0-3`).
@@ -36,7 +40,7 @@ pub struct ResultRow {
     /// The clock used for cycles/byte.
     pub clock_mhz: Option<f64>,
     /// Where `clock_mhz` came from: `cpufreq-max`, `user` or empty.
-    pub clock_source: String,
+    pub clock_source: ClockSource,
     /// Dependent-add loop clock measured on the same CPUs.
     pub clock_measured_mhz: Option<f64>,
     /// clock × threads ÷ throughput: cycles spent by all used cores per byte.
@@ -56,7 +60,7 @@ pub struct ResultRow {
     pub watts_max: Option<f64>,
     pub watts_readings: Option<usize>,
     /// `typed`, `fixed`, `meter:<protocol>` or empty.
-    pub watts_source: String,
+    pub watts_source: WattsSource,
     /// The board's power profile, the same on every row of a run: idle,
     /// one core, half the cores and all cores busy.
     pub idle_watts: Option<f64>,
@@ -74,7 +78,7 @@ pub struct ResultRow {
     /// sbcbench version and git revision.
     pub version: String,
     /// `1`, `half`, `all` or a count, as asked.
-    pub thread_mode: String,
+    pub thread_mode: ThreadMode,
     pub logical_cpus: usize,
     /// Name of the core type of `cluster` (e.g. `Cortex-A72`).
     pub core_name: String,
@@ -89,4 +93,16 @@ pub struct ResultRow {
     /// SIMD and crypto extensions the CPU reports, space-separated.
     #[serde(default)]
     pub simd: String,
+}
+
+impl ResultRow {
+    /// The measurement this row is the figure of; its CPUs as written
+    /// (`0-3`), read back.
+    pub fn step_key(&self) -> StepKey {
+        StepKey {
+            kernel: self.kernel,
+            mode: self.thread_mode,
+            cpus: parse_cpu_list(&self.cpus),
+        }
+    }
 }

@@ -75,7 +75,7 @@ fn a_kernel_failing_mid_run_is_dropped_and_the_others_are_measured_and_saved() {
     let rows = read_results(&files[0]).unwrap();
     let kinds: Vec<(String, String)> = rows
         .iter()
-        .map(|r| (r.kernel.clone(), r.thread_mode.clone()))
+        .map(|r| (r.kernel.to_string(), r.thread_mode.to_string()))
         .collect();
     let clusters = Topology::read(&HostOs).clusters.len();
     let mut expected = vec![("sha1".to_string(), "1".to_string()); clusters];

@@ -58,7 +58,7 @@ pub(super) fn group_runs(rows: Vec<ResultRow>) -> Vec<Run> {
 /// The fastest row of a kernel in a load phase.
 fn best(rows: &[ResultRow], kernel: KernelId, phase: Phase) -> Option<&ResultRow> {
     rows.iter()
-        .filter(|r| r.kernel == kernel.name() && phase_of(r) == Some(phase))
+        .filter(|r| r.kernel == kernel && phase_of(r) == Some(phase))
         .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s))
 }
 
@@ -118,7 +118,7 @@ pub(super) fn summarise(run: &Run, kernels: &[KernelId]) -> Entry {
                     samples: Some(row.samples),
                     mb_per_s: Some(mb),
                     clock_mhz: row.clock_mhz,
-                    clock_source: row.clock_source.clone(),
+                    clock_source: row.clock_source.to_string(),
                     cycles_per_byte: cycles,
                     watts,
                     mb_per_s_per_w: efficiency,
