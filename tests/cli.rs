@@ -1,6 +1,5 @@
 //! End-to-end behaviour of the `sbcbench` binary: real kernels, real
 //! files, short timings (these tests check behaviour, never speed).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;

@@ -3,9 +3,6 @@
 //! missing) with throwaway host and user keys, on 127.0.0.1–3 at a free
 //! port, and stops it at the end whatever happened. The "boards" run the
 //! test build of sbcbench from a temporary dist directory.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::Sim;
+use crate::common::Sim;
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.

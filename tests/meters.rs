@@ -1,14 +1,11 @@
 //! Each meter protocol against a simulated meter on a pseudo-terminal pair
 //! that speaks the real wire format (frames from the protocol notes).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{hex, Sim};
+use crate::common::{hex, Sim};
 
 use predicates::prelude::*;
 use sbcbench::observe::meter::{open, MeterError, Monitor};

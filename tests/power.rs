@@ -1,6 +1,5 @@
 //! `--power`: typed readings through a real terminal and through a pipe,
 //! fixed figures, and the efficiency columns they produce.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -5,7 +5,6 @@
 //!
 //! Fixed input: `tests/fixtures/report/results/` holds four sbcbench runs
 //! (two of the same board) beside the shipped reference boards.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,4 @@
 //! What several test files share: a simulated meter on a pseudo-terminal.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
