@@ -5,14 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn sbcbench() -> Command {
-    let mut cmd = Command::cargo_bin("sbcbench").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use crate::common::{sbcbench, sbcbench_path, sbcbench_std};
 
 /// Fast settings for tests: short samples, no warm-up.
 const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
@@ -172,7 +167,7 @@ fn all_cores_row_compares_with_the_extrapolated_baseline() {
 fn two_runs_at_once_keep_both_files() {
     let dir = tempfile::tempdir().unwrap();
     let spawn = || {
-        StdCommand::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        sbcbench_std()
             .args([
                 "run",
                 "--board",
@@ -349,8 +344,7 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
 fn sigint_and_sigterm_keep_the_rows_measured_so_far() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let dir = tempfile::tempdir().unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("sbcbench");
-        let child = StdCommand::new(bin)
+        let child = sbcbench_std()
             .args([
                 "run",
                 "--board",
@@ -411,7 +405,7 @@ fn a_file_size_limit_while_saving_is_a_clear_error_and_loses_nothing() {
     // results file; the write that crosses it fails with EFBIG.
     let out = StdCommand::new("sh")
         .args(["-c", "ulimit -f 1 && exec \"$0\" \"$@\""])
-        .arg(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .arg(sbcbench_path())
         .args([
             "run",
             "--board",

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::common::Sim;
+use crate::common::{sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
@@ -233,9 +233,8 @@ impl Sshd {
     }
 
     fn fleet(&self, boards: &Path, dist: &Path, output: &Path, known_hosts: &Path) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"));
-        cmd.env("NO_COLOR", "1")
-            .arg("fleet")
+        let mut cmd = sbcbench_std();
+        cmd.arg("fleet")
             .arg("--boards")
             .arg(boards)
             .arg("--dist")
@@ -289,7 +288,7 @@ fn dist(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
 /// The test build of sbcbench as this machine's dist binary.
 fn dist_of_this_build(dir: &Path) -> PathBuf {
     let name = format!("sbcbench-{}", host_target());
-    dist(dir, &[(&name, &assert_cmd::cargo::cargo_bin("sbcbench"))])
+    dist(dir, &[(&name, sbcbench_path())])
 }
 
 /// A boards.toml of (name, host, port[, extra TOML lines]).
@@ -478,7 +477,7 @@ fn a_meter_that_cannot_be_opened_or_measures_two_boards_is_refused_before_connec
     let fleet = |toml: &str| {
         let boards = work.path().join("boards.toml");
         std::fs::write(&boards, toml).unwrap();
-        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        let out = sbcbench_std()
             .arg("fleet")
             .arg("--boards")
             .arg(&boards)
@@ -668,10 +667,7 @@ fn hanging_and_real(sshd: &Sshd, dir: &Path, other: &str) -> (PathBuf, PathBuf, 
         dir,
         &[
             ("sbcbench-aarch64-unknown-linux-gnu", &hang),
-            (
-                &format!("sbcbench-{}", host_target()),
-                &assert_cmd::cargo::cargo_bin("sbcbench"),
-            ),
+            (&format!("sbcbench-{}", host_target()), sbcbench_path()),
         ],
     );
     let boards = dir.join("boards.toml");
@@ -845,7 +841,7 @@ fn power_ask_with_one_job_prompts_through_ssh_t() {
          --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
          --ssh-option IdentitiesOnly=yes --ssh-option User={} \
          -- --quick --kernels sha1 --threads 1 --power ask --load sha1",
-        assert_cmd::cargo::cargo_bin("sbcbench").display(),
+        sbcbench_path().display(),
         boards.display(),
         dist.display(),
         output.display(),
@@ -901,7 +897,7 @@ fn dry_run_prints_the_commands_and_touches_nothing() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let out = sbcbench_std()
         .env("PATH", path)
         .arg("fleet")
         .arg("--boards")
@@ -941,7 +937,7 @@ fn mistakes_are_usage_errors_before_any_connection() {
         &[("Pi 4", "127.0.0.1", 1), ("Pi 5", "127.0.0.1", 1)],
     );
     let run = |args: &[&str]| {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        let out = sbcbench_std()
             .arg("fleet")
             .arg("--boards")
             .arg(&boards)
@@ -980,7 +976,7 @@ fn mistakes_are_usage_errors_before_any_connection() {
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
     }
-    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let out = sbcbench_std()
         .args(["fleet", "--boards"])
         .arg(work.path().join("missing.toml"))
         .output()
@@ -994,7 +990,7 @@ fn fetched_results_are_checked_and_kept_when_the_run_fails() {
     let sshd = Sshd::start();
     let work = tempfile::tempdir().unwrap();
     // A real results file of "Fails Late", made here.
-    let good = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let good = sbcbench_std()
         .args([
             "run",
             "--board",

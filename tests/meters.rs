@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{hex, Sim};
+use crate::common::{hex, sbcbench, Sim};
 
 use predicates::prelude::*;
 use sbcbench::observe::meter::{open, MeterError, Monitor};
@@ -261,8 +261,7 @@ fn missing_port_and_live_command() {
     assert!(err.to_string().contains("/dev/does-not-exist-sbcbench"));
 
     let sim = pzem_sim(PZEM_REPLY);
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args([
             "meter",
             &format!("pzem004t:{}", sim.path),
@@ -275,14 +274,12 @@ fn missing_port_and_live_command() {
         .success()
         .stdout(predicate::str::contains("24.400 W").count(2))
         .stdout(predicate::str::contains("225.700 V"));
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args(["meter", "pzem:/dev/ttyUSB0"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown meter protocol 'pzem'"));
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args([
             "meter",
             "pzem004t:/dev/does-not-exist-sbcbench",
@@ -295,8 +292,7 @@ fn missing_port_and_live_command() {
 }
 
 fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
-    let out = assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    let out = sbcbench()
         .args([
             "run",
             "--no-save",

@@ -1,6 +1,8 @@
-//! What several test files share: a simulated meter on a pseudo-terminal.
+//! What the test modules share: the binary under test, and a simulated
+//! meter on a pseudo-terminal.
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -8,6 +10,30 @@ use std::time::Duration;
 
 use sbcbench::observe::meter::MeterSpec;
 use serialport::{SerialPort, TTYPort};
+
+/// The test build of `sbcbench`, for what needs its path: a copy into a
+/// dist directory, a command line for a pseudo-terminal, `sh -c`.
+pub fn sbcbench_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_sbcbench"))
+}
+
+/// `sbcbench`, to run and assert on: no colours, run from the package's
+/// directory (where relative fixture paths start).
+pub fn sbcbench() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(sbcbench_path());
+    cmd.env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// The same as a `std::process::Command`, for what `assert_cmd` does not
+/// do: spawn it and signal it, write to its stdin while it runs.
+pub fn sbcbench_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(sbcbench_path());
+    cmd.env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
 
 pub fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
