@@ -7,10 +7,7 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 
-use crate::common::{sbcbench, sbcbench_path, sbcbench_std};
-
-/// Fast settings for tests: short samples, no warm-up.
-const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
+use crate::common::{files_under, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST};
 
 /// `sbcbench run --no-save --format csv ARGS` with fast settings: the rows
 /// it printed and its stderr.
@@ -25,27 +22,8 @@ fn run_rows<'a>(
         .success()
         .get_output()
         .clone();
-    let rows = csv::Reader::from_reader(&out.stdout[..])
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = rows_from_csv(&out.stdout);
     (rows, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::common::{sbcbench_path, sbcbench_std, Sim};
+use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
@@ -321,22 +321,6 @@ fn summary(stdout: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn csvs_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(csvs_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -344,7 +328,7 @@ fn text(b: &[u8]) -> String {
 /// The board's results: exactly one CSV in results/<slug>/, its rows
 /// about that board.
 fn assert_saved(output: &Path, board: &str) {
-    let files = csvs_under(&output.join(board_slug(board)));
+    let files = files_under(&output.join(board_slug(board)));
     assert_eq!(files.len(), 1, "{board}: {files:?}");
     let rows = read_results(&files[0]).unwrap();
     assert!(!rows.is_empty());
@@ -440,7 +424,7 @@ fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     // Control lines are read, never shown.
     assert!(!stdout.contains("@sbcbench") && !stderr.contains("@sbcbench"));
 
-    let files = csvs_under(&output.join("metered"));
+    let files = files_under(&output.join("metered"));
     assert_eq!(files.len(), 1, "{files:?}");
     let rows = read_results(&files[0]).unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -568,7 +552,7 @@ fn host_keys_are_never_trusted_silently() {
         assert!(stderr.contains(&want), "{want}: {stderr}");
     }
     assert_eq!(std::fs::read_to_string(&empty).unwrap(), "");
-    assert!(csvs_under(&output).is_empty());
+    assert!(files_under(&output).is_empty());
 
     let out = sshd
         .fleet(&boards, &dist, &output, &empty)
@@ -787,7 +771,7 @@ fn sigint_and_sigterm_stop_the_fleet_and_keep_what_finished() {
             .unwrap();
         // Once Quick's results are saved here and Hang is hanging: stop.
         let t0 = Instant::now();
-        while csvs_under(&output.join("quick")).is_empty() || !pids.exists() {
+        while files_under(&output.join("quick")).is_empty() || !pids.exists() {
             assert!(
                 t0.elapsed() < Duration::from_secs(120),
                 "Quick never finished"
@@ -866,7 +850,7 @@ fn power_ask_with_one_job_prompts_through_ssh_t() {
     }
     p.exp_string("[Loop One] ok: 1 row saved").unwrap();
     p.exp_eof().unwrap();
-    let files = csvs_under(&output.join("loop-one"));
+    let files = files_under(&output.join("loop-one"));
     assert_eq!(files.len(), 1);
     let rows = read_results(&files[0]).unwrap();
     assert_eq!(rows[0].idle_watts, Some(7.4));

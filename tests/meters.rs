@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{hex, sbcbench, Sim};
+use crate::common::{hex, rows_from_csv, sbcbench, Sim, FAST};
 
 use predicates::prelude::*;
 use sbcbench::observe::meter::{open, MeterError, Monitor};
@@ -303,25 +303,14 @@ fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
             "--threads",
             "1",
         ])
-        .args([
-            "--min-time",
-            "0.05",
-            "--samples",
-            "2",
-            "--warmup",
-            "0",
-            "--idle-time",
-            "1",
-        ])
+        .args(FAST)
+        .args(["--idle-time", "1"])
         .args(["--meter", spec])
         .assert()
         .success()
         .get_output()
         .clone();
-    let rows = csv::Reader::from_reader(&out.stdout[..])
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = rows_from_csv(&out.stdout);
     (rows, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

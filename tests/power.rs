@@ -6,16 +6,7 @@ use std::process::Stdio;
 
 use sbcbench::record::ResultRow;
 
-use crate::common::{sbcbench_path, sbcbench_std};
-
-const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
-
-fn rows_from_csv(stdout: &[u8]) -> Vec<ResultRow> {
-    csv::Reader::from_reader(stdout)
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+use crate::common::{rows_from_csv, sbcbench_path, sbcbench_std, FAST};
 
 fn run_with_stdin(args: &[&str], stdin: &str) -> (std::process::Output, Vec<ResultRow>) {
     let mut child = sbcbench_std()
