@@ -8,7 +8,6 @@
 //! the last digit (the author worked from unrounded measurements). They are
 //! named below, allowed that one digit, and must still differ, so that this
 //! test notices if the data changes. The raw data is not bent to hide them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sbcbench::compare::report::{Report, ReportOptions};
 use sbcbench::compare::uncertainty::Value;

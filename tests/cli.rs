@@ -1,22 +1,13 @@
 //! End-to-end behaviour of the `sbcbench` binary: real kernels, real
 //! files, short timings (these tests check behaviour, never speed).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn sbcbench() -> Command {
-    let mut cmd = Command::cargo_bin("sbcbench").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-/// Fast settings for tests: short samples, no warm-up.
-const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
+use crate::common::{files_under, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST};
 
 /// `sbcbench run --no-save --format csv ARGS` with fast settings: the rows
 /// it printed and its stderr.
@@ -31,27 +22,8 @@ fn run_rows<'a>(
         .success()
         .get_output()
         .clone();
-    let rows = csv::Reader::from_reader(&out.stdout[..])
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = rows_from_csv(&out.stdout);
     (rows, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -173,7 +145,7 @@ fn all_cores_row_compares_with_the_extrapolated_baseline() {
 fn two_runs_at_once_keep_both_files() {
     let dir = tempfile::tempdir().unwrap();
     let spawn = || {
-        StdCommand::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        sbcbench_std()
             .args([
                 "run",
                 "--board",
@@ -350,8 +322,7 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
 fn sigint_and_sigterm_keep_the_rows_measured_so_far() {
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let dir = tempfile::tempdir().unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("sbcbench");
-        let child = StdCommand::new(bin)
+        let child = sbcbench_std()
             .args([
                 "run",
                 "--board",
@@ -412,7 +383,7 @@ fn a_file_size_limit_while_saving_is_a_clear_error_and_loses_nothing() {
     // results file; the write that crosses it fails with EFBIG.
     let out = StdCommand::new("sh")
         .args(["-c", "ulimit -f 1 && exec \"$0\" \"$@\""])
-        .arg(assert_cmd::cargo::cargo_bin("sbcbench"))
+        .arg(sbcbench_path())
         .args([
             "run",
             "--board",

@@ -3,9 +3,6 @@
 //! missing) with throwaway host and user keys, on 127.0.0.1–3 at a free
 //! port, and stops it at the end whatever happened. The "boards" run the
 //! test build of sbcbench from a temporary dist directory.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::Sim;
+use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
@@ -236,9 +233,8 @@ impl Sshd {
     }
 
     fn fleet(&self, boards: &Path, dist: &Path, output: &Path, known_hosts: &Path) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"));
-        cmd.env("NO_COLOR", "1")
-            .arg("fleet")
+        let mut cmd = sbcbench_std();
+        cmd.arg("fleet")
             .arg("--boards")
             .arg(boards)
             .arg("--dist")
@@ -292,7 +288,7 @@ fn dist(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
 /// The test build of sbcbench as this machine's dist binary.
 fn dist_of_this_build(dir: &Path) -> PathBuf {
     let name = format!("sbcbench-{}", host_target());
-    dist(dir, &[(&name, &assert_cmd::cargo::cargo_bin("sbcbench"))])
+    dist(dir, &[(&name, sbcbench_path())])
 }
 
 /// A boards.toml of (name, host, port[, extra TOML lines]).
@@ -325,22 +321,6 @@ fn summary(stdout: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn csvs_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(csvs_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -348,7 +328,7 @@ fn text(b: &[u8]) -> String {
 /// The board's results: exactly one CSV in results/<slug>/, its rows
 /// about that board.
 fn assert_saved(output: &Path, board: &str) {
-    let files = csvs_under(&output.join(board_slug(board)));
+    let files = files_under(&output.join(board_slug(board)));
     assert_eq!(files.len(), 1, "{board}: {files:?}");
     let rows = read_results(&files[0]).unwrap();
     assert!(!rows.is_empty());
@@ -444,7 +424,7 @@ fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     // Control lines are read, never shown.
     assert!(!stdout.contains("@sbcbench") && !stderr.contains("@sbcbench"));
 
-    let files = csvs_under(&output.join("metered"));
+    let files = files_under(&output.join("metered"));
     assert_eq!(files.len(), 1, "{files:?}");
     let rows = read_results(&files[0]).unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -481,7 +461,7 @@ fn a_meter_that_cannot_be_opened_or_measures_two_boards_is_refused_before_connec
     let fleet = |toml: &str| {
         let boards = work.path().join("boards.toml");
         std::fs::write(&boards, toml).unwrap();
-        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        let out = sbcbench_std()
             .arg("fleet")
             .arg("--boards")
             .arg(&boards)
@@ -572,7 +552,7 @@ fn host_keys_are_never_trusted_silently() {
         assert!(stderr.contains(&want), "{want}: {stderr}");
     }
     assert_eq!(std::fs::read_to_string(&empty).unwrap(), "");
-    assert!(csvs_under(&output).is_empty());
+    assert!(files_under(&output).is_empty());
 
     let out = sshd
         .fleet(&boards, &dist, &output, &empty)
@@ -671,10 +651,7 @@ fn hanging_and_real(sshd: &Sshd, dir: &Path, other: &str) -> (PathBuf, PathBuf, 
         dir,
         &[
             ("sbcbench-aarch64-unknown-linux-gnu", &hang),
-            (
-                &format!("sbcbench-{}", host_target()),
-                &assert_cmd::cargo::cargo_bin("sbcbench"),
-            ),
+            (&format!("sbcbench-{}", host_target()), sbcbench_path()),
         ],
     );
     let boards = dir.join("boards.toml");
@@ -794,7 +771,7 @@ fn sigint_and_sigterm_stop_the_fleet_and_keep_what_finished() {
             .unwrap();
         // Once Quick's results are saved here and Hang is hanging: stop.
         let t0 = Instant::now();
-        while csvs_under(&output.join("quick")).is_empty() || !pids.exists() {
+        while files_under(&output.join("quick")).is_empty() || !pids.exists() {
             assert!(
                 t0.elapsed() < Duration::from_secs(120),
                 "Quick never finished"
@@ -848,7 +825,7 @@ fn power_ask_with_one_job_prompts_through_ssh_t() {
          --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
          --ssh-option IdentitiesOnly=yes --ssh-option User={} \
          -- --quick --kernels sha1 --threads 1 --power ask --load sha1",
-        assert_cmd::cargo::cargo_bin("sbcbench").display(),
+        sbcbench_path().display(),
         boards.display(),
         dist.display(),
         output.display(),
@@ -873,7 +850,7 @@ fn power_ask_with_one_job_prompts_through_ssh_t() {
     }
     p.exp_string("[Loop One] ok: 1 row saved").unwrap();
     p.exp_eof().unwrap();
-    let files = csvs_under(&output.join("loop-one"));
+    let files = files_under(&output.join("loop-one"));
     assert_eq!(files.len(), 1);
     let rows = read_results(&files[0]).unwrap();
     assert_eq!(rows[0].idle_watts, Some(7.4));
@@ -904,7 +881,7 @@ fn dry_run_prints_the_commands_and_touches_nothing() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let out = sbcbench_std()
         .env("PATH", path)
         .arg("fleet")
         .arg("--boards")
@@ -944,7 +921,7 @@ fn mistakes_are_usage_errors_before_any_connection() {
         &[("Pi 4", "127.0.0.1", 1), ("Pi 5", "127.0.0.1", 1)],
     );
     let run = |args: &[&str]| {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        let out = sbcbench_std()
             .arg("fleet")
             .arg("--boards")
             .arg(&boards)
@@ -983,7 +960,7 @@ fn mistakes_are_usage_errors_before_any_connection() {
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
     }
-    let out = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let out = sbcbench_std()
         .args(["fleet", "--boards"])
         .arg(work.path().join("missing.toml"))
         .output()
@@ -997,7 +974,7 @@ fn fetched_results_are_checked_and_kept_when_the_run_fails() {
     let sshd = Sshd::start();
     let work = tempfile::tempdir().unwrap();
     // A real results file of "Fails Late", made here.
-    let good = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let good = sbcbench_std()
         .args([
             "run",
             "--board",

@@ -1,14 +1,11 @@
 //! Each meter protocol against a simulated meter on a pseudo-terminal pair
 //! that speaks the real wire format (frames from the protocol notes).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{hex, Sim};
+use crate::common::{hex, rows_from_csv, sbcbench, Sim, FAST};
 
 use predicates::prelude::*;
 use sbcbench::power::meter::{open, MeterError, Monitor};
@@ -264,8 +261,7 @@ fn missing_port_and_live_command() {
     assert!(err.to_string().contains("/dev/does-not-exist-sbcbench"));
 
     let sim = pzem_sim(PZEM_REPLY);
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args([
             "meter",
             &format!("pzem004t:{}", sim.path),
@@ -278,14 +274,12 @@ fn missing_port_and_live_command() {
         .success()
         .stdout(predicate::str::contains("24.400 W").count(2))
         .stdout(predicate::str::contains("225.700 V"));
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args(["meter", "pzem:/dev/ttyUSB0"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown meter protocol 'pzem'"));
-    assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    sbcbench()
         .args([
             "meter",
             "pzem004t:/dev/does-not-exist-sbcbench",
@@ -298,8 +292,7 @@ fn missing_port_and_live_command() {
 }
 
 fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
-    let out = assert_cmd::Command::cargo_bin("sbcbench")
-        .unwrap()
+    let out = sbcbench()
         .args([
             "run",
             "--no-save",
@@ -310,25 +303,14 @@ fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
             "--threads",
             "1",
         ])
-        .args([
-            "--min-time",
-            "0.05",
-            "--samples",
-            "2",
-            "--warmup",
-            "0",
-            "--idle-time",
-            "1",
-        ])
+        .args(FAST)
+        .args(["--idle-time", "1"])
         .args(["--meter", spec])
         .assert()
         .success()
         .get_output()
         .clone();
-    let rows = csv::Reader::from_reader(&out.stdout[..])
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = rows_from_csv(&out.stdout);
     (rows, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

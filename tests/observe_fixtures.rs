@@ -1,7 +1,6 @@
 //! The observe module against trees recorded from real machines
 //! (tests/fixtures/sysfs), plus one smoke run on the machine running the
 //! tests.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,23 +1,15 @@
 //! `--power`: typed readings through a real terminal and through a pipe,
 //! fixed figures, and the efficiency columns they produce.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use sbcbench::record::ResultRow;
 
-const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
-
-fn rows_from_csv(stdout: &[u8]) -> Vec<ResultRow> {
-    csv::Reader::from_reader(stdout)
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+use crate::common::{rows_from_csv, sbcbench_path, sbcbench_std, FAST};
 
 fn run_with_stdin(args: &[&str], stdin: &str) -> (std::process::Output, Vec<ResultRow>) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+    let mut child = sbcbench_std()
         .args(["run", "--no-save", "--format", "csv", "--kernels", "xz"])
         .args(FAST)
         .args(args)
@@ -124,7 +116,7 @@ fn fixed_figures_apply_to_matching_rows() {
 fn prompt_in_a_terminal(save: &str) -> rexpect::session::PtySession {
     let cmd = format!(
         "{} run {save} --format csv --kernels sha1 --threads 1 --power ask --load sha1 {}",
-        assert_cmd::cargo::cargo_bin("sbcbench").display(),
+        sbcbench_path().display(),
         FAST.join(" ")
     );
     rexpect::spawn(&cmd, Some(60_000)).unwrap()

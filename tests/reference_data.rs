@@ -5,12 +5,11 @@
 //! Regenerate it after a change of the raw figures or of the schema:
 //!
 //! ```sh
-//! SBCBENCH_WRITE_REFERENCE=1 cargo test --test reference_data
+//! SBCBENCH_WRITE_REFERENCE=1 cargo test --test integration reference_data::
 //! ```
 //!
 //! Without `../shared/` (a checkout on its own) the comparison is skipped
 //! with a notice; the committed file is still read by every other test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -5,22 +5,16 @@
 //!
 //! Fixed input: `tests/fixtures/report/results/` holds four sbcbench runs
 //! (two of the same board) beside the shipped reference boards.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde::Deserialize;
 
-const FIXTURES: &str = "tests/fixtures/report/results";
+use crate::common::{sbcbench, sbcbench_std};
 
-fn sbcbench() -> Command {
-    let mut cmd = Command::cargo_bin("sbcbench").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+/// Relative to the package's directory, where `sbcbench()` runs.
+const FIXTURES: &str = "tests/fixtures/report/results";
 
 fn stdout_of(args: &[&str]) -> String {
     let out = sbcbench().arg("report").args(args).assert().success();
@@ -421,7 +415,7 @@ fn ctrl_c_during_plot_leaves_only_whole_charts() {
     let mut interrupted = 0;
     for delay_ms in [0u64, 20, 50, 100, 150, 250, 400] {
         let plots = dir.path().join(format!("charts-{delay_ms}"));
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sbcbench"))
+        let child = sbcbench_std()
             .arg("report")
             .arg(&results)
             .args(["--format", "csv", "--plot"])

@@ -1,115 +1,62 @@
-//! What several test files share: a simulated meter on a pseudo-terminal.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-#![allow(dead_code)]
+//! What the test modules share: the binary under test and how to run it
+//! briefly, reading its results back, and a simulated meter on a
+//! pseudo-terminal (`meter_sim.rs`).
 
-use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Duration;
+mod meter_sim;
 
-use sbcbench::power::meter::MeterSpec;
-use serialport::{SerialPort, TTYPort};
+use std::path::{Path, PathBuf};
 
-pub fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+pub use meter_sim::{hex, Sim};
+
+/// The test build of `sbcbench`, for what needs its path: a copy into a
+/// dist directory, a command line for a pseudo-terminal, `sh -c`.
+pub fn sbcbench_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_sbcbench"))
 }
 
-/// A simulated meter: `answer(request bytes)` gives the bytes to send back
-/// (possibly nothing yet). Runs until dropped.
-pub struct Sim {
-    pub path: String,
-    /// Bytes written by a flooding simulator.
-    pub sent: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    // The slave must stay open while the code under test uses it by path.
-    _slave: TTYPort,
+/// `sbcbench`, to run and assert on: no colours, run from the package's
+/// directory (where relative fixture paths start).
+pub fn sbcbench() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(sbcbench_path());
+    cmd.env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
 }
 
-impl Sim {
-    /// Sends in 37-byte chunks, 2 ms apart, as RFCOMM and USB serial do.
-    pub fn start(answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
-        Sim::start_paced(true, answer)
-    }
+/// The same as a `std::process::Command`, for what `assert_cmd` does not
+/// do: spawn it and signal it, write to its stdin while it runs.
+pub fn sbcbench_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(sbcbench_path());
+    cmd.env("NO_COLOR", "1");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
 
-    /// Sends as fast as the pseudo-terminal takes it.
-    pub fn start_flooding(answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
-        Sim::start_paced(false, answer)
-    }
+/// Fast settings for tests: short samples, no warm-up.
+pub const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
 
-    fn start_paced(paced: bool, mut answer: impl FnMut(&[u8]) -> Vec<u8> + Send + 'static) -> Sim {
-        let (mut master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
-        master.set_timeout(Duration::from_millis(20)).unwrap();
-        if !paced {
-            use std::os::fd::AsRawFd;
-            let fd = master.as_raw_fd();
-            // SAFETY: fcntl on a file descriptor this function owns (the
-            // master end), with flags it read from that descriptor.
-            unsafe {
-                let flags = libc::fcntl(fd, libc::F_GETFL);
-                libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+/// The rows of a results CSV: a file's bytes, or what `--format csv`
+/// printed.
+pub fn rows_from_csv(csv: &[u8]) -> Vec<sbcbench::record::ResultRow> {
+    csv::Reader::from_reader(csv)
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Every file under `dir`, recursively, sorted; none if it does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
             }
         }
-        let sent = Arc::new(AtomicU64::new(0));
-        let path = slave.name().expect("slave path");
-        let stop = Arc::new(AtomicBool::new(false));
-        let st = Arc::clone(&stop);
-        let counter = Arc::clone(&sent);
-        let thread = std::thread::spawn(move || {
-            let sent = counter;
-            let mut buf = [0u8; 256];
-            let mut pending = Vec::new();
-            while !st.load(Ordering::Relaxed) {
-                if let Ok(n) = master.read(&mut buf) {
-                    pending.extend_from_slice(&buf[..n]);
-                }
-                let out = answer(&pending);
-                if !out.is_empty() || !pending.is_empty() {
-                    pending.clear();
-                }
-                if !paced {
-                    // Non-blocking: a full pty buffer must not block the
-                    // simulator once nobody reads the other end.
-                    match master.write(&out) {
-                        Ok(n) => {
-                            sent.fetch_add(n as u64, Ordering::Relaxed);
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(1)),
-                    }
-                    continue;
-                }
-                for chunk in out.chunks(37) {
-                    let _ = master.write_all(chunk);
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            }
-        });
-        Sim {
-            path,
-            sent,
-            stop,
-            thread: Some(thread),
-            _slave: slave,
-        }
     }
-
-    pub fn spec(&self, protocol: &str, options: &str) -> MeterSpec {
-        format!("{protocol}:{}{options}", self.path)
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    out.sort();
+    out
 }
