@@ -292,17 +292,14 @@ fn missing_port_and_live_command() {
 }
 
 fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
+    run_metered(spec, &["--threads", "1"])
+}
+
+/// A sha1 run with `--meter spec` and `args`, read back from its CSV.
+fn run_metered(spec: &str, args: &[&str]) -> (Vec<sbcbench::record::ResultRow>, String) {
     let out = sbcbench()
-        .args([
-            "run",
-            "--no-save",
-            "--format",
-            "csv",
-            "--kernels",
-            "sha1",
-            "--threads",
-            "1",
-        ])
+        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
+        .args(args)
         .args(FAST)
         .args(["--idle-time", "1"])
         .args(["--meter", spec])
@@ -332,6 +329,50 @@ fn run_samples_the_meter_for_idle_and_every_row() {
         }
         assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / r.watts.unwrap()).abs() < 1e-9);
     }
+}
+
+/// One precedence for a phase's watts: a meter's reading over a `fixed:`
+/// figure, on every row alike. Before, the single-core row, saved before
+/// the all-cores one was measured, kept the fixed all-cores figure.
+#[test]
+fn a_meter_wins_over_fixed_figures_on_every_row_of_the_run() {
+    let sim = pzem_sim(PZEM_REPLY);
+    let (rows, _) = run_metered(
+        &format!("pzem004t:{}", sim.path),
+        &[
+            "--threads",
+            "1,all",
+            "--power",
+            "fixed:idle=9,1=9,half=9,all=9",
+        ],
+    );
+    assert!(rows.len() >= 2, "{rows:?}");
+    let profile = |r: &sbcbench::record::ResultRow| {
+        (
+            r.idle_watts,
+            r.one_core_watts,
+            r.half_cores_watts,
+            r.all_cores_watts,
+        )
+    };
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:pzem004t", "{r:?}");
+        assert_eq!(
+            profile(r),
+            profile(&rows[0]),
+            "one profile per run: {rows:?}"
+        );
+    }
+    let (idle, one, half, all) = profile(&rows[0]);
+    for w in [idle, one, all] {
+        assert!(
+            (w.unwrap() - 24.4).abs() < 1e-9,
+            "the meter's, not 9 W: {:?}",
+            rows[0]
+        );
+    }
+    // No half-cores row was measured: that phase keeps its fixed figure.
+    assert_eq!(half, Some(9.0));
 }
 
 #[test]
