@@ -1,10 +1,15 @@
 //! sbcbench: how fast and how energy-efficient is a single-board computer?
 //!
-//! The pipeline has one module per stage: [`measure`] runs the kernels,
-//! [`observe`] reads the machine, [`record`] writes result files,
-//! [`compare`] relates results to a baseline, [`export`] renders them.
-//! [`cli`] defines the command line, [`options`] validates it, and
-//! [`commands`] wires the stages together for each subcommand.
+//! One module per pipeline stage, lowest first; a stage imports only the
+//! stages before it (checked by `layers.rs` in the unit tests):
+//! [`observe`] reads the machine through the `Os` seam, [`measure`] runs
+//! and times the kernels, [`record`] is the results schema and its files,
+//! [`power`] owns every watt (meters, prompts, phase lines, which figure a
+//! row gets), [`compare`] builds rows and relates them to a baseline,
+//! [`warnings`] says what makes a figure less trustworthy, [`deploy`] runs
+//! the fleet over ssh, [`export`] renders. [`cli`] defines the command
+//! line once, [`options`] validates it per command, and [`commands`] wires
+//! the stages together for each subcommand.
 pub mod build_info;
 pub mod cli;
 pub mod commands;

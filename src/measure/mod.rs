@@ -1,4 +1,7 @@
-//! Measure: the kernels, how they are timed, and the statistics of it.
+//! Measure: the kernels (one file each behind `Kernel`/`Worker`, checked
+//! before timing), the runner that times them on pinned threads, the
+//! measuring loop over a run's steps (`session.rs`), the plan, statistics,
+//! the measured clock and the `--power ask` loads.
 pub mod clock;
 pub mod corpus;
 pub mod kernel;

@@ -1,4 +1,6 @@
 //! Observe: what machine is this, and what is it doing while we measure?
+//! Every procfs/sysfs read and every thread pinning goes through [`Os`], so
+//! tests replay recorded sysfs trees (`--sysroot`).
 pub mod cpu;
 pub mod os;
 pub mod preflight;

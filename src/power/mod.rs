@@ -1,8 +1,10 @@
-//! Whole-board power per load phase: idle, one core, half the cores, all
-//! cores — the article's four wattmeter readings.
-//!
-//! Where the figures come from is [`PowerMode`]; a meter sampled in the
-//! background is the `meter` module's business.
+//! Power: everything about watts. Whole-board power per load phase (idle,
+//! one core, half the cores, all cores — the article's four wattmeter
+//! readings) comes from a meter (`meter/`, one file per protocol, sampled by
+//! `meter/monitor.rs`), a typed reading (`typed.rs`, `ask.rs`) or a `fixed:`
+//! figure ([`PowerMode`]). `events.rs` is the phase-line format a run prints
+//! for a meter elsewhere, and `attribute.rs` the one rule that gives every
+//! row its watts, locally and in the fleet.
 mod ask;
 pub mod attribute;
 pub mod events;
