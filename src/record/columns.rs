@@ -48,13 +48,6 @@ impl FromStr for WattsSource {
     }
 }
 
-impl WattsSource {
-    /// A recorded source; one this version does not know counts as none.
-    pub fn parse(s: &str) -> WattsSource {
-        s.parse().unwrap_or_default()
-    }
-}
-
 crate::serde_as_string!(WattsSource);
 
 /// Where `clock_mhz`, the clock of cycles/byte, came from.
