@@ -170,3 +170,151 @@ pub fn measure_steps(
     }
     ended
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+    use crate::measure::kernels::{self, flaky::FailsMidRun, XzInput};
+    use crate::measure::ThreadMode;
+    use crate::observe::HostOs;
+
+    /// What the loop told its observer, in order.
+    #[derive(Default)]
+    struct Log {
+        events: Vec<String>,
+        rounds: usize,
+        /// Stop after this many measurements.
+        keep: usize,
+    }
+
+    impl Observer for Log {
+        fn starting(&mut self, step: &Step) {
+            self.events.push(format!("start {}", step.key()));
+        }
+        fn round_done(&mut self) {
+            self.rounds += 1;
+        }
+        fn ended(&mut self, step: &Step, end: StepEnd) {
+            self.events
+                .push(format!("end {} {}", step.key(), end.word()));
+        }
+        fn measured(&mut self, m: Measurement) -> bool {
+            assert!(m.from <= m.to && m.measured.samples.len() == 2);
+            self.events.push(format!("row {}", m.step.key()));
+            self.keep -= 1;
+            self.keep > 0
+        }
+    }
+
+    fn step(kernel: KernelId, mode: ThreadMode) -> Step {
+        Step {
+            kernel,
+            mode,
+            cluster: None,
+            cpus: vec![0],
+        }
+    }
+
+    fn setup() -> (HashMap<KernelId, Arc<dyn Kernel>>, Timing, Arc<dyn Os>) {
+        let input = XzInput::built_in().unwrap();
+        let xz = Arc::new(FailsMidRun {
+            inner: kernels::for_id(KernelId::Xz, Some(&input)).unwrap(),
+            steps_left: Arc::new(AtomicU64::new(3)),
+        });
+        let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
+        by_id.insert(
+            KernelId::Sha1,
+            kernels::for_id(KernelId::Sha1, None).unwrap(),
+        );
+        by_id.insert(KernelId::Xz, xz);
+        let timing = Timing {
+            warmup: Duration::ZERO,
+            min_time: Duration::from_millis(20),
+            samples: 2,
+        };
+        (by_id, timing, Arc::new(HostOs))
+    }
+
+    #[test]
+    fn a_failing_kernel_is_dropped_and_the_others_go_on() {
+        let (kernels, timing, os) = setup();
+        let steps = [
+            step(KernelId::Xz, ThreadMode::One),
+            step(KernelId::Sha1, ThreadMode::One),
+            step(KernelId::Xz, ThreadMode::Count(1)),
+            step(KernelId::Sha1, ThreadMode::Count(1)),
+        ];
+        let mut log = Log {
+            keep: 10,
+            ..Log::default()
+        };
+        let ended = measure_steps(
+            &steps,
+            &kernels,
+            &timing,
+            &os,
+            &AtomicBool::new(false),
+            &mut log,
+        );
+        assert_eq!(
+            log.events,
+            [
+                "start xz × 1 (cpu 0)",
+                "end xz × 1 (cpu 0) failed",
+                "start sha1 × 1 (cpu 0)",
+                "end sha1 × 1 (cpu 0) ok",
+                "row sha1 × 1 (cpu 0)",
+                "start sha1 × 1 (cpu 0)",
+                "end sha1 × 1 (cpu 0) ok",
+                "row sha1 × 1 (cpu 0)",
+            ]
+        );
+        assert_eq!(ended.failures.len(), 1);
+        assert_eq!(ended.failures[0].what(), "xz × 1 (cpu 0)");
+        assert!(!ended.interrupted && !ended.stopped);
+        assert!(log.rounds >= 4, "{}", log.rounds);
+    }
+
+    #[test]
+    fn the_observer_and_a_signal_stop_the_loop() {
+        let (kernels, timing, os) = setup();
+        let steps = [
+            step(KernelId::Sha1, ThreadMode::One),
+            step(KernelId::Sha1, ThreadMode::Count(1)),
+        ];
+        let mut log = Log {
+            keep: 1,
+            ..Log::default()
+        };
+        let ended = measure_steps(
+            &steps,
+            &kernels,
+            &timing,
+            &os,
+            &AtomicBool::new(false),
+            &mut log,
+        );
+        assert!(ended.stopped && !ended.interrupted);
+        assert_eq!(log.events.len(), 3, "{:?}", log.events);
+
+        let mut log = Log {
+            keep: 10,
+            ..Log::default()
+        };
+        let ended = measure_steps(
+            &steps,
+            &kernels,
+            &timing,
+            &os,
+            &AtomicBool::new(true),
+            &mut log,
+        );
+        assert!(ended.interrupted && !ended.stopped);
+        assert_eq!(
+            log.events,
+            ["start sha1 × 1 (cpu 0)", "end sha1 × 1 (cpu 0) interrupted"]
+        );
+    }
+}
