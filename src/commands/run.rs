@@ -5,7 +5,6 @@
 //! measurement into a row (compare/row.rs), gives the run its watts
 //! (power/attribute.rs) and saves the file after every row.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -17,7 +16,7 @@ use crate::interrupt::STOP;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::plan::plan;
-use crate::measure::session::{measure_steps, Ended};
+use crate::measure::session::{measure_steps, Ended, Kernels};
 use crate::measure::{kernels, Kernel, KernelError, KernelId};
 use crate::observe::{Os, SystemFacts, Topology};
 use crate::options::RunOptions;
@@ -56,7 +55,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let mut warnings = warnings::before_run(&*os, &topo, opts.quick, opts.clock_mhz.is_some());
 
     // Known answers before anything is timed: a wrong result never gets a figure.
-    let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
+    let mut by_id = Kernels::new();
     for &id in &opts.kernels {
         let kernel = make(id, opts.xz_input.as_ref())?;
         kernel.verify()?;

@@ -17,6 +17,9 @@ use crate::observe::{Observation, Os, Sampler};
 /// How often the sampler reads clocks and temperatures during a step.
 const SAMPLE_PERIOD: Duration = Duration::from_millis(250);
 
+/// The run's kernels by name, each checked against its known answers.
+pub type Kernels = HashMap<KernelId, Arc<dyn Kernel>>;
+
 /// One step, measured.
 #[derive(Debug, Clone)]
 pub struct Measurement {
@@ -104,7 +107,7 @@ pub struct Ended {
 /// bad RAM or an undervolted core) is not measured again; the others go on.
 pub fn measure_steps(
     steps: &[Step],
-    kernels: &HashMap<KernelId, Arc<dyn Kernel>>,
+    kernels: &Kernels,
     timing: &Timing,
     os: &Arc<dyn Os>,
     stop: &AtomicBool,
@@ -217,13 +220,13 @@ mod tests {
         }
     }
 
-    fn setup() -> (HashMap<KernelId, Arc<dyn Kernel>>, Timing, Arc<dyn Os>) {
+    fn setup() -> (Kernels, Timing, Arc<dyn Os>) {
         let input = XzInput::built_in().unwrap();
         let xz = Arc::new(FailsMidRun {
             inner: kernels::for_id(KernelId::Xz, Some(&input)).unwrap(),
             steps_left: Arc::new(AtomicU64::new(3)),
         });
-        let mut by_id: HashMap<KernelId, Arc<dyn Kernel>> = HashMap::new();
+        let mut by_id = Kernels::new();
         by_id.insert(
             KernelId::Sha1,
             kernels::for_id(KernelId::Sha1, None).unwrap(),

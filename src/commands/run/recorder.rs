@@ -3,16 +3,13 @@
 //! the one rule of power/attribute.rs and their efficiency, and the file
 //! is saved after every row, so an interrupted run keeps what it measured.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use indicatif::ProgressBar;
 
 use crate::compare::efficiency;
 use crate::compare::row::{build_row, RunContext};
 use crate::measure::plan::cpu_list;
-use crate::measure::session::{Measurement, Observer, StepEnd};
-use crate::measure::{Kernel, KernelId, Step};
+use crate::measure::session::{Kernels, Measurement, Observer, StepEnd};
+use crate::measure::Step;
 use crate::power::attribute::{attribute, Given, Metered};
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{self, Monitor, PowerStats};
@@ -23,7 +20,7 @@ use crate::warnings::{self, Warning};
 /// each measurement's row, watts and file.
 pub(super) struct Recorder<'a> {
     pub(super) ctx: RunContext<'a>,
-    pub(super) kernels: &'a HashMap<KernelId, Arc<dyn Kernel>>,
+    pub(super) kernels: &'a Kernels,
     pub(super) progress: ProgressBar,
     pub(super) events: PhaseEvents,
     pub(super) monitor: Option<(&'static str, &'a Monitor)>,
