@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::export::Format;
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
 use crate::observe::meter::MeterSpec;
@@ -51,16 +52,6 @@ pub enum Command {
     Report(ReportArgs),
     /// Benchmark every board of boards.toml over SSH and fetch the CSVs back.
     Fleet(FleetArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people (default on a terminal).
-    Table,
-    Markdown,
-    /// The results schema, as saved.
-    Csv,
-    Json,
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,13 @@
 //! Typed, validated options: everything the user asked for is checked here,
 //! before anything is measured, so that a typo never costs a long run.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Format, RunArgs};
+use crate::cli::RunArgs;
 use crate::compare::Baseline;
 use crate::error::Error;
+use crate::export::Format;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
@@ -92,11 +92,7 @@ impl RunOptions {
             )),
             None => None,
         };
-        let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Markdown
-        });
+        let format = Format::default_for_stdout(args.format);
         Ok(RunOptions {
             kernels,
             modes,

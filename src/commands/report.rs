@@ -2,13 +2,13 @@
 //! broken, loudly), add the shipped reference boards, aggregate, render,
 //! and draw the charts.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Format, ReportArgs, ReportThreads};
+use crate::cli::{ReportArgs, ReportThreads};
 use crate::compare::report::{Mode, Report, ReportOptions, Runs};
 use crate::error::Error;
 use crate::export::report::{render, svg};
+use crate::export::Format;
 use crate::measure::KernelId;
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
 use crate::record::{read_results_lenient, ResultRow};
@@ -93,11 +93,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         // Ctrl-C stops between two charts: none is left half-written.
         crate::interrupt::install();
     }
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Markdown
-    });
+    let format = Format::default_for_stdout(args.format);
     let default = args.paths.is_empty();
     let paths = if default {
         vec![PathBuf::from("results")]

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{Format, RunArgs};
+use crate::cli::RunArgs;
 use crate::compare::{efficiency, Baseline};
 use crate::deploy::phase::{phase_line, Edge};
 use crate::error::Error;
-use crate::export::{exporter, RunReport};
+use crate::export::{exporter, Format, RunReport};
 use crate::interrupt::STOP;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::{Load, LoadKind};

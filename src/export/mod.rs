@@ -1,5 +1,6 @@
 //! Export: one renderer per output format, behind one small trait.
 mod csv;
+mod format;
 mod json;
 mod markdown;
 pub mod report;
@@ -10,10 +11,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::observe::SystemFacts;
 use crate::record::ResultRow;
 use crate::warnings::Warning;
+pub use format::Format;
 
 /// Everything a run produced, as the exporters see it.
 #[derive(Debug, Clone, Serialize)]
