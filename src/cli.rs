@@ -1,6 +1,6 @@
 //! The command line, defined once. Values are parsed into typed options
 //! here where the parse needs nothing but the text; what depends on the
-//! machine (thread counts, files) is checked in `options.rs` before any
+//! machine (thread counts, files) is checked in `options/` before any
 //! measuring starts.
 
 use std::path::PathBuf;

@@ -103,14 +103,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let found = find_files(&paths, default)?;
     if let Some(dir) = &args.plot {
         // Fail before printing anything, not after the report.
-        std::fs::create_dir_all(dir)
-            .and_then(|()| tempfile::tempfile_in(dir).map(drop))
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "--plot {}: cannot write there ({e}); choose a writable directory",
-                    dir.display()
-                ))
-            })?;
+        crate::options::check_writable("--plot", dir, "")?;
     }
     if !found.outside.is_empty() {
         let names: Vec<String> = found

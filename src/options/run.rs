@@ -1,9 +1,9 @@
-//! Typed, validated options: everything the user asked for is checked here,
-//! before anything is measured, so that a typo never costs a long run.
+//! `sbcbench run`: the kernels, modes, timing, files and meter asked for.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::check_writable;
 use crate::cli::RunArgs;
 use crate::compare::Baseline;
 use crate::error::Error;
@@ -78,7 +78,7 @@ impl RunOptions {
         let output = if args.no_save {
             None
         } else {
-            check_writable(&args.output)?;
+            check_writable("--output", &args.output, " or use --no-save")?;
             Some(args.output.clone())
         };
         let baseline = match &args.baseline {
@@ -111,19 +111,6 @@ impl RunOptions {
             phase_events: args.phase_events,
         })
     }
-}
-
-/// Creates the output directory if needed and proves we can write there,
-/// without leaving anything behind.
-fn check_writable(dir: &Path) -> Result<(), Error> {
-    let fail = |e: std::io::Error| {
-        Error::Usage(format!(
-            "--output {}: cannot write there ({e}); choose a writable directory or use --no-save",
-            dir.display()
-        ))
-    };
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    tempfile::tempfile_in(dir).map(drop).map_err(fail)
 }
 
 /// `--baseline` is a results file, or the name of a board with results in
