@@ -40,8 +40,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
-    let mut opts = RunOptions::from_args(args, &topo)?;
-    let meter = opts.meter.take();
+    let (opts, meter) = RunOptions::from_args(args, &topo)?;
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
     // Before anything is measured or typed: where the results will go.
     if let Some(dir) = &opts.output {
@@ -97,8 +96,8 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     };
 
     // With a meter, here or on the machine that started this run over ssh
-    // (--phase-events): idle power first, then every measurement long
-    // enough for the meter to see it settle and give enough readings.
+    // (--phase-events): idle power first; every measurement is long enough
+    // for the meter to see it settle and give enough readings (options).
     let monitor = meter.map(|(spec, m)| {
         (
             spec.protocol.name(),
@@ -125,8 +124,6 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         if let Some((_, monitor)) = &monitor {
             meter_idle = monitor.stats(t0, Instant::now(), Duration::ZERO);
         }
-        let per_sample = meter::min_sample_time(opts.timing.samples);
-        opts.timing.min_time = opts.timing.min_time.max(per_sample);
     }
 
     let steps = plan(&opts.kernels, &opts.modes, &topo);

@@ -7,7 +7,7 @@ mod run;
 
 use std::path::Path;
 
-pub use run::RunOptions;
+pub use run::{OpenedMeter, RunOptions};
 
 use crate::error::Error;
 

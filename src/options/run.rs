@@ -31,12 +31,15 @@ pub struct RunOptions {
     pub format: Format,
     pub power: PowerMode,
     pub load: LoadKind,
-    /// Opened (so a wrong port fails before measuring) and sampled.
-    pub meter: Option<(MeterSpec, Box<dyn Meter>)>,
     pub idle_time: Duration,
     /// Phase lines on stderr for a meter on another machine.
     pub phase_events: bool,
 }
+
+/// The `--meter` of a run: opened while the options are checked, so that
+/// a wrong port fails before anything is measured, then handed to the run
+/// to be sampled.
+pub type OpenedMeter = (MeterSpec, Box<dyn Meter>);
 
 fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::new();
@@ -49,7 +52,11 @@ fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
 }
 
 impl RunOptions {
-    pub fn from_args(args: &RunArgs, topo: &Topology) -> Result<RunOptions, Error> {
+    /// The options, and the meter of `--meter`, opened.
+    pub fn from_args(
+        args: &RunArgs,
+        topo: &Topology,
+    ) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
         let modes = dedup(&args.threads);
         for &mode in &modes {
             plan::validate(mode, topo).map_err(Error::Usage)?;
@@ -59,10 +66,18 @@ impl RunOptions {
         } else {
             (1.0, 5, 0.5)
         };
+        let samples = args.samples.map(|s| s as usize).unwrap_or(samples);
+        let mut min_time = Duration::from_secs_f64(args.min_time.unwrap_or(min_time));
+        // A meter, here or on the machine that started this run over ssh,
+        // needs every measurement long enough to see it settle and give
+        // enough readings.
+        if args.meter.is_some() || args.phase_events {
+            min_time = min_time.max(meter::min_sample_time(samples));
+        }
         let timing = Timing {
             warmup: Duration::from_secs_f64(args.warmup.unwrap_or(warmup)),
-            min_time: Duration::from_secs_f64(args.min_time.unwrap_or(min_time)),
-            samples: args.samples.map(|s| s as usize).unwrap_or(samples),
+            min_time,
+            samples,
         };
         let kernels = dedup(&args.kernels);
         // The xz load of `--power ask` decodes the same input.
@@ -93,7 +108,7 @@ impl RunOptions {
             None => None,
         };
         let format = Format::default_for_stdout(args.format);
-        Ok(RunOptions {
+        let opts = RunOptions {
             kernels,
             modes,
             timing,
@@ -106,10 +121,10 @@ impl RunOptions {
             format,
             power: args.power.clone(),
             load: args.load,
-            meter,
             idle_time: Duration::from_secs_f64(args.idle_time),
             phase_events: args.phase_events,
-        })
+        };
+        Ok((opts, meter))
     }
 }
 
@@ -138,5 +153,83 @@ fn load_baseline(spec: &str, output: &Path) -> Result<Baseline, Error> {
              give a results CSV or run `sbcbench run --board '{spec}'` on that board first",
             dir.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::observe::HostOs;
+    use crate::options::usage_message;
+
+    fn args(extra: &[&str]) -> RunArgs {
+        let cli = ["sbcbench", "run", "--no-save", "--kernels", "sha1"];
+        match Cli::try_parse_from(cli.iter().chain(extra))
+            .unwrap()
+            .command
+        {
+            Command::Run(args) => *args,
+            _ => unreachable!("not a run"),
+        }
+    }
+
+    fn build(extra: &[&str]) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
+        RunOptions::from_args(&args(extra), &Topology::read(&HostOs))
+    }
+
+    #[test]
+    fn a_bad_value_of_each_flag_is_a_usage_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-folder");
+        std::fs::write(&file, "x").unwrap();
+        let file = file.to_str().unwrap();
+        let missing = dir.path().join("missing.xz");
+        let missing = missing.to_str().unwrap();
+        for (flag, bad) in [
+            ("--threads", &["--threads", "100000"][..]),
+            ("--xz-input", &["--kernels", "xz", "--xz-input", missing]),
+            ("--xz-input", &["--kernels", "xz", "--xz-input", file]),
+            // Given with --no-save, --output is neither checked nor created.
+            ("--output", &["--output", file]),
+            ("--baseline", &["--baseline", "no board of this name"]),
+            (
+                "--meter",
+                &["--meter", "pzem004t:/dev/does-not-exist-sbcbench"],
+            ),
+        ] {
+            let mut a = args(bad);
+            if flag == "--output" {
+                a.no_save = false;
+            }
+            let m = usage_message(RunOptions::from_args(&a, &Topology::read(&HostOs)));
+            assert!(m.contains(flag), "{bad:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn defaults_quick_and_explicit_timing() {
+        let (o, meter) = build(&[]).unwrap();
+        assert!(meter.is_none());
+        assert_eq!(o.timing.min_time, Duration::from_secs(1));
+        assert_eq!(o.timing.samples, 5);
+        assert_eq!(o.timing.warmup, Duration::from_millis(500));
+        assert!(o.output.is_none());
+        let (o, _) = build(&["--quick", "--samples", "4", "--threads", "1,1,all,1"]).unwrap();
+        assert_eq!(o.timing.min_time, Duration::from_millis(100));
+        assert_eq!(o.timing.samples, 4);
+        assert_eq!(o.modes, vec![ThreadMode::One, ThreadMode::All]);
+    }
+
+    #[test]
+    fn a_meter_elsewhere_makes_every_sample_long_enough_for_it() {
+        let (o, _) = build(&["--quick", "--phase-events", "--samples", "3"]).unwrap();
+        assert_eq!(o.timing.min_time, meter::min_sample_time(3));
+        assert!(o.timing.min_time > Duration::from_millis(100));
+        // Never shorter than asked.
+        let (o, _) = build(&["--phase-events", "--min-time", "60"]).unwrap();
+        assert_eq!(o.timing.min_time, Duration::from_secs(60));
     }
 }
