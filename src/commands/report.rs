@@ -2,7 +2,7 @@
 //! broken, loudly), add the shipped reference boards, aggregate, render,
 //! and draw the charts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::{ReportArgs, ReportThreads};
 use crate::compare::report::{Mode, Report, ReportOptions, Runs};
@@ -11,31 +11,19 @@ use crate::export::report::{render, svg};
 use crate::export::Format;
 use crate::measure::KernelId;
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
+use crate::record::walk::{walk_into, Found};
 use crate::record::{read_results_lenient, ResultRow};
 
-/// Files found under the paths given.
-#[derive(Debug, Default)]
-pub struct Found {
-    pub csv: Vec<PathBuf>,
-    /// Files in folders that are not `.csv`: ignored, with a notice.
-    pub ignored: Vec<PathBuf>,
-    /// Symlinks in folders that lead out of the folder given: not followed.
-    pub outside: Vec<PathBuf>,
-}
-
-/// Walks folders recursively (hidden entries and symlinked folders are
-/// not entered, symlinked files only when they stay inside the folder
-/// given: a results folder from someone else cannot make sbcbench read
-/// `/etc`); a file named on the command line is read whatever its name. A
-/// missing path is a usage error, except the default `results`.
-pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
+/// Walks folders by the rules of [`crate::record::walk`]; a file named on
+/// the command line is read whatever its name. A missing path is a usage
+/// error, except the default `results`.
+fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
     let mut found = Found::default();
     for path in paths {
         if path.is_file() {
             found.csv.push(path.clone());
         } else if path.is_dir() {
-            let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            walk(&root, path, &mut found).map_err(|e| {
+            walk_into(path, &mut found).map_err(|e| {
                 Error::Usage(format!("{}: cannot read this folder ({e})", path.display()))
             })?;
         } else if !default {
@@ -49,39 +37,6 @@ pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
     found.csv.dedup();
     found.ignored.sort();
     Ok(found)
-}
-
-fn walk(root: &Path, dir: &Path, found: &mut Found) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_symlink() {
-            let inside = std::fs::canonicalize(&path).is_ok_and(|t| t.starts_with(root));
-            if !inside {
-                found.outside.push(path);
-                continue;
-            }
-        }
-        if kind.is_dir() {
-            walk(root, &path, found)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            if path
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
-            {
-                found.csv.push(path);
-            } else {
-                found.ignored.push(path);
-            }
-        }
-    }
-    Ok(())
 }
 
 fn is_sbcbench(row: &ResultRow) -> bool {
@@ -105,16 +60,8 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         // Fail before printing anything, not after the report.
         crate::options::check_writable("--plot", dir, "")?;
     }
-    if !found.outside.is_empty() {
-        let names: Vec<String> = found
-            .outside
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        eprintln!(
-            "note: not followed: symbolic links that lead out of the folder, or nowhere: {}",
-            names.join(", ")
-        );
+    if let Some(note) = found.outside_note() {
+        eprintln!("{note}");
     }
     if !found.ignored.is_empty() {
         let names: Vec<String> = found

@@ -14,6 +14,7 @@ use crate::measure::{plan, KernelId, ThreadMode, Timing};
 use crate::observe::meter::{self, Meter, MeterSpec};
 use crate::observe::power::PowerMode;
 use crate::observe::Topology;
+use crate::record::walk::result_files;
 use crate::record::{board_slug, read_results};
 
 pub struct RunOptions {
@@ -136,11 +137,15 @@ fn load_baseline(spec: &str, output: &Path) -> Result<Baseline, Error> {
         return Baseline::from_file(path).map_err(Error::Usage);
     }
     let dir = output.join(board_slug(spec));
-    let latest = std::fs::read_dir(&dir).ok().and_then(|entries| {
-        entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-            .max()
+    // The latest run: file names are UTC times.
+    let latest = result_files(&dir).ok().and_then(|found| {
+        if let Some(note) = found.outside_note() {
+            eprintln!("{note}");
+        }
+        found
+            .csv
+            .into_iter()
+            .max_by(|a, b| a.file_name().cmp(&b.file_name()).then_with(|| a.cmp(b)))
     });
     match latest {
         Some(file) => {
@@ -231,5 +236,32 @@ mod tests {
         // Never shorter than asked.
         let (o, _) = build(&["--phase-events", "--min-time", "60"]).unwrap();
         assert_eq!(o.timing.min_time, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn baseline_by_board_is_its_latest_results_file_inside_its_folder() {
+        let reference = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/results/reference/visionfive2-article-2023.csv"
+        ))
+        .unwrap();
+        let as_board = |name: &str| reference.replace("VisionFive 2", name);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("results");
+        let board = out.join("my-board");
+        std::fs::create_dir_all(&board).unwrap();
+        let out = out.to_str().unwrap();
+        let m = usage_message(build(&["--output", out, "--baseline", "My Board"]));
+        assert!(m.contains("no results for a board of that name"), "{m}");
+
+        std::fs::write(board.join("20240101T000000Z.csv"), as_board("old")).unwrap();
+        std::fs::write(board.join("20250101T000000Z.csv"), as_board("new")).unwrap();
+        // Later, but hidden, or leading out of the folder: not results.
+        std::fs::write(board.join(".20990101T000000Z.csv"), as_board("hidden")).unwrap();
+        let elsewhere = dir.path().join("elsewhere.csv");
+        std::fs::write(&elsewhere, as_board("outside")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, board.join("20980101T000000Z.csv")).unwrap();
+        let (o, _) = build(&["--output", out, "--baseline", "My Board"]).unwrap();
+        assert_eq!(o.baseline.name, "new");
     }
 }

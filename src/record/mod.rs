@@ -5,6 +5,7 @@
 mod file;
 pub mod reference;
 mod row;
+pub mod walk;
 
 pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
