@@ -4,20 +4,19 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{ReportArgs, ReportThreads};
-use crate::compare::report::{Mode, Report, ReportOptions, Runs};
+use crate::cli::ReportArgs;
+use crate::compare::report::Report;
 use crate::error::Error;
 use crate::export::report::{render, svg};
-use crate::export::Format;
-use crate::measure::KernelId;
+use crate::options::ReportOptions;
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
 use crate::record::walk::{walk_into, Found};
 use crate::record::{read_results_lenient, ResultRow};
 
 /// Walks folders by the rules of [`crate::record::walk`]; a file named on
-/// the command line is read whatever its name. A missing path is a usage
-/// error, except the default `results`.
-fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
+/// the command line is read whatever its name. A path that is not there
+/// is the default `results` (the options checked the others).
+fn find_files(paths: &[PathBuf]) -> Result<Found, Error> {
     let mut found = Found::default();
     for path in paths {
         if path.is_file() {
@@ -26,11 +25,6 @@ fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
             walk_into(path, &mut found).map_err(|e| {
                 Error::Usage(format!("{}: cannot read this folder ({e})", path.display()))
             })?;
-        } else if !default {
-            return Err(Error::Usage(format!(
-                "{}: no such file or folder; give result files or folders (default: results)",
-                path.display()
-            )));
         }
     }
     found.csv.sort();
@@ -44,22 +38,12 @@ fn is_sbcbench(row: &ResultRow) -> bool {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
-    if args.plot.is_some() {
+    let opts = ReportOptions::from_args(args)?;
+    if opts.plot.is_some() {
         // Ctrl-C stops between two charts: none is left half-written.
         crate::interrupt::install();
     }
-    let format = Format::default_for_stdout(args.format);
-    let default = args.paths.is_empty();
-    let paths = if default {
-        vec![PathBuf::from("results")]
-    } else {
-        args.paths.clone()
-    };
-    let found = find_files(&paths, default)?;
-    if let Some(dir) = &args.plot {
-        // Fail before printing anything, not after the report.
-        crate::options::check_writable("--plot", dir, "")?;
-    }
+    let found = find_files(&opts.paths)?;
     if let Some(note) = found.outside_note() {
         eprintln!("{note}");
     }
@@ -106,10 +90,11 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if args.no_reference {
+    if opts.no_reference {
         rows.retain(is_sbcbench);
     }
-    let where_ = paths
+    let where_ = opts
+        .paths
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
@@ -119,7 +104,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     if found.csv.is_empty() {
         eprintln!("note: no result files in {where_}; {first_run}");
     }
-    if !args.no_reference {
+    if !opts.no_reference {
         rows.extend(article_2023()?);
     }
     if rows.is_empty() {
@@ -128,26 +113,12 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         );
     }
 
-    let opts = ReportOptions {
-        baseline: args.baseline.clone(),
-        runs: if args.all { Runs::All } else { Runs::Latest },
-        kernels: if args.kernels.is_empty() {
-            KernelId::ALL.to_vec()
-        } else {
-            args.kernels.clone()
-        },
-        modes: match args.threads {
-            None => Mode::BOTH.to_vec(),
-            Some(ReportThreads::One) => vec![Mode::Single],
-            Some(ReportThreads::All) => vec![Mode::All],
-        },
-    };
-    let report = Report::build(rows, &opts)?;
+    let report = Report::build(rows, &opts.aggregate)?;
     for note in &report.notes {
         eprintln!("note: {note}");
     }
-    super::print(&render(&report, format)?)?;
-    if let Some(dir) = &args.plot {
+    super::print(&render(&report, opts.format)?)?;
+    if let Some(dir) = &opts.plot {
         let written = svg::write_charts(&report, dir)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         eprintln!("charts: {}", names.join(", "));

@@ -3,10 +3,12 @@
 //! to, so that a typo never costs a long run. Each is built once from the
 //! parsed command line and not changed afterwards.
 
+mod report;
 mod run;
 
 use std::path::Path;
 
+pub use report::ReportOptions;
 pub use run::{OpenedMeter, RunOptions};
 
 use crate::error::Error;
@@ -14,7 +16,7 @@ use crate::error::Error;
 /// Creates the directory `flag` names if needed and proves we can write
 /// there, without leaving anything behind. `or` is the other way out that
 /// the message offers, e.g. " or use --no-save".
-pub(crate) fn check_writable(flag: &str, dir: &Path, or: &str) -> Result<(), Error> {
+fn check_writable(flag: &str, dir: &Path, or: &str) -> Result<(), Error> {
     let fail = |e: std::io::Error| {
         Error::Usage(format!(
             "{flag} {}: cannot write there ({e}); choose a writable directory{or}",
