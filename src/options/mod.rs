@@ -3,11 +3,13 @@
 //! to, so that a typo never costs a long run. Each is built once from the
 //! parsed command line and not changed afterwards.
 
+mod fleet;
 mod report;
 mod run;
 
 use std::path::Path;
 
+pub use fleet::FleetOptions;
 pub use report::ReportOptions;
 pub use run::{OpenedMeter, RunOptions};
 
