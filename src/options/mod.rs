@@ -4,12 +4,14 @@
 //! parsed command line and not changed afterwards.
 
 mod fleet;
+mod meter;
 mod report;
 mod run;
 
 use std::path::Path;
 
 pub use fleet::FleetOptions;
+pub use meter::MeterOptions;
 pub use report::ReportOptions;
 pub use run::{OpenedMeter, RunOptions};
 
