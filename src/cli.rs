@@ -1,12 +1,13 @@
 //! The command line, defined once. Values are parsed into typed options
 //! here where the parse needs nothing but the text; what depends on the
-//! machine (thread counts, files) is checked in `options.rs` before any
+//! machine (thread counts, files) is checked in `options/` before any
 //! measuring starts.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::export::Format;
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
 use crate::power::meter::MeterSpec;
@@ -51,16 +52,6 @@ pub enum Command {
     Report(ReportArgs),
     /// Benchmark every board of boards.toml over SSH and fetch the CSVs back.
     Fleet(FleetArgs),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for people (default on a terminal).
-    Table,
-    Markdown,
-    /// The results schema, as saved.
-    Csv,
-    Json,
 }
 
 #[derive(Debug, Args)]

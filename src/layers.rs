@@ -9,12 +9,19 @@
 use std::path::{Path, PathBuf};
 
 /// Lowest first. The shared utilities (`build_info`, `error`,
-/// `interrupt`) may be used from every stage.
+/// `interrupt`, and `serde_str` with its macro at the crate root) may be
+/// used from every stage.
 const STAGES: &[&str] = &[
     "observe", "measure", "record", "power", "compare", "warnings", "deploy", "export", "cli",
     "options", "commands",
 ];
-const SHARED: &[&str] = &["build_info", "error", "interrupt"];
+const SHARED: &[&str] = &[
+    "build_info",
+    "error",
+    "interrupt",
+    "serde_str",
+    "serde_as_string",
+];
 
 fn rank(stage: &str) -> Option<usize> {
     STAGES.iter().position(|s| *s == stage)

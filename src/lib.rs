@@ -18,6 +18,8 @@ pub mod deploy;
 pub mod error;
 pub mod export;
 pub mod interrupt;
+#[cfg(test)]
+mod layers;
 pub mod measure;
 pub mod observe;
 pub mod options;

@@ -21,20 +21,17 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Selftest => selftest::selftest(),
         Command::Info(args) => info::info(args, os),
         Command::Meter(args) => {
+            let opts = crate::options::MeterOptions::from_args(args);
             let mut out = std::io::stdout();
-            crate::power::meter::live(
-                &args.spec,
-                args.count,
-                std::time::Duration::from_secs_f64(args.interval),
-                &mut out,
+            crate::power::meter::live(&opts.spec, opts.count, opts.interval, &mut out).map_err(
+                |e| match e {
+                    // Nothing was read: a wrong path or permissions, like a bad flag.
+                    crate::power::meter::MeterError::Open { .. } => {
+                        crate::error::Error::Usage(e.to_string()).into()
+                    }
+                    e => anyhow::Error::new(e),
+                },
             )
-            .map_err(|e| match e {
-                // Nothing was read: a wrong path or permissions, like a bad flag.
-                crate::power::meter::MeterError::Open { .. } => {
-                    crate::error::Error::Usage(e.to_string()).into()
-                }
-                e => anyhow::Error::new(e),
-            })
         }
         Command::Report(args) => report::report(args),
         Command::Fleet(args) => fleet::fleet(args),

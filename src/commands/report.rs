@@ -2,47 +2,29 @@
 //! broken, loudly), add the shipped reference boards, aggregate, render,
 //! and draw the charts.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::cli::{Format, ReportArgs, ReportThreads};
-use crate::compare::report::{Mode, Report, ReportOptions, Runs};
+use crate::cli::ReportArgs;
+use crate::compare::report::Report;
 use crate::error::Error;
 use crate::export::report::{render, svg};
-use crate::measure::KernelId;
+use crate::options::{unwritable, ReportOptions};
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
+use crate::record::walk::{walk_into, Found};
 use crate::record::{read_results_lenient, ResultRow};
 
-/// Files found under the paths given.
-#[derive(Debug, Default)]
-pub struct Found {
-    pub csv: Vec<PathBuf>,
-    /// Files in folders that are not `.csv`: ignored, with a notice.
-    pub ignored: Vec<PathBuf>,
-    /// Symlinks in folders that lead out of the folder given: not followed.
-    pub outside: Vec<PathBuf>,
-}
-
-/// Walks folders recursively (hidden entries and symlinked folders are
-/// not entered, symlinked files only when they stay inside the folder
-/// given: a results folder from someone else cannot make sbcbench read
-/// `/etc`); a file named on the command line is read whatever its name. A
-/// missing path is a usage error, except the default `results`.
-pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
+/// Walks folders by the rules of [`crate::record::walk`]; a file named on
+/// the command line is read whatever its name. A path that is not there
+/// is the default `results` (the options checked the others).
+fn find_files(paths: &[PathBuf]) -> Result<Found, Error> {
     let mut found = Found::default();
     for path in paths {
         if path.is_file() {
             found.csv.push(path.clone());
         } else if path.is_dir() {
-            let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            walk(&root, path, &mut found).map_err(|e| {
+            walk_into(path, &mut found).map_err(|e| {
                 Error::Usage(format!("{}: cannot read this folder ({e})", path.display()))
             })?;
-        } else if !default {
-            return Err(Error::Usage(format!(
-                "{}: no such file or folder; give result files or folders (default: results)",
-                path.display()
-            )));
         }
     }
     found.csv.sort();
@@ -51,56 +33,17 @@ pub fn find_files(paths: &[PathBuf], default: bool) -> Result<Found, Error> {
     Ok(found)
 }
 
-fn walk(root: &Path, dir: &Path, found: &mut Found) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_symlink() {
-            let inside = std::fs::canonicalize(&path).is_ok_and(|t| t.starts_with(root));
-            if !inside {
-                found.outside.push(path);
-                continue;
-            }
-        }
-        if kind.is_dir() {
-            walk(root, &path, found)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-            if path
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
-            {
-                found.csv.push(path);
-            } else {
-                found.ignored.push(path);
-            }
-        }
-    }
-    Ok(())
-}
-
 fn is_sbcbench(row: &ResultRow) -> bool {
     row.source.is_empty() || row.source == SBCBENCH_SOURCE
-}
-
-/// `--plot DIR` is not a place to write to: a usage error.
-fn cannot_plot_into(dir: &Path, e: &std::io::Error) -> Error {
-    Error::Usage(format!(
-        "--plot {}: cannot write there ({e}); choose a writable directory",
-        dir.display()
-    ))
 }
 
 /// The chart writer's error as the command reports it: an unwritable
 /// directory is a usage error, Ctrl-C says which charts are whole.
 fn plot_error(e: svg::WriteError) -> anyhow::Error {
     match e {
-        svg::WriteError::Unwritable { dir, reason } => cannot_plot_into(&dir, &reason).into(),
+        svg::WriteError::Unwritable { dir, reason } => {
+            unwritable("--plot", &dir, &reason, "").into()
+        }
         svg::WriteError::Interrupted { dir, written } => Error::Interrupted {
             saved: Some(format!("{written} chart(s) in {}", dir.display())),
         }
@@ -112,38 +55,14 @@ fn plot_error(e: svg::WriteError) -> anyhow::Error {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
-    if args.plot.is_some() {
+    let opts = ReportOptions::from_args(args)?;
+    if opts.plot.is_some() {
         // Ctrl-C stops between two charts: none is left half-written.
         crate::interrupt::install();
     }
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Markdown
-    });
-    let default = args.paths.is_empty();
-    let paths = if default {
-        vec![PathBuf::from("results")]
-    } else {
-        args.paths.clone()
-    };
-    let found = find_files(&paths, default)?;
-    if let Some(dir) = &args.plot {
-        // Fail before printing anything, not after the report.
-        std::fs::create_dir_all(dir)
-            .and_then(|()| tempfile::tempfile_in(dir).map(drop))
-            .map_err(|e| cannot_plot_into(dir, &e))?;
-    }
-    if !found.outside.is_empty() {
-        let names: Vec<String> = found
-            .outside
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        eprintln!(
-            "note: not followed: symbolic links that lead out of the folder, or nowhere: {}",
-            names.join(", ")
-        );
+    let found = find_files(&opts.paths)?;
+    if let Some(note) = found.outside_note() {
+        eprintln!("{note}");
     }
     if !found.ignored.is_empty() {
         let names: Vec<String> = found
@@ -188,10 +107,11 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if args.no_reference {
+    if opts.no_reference {
         rows.retain(is_sbcbench);
     }
-    let where_ = paths
+    let where_ = opts
+        .paths
         .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
@@ -201,7 +121,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     if found.csv.is_empty() {
         eprintln!("note: no result files in {where_}; {first_run}");
     }
-    if !args.no_reference {
+    if !opts.no_reference {
         rows.extend(article_2023()?);
     }
     if rows.is_empty() {
@@ -210,26 +130,12 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         );
     }
 
-    let opts = ReportOptions {
-        baseline: args.baseline.clone(),
-        runs: if args.all { Runs::All } else { Runs::Latest },
-        kernels: if args.kernels.is_empty() {
-            KernelId::ALL.to_vec()
-        } else {
-            args.kernels.clone()
-        },
-        modes: match args.threads {
-            None => Mode::BOTH.to_vec(),
-            Some(ReportThreads::One) => vec![Mode::Single],
-            Some(ReportThreads::All) => vec![Mode::All],
-        },
-    };
-    let report = Report::build(rows, &opts)?;
+    let report = Report::build(rows, &opts.aggregate)?;
     for note in &report.notes {
         eprintln!("note: {note}");
     }
-    super::print(&render(&report, format)?)?;
-    if let Some(dir) = &args.plot {
+    super::print(&render(&report, opts.format)?)?;
+    if let Some(dir) = &opts.plot {
         let written =
             svg::write_charts(&report, dir, &crate::interrupt::STOP).map_err(plot_error)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

@@ -8,10 +8,10 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::cli::{Format, RunArgs};
+use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
 use crate::error::Error;
-use crate::export::{exporter, progress, RunReport};
+use crate::export::{exporter, progress, Format, RunReport};
 use crate::interrupt::STOP;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
@@ -41,8 +41,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
-    let mut opts = RunOptions::from_args(args, &topo)?;
-    let meter = opts.meter.take();
+    let (opts, meter) = RunOptions::from_args(args, &topo)?;
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
     // Before anything is measured or typed: where the results will go.
     if let Some(dir) = &opts.output {
@@ -96,7 +95,8 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 
     // With a meter, here or on the machine that started this run over ssh
     // (--phase-events): idle power first, then every measurement long
-    // enough for the meter to see it settle and give enough readings.
+    // enough for the meter to see it settle and give enough readings
+    // (options/run.rs).
     let monitor = meter.map(|(spec, m)| {
         (
             spec.protocol.name(),
@@ -107,8 +107,6 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     if monitor.is_some() || events.on {
         let here = monitor.as_ref().map(|(p, m)| (*p, m));
         meter_idle = idle_phase(&events, here, opts.idle_time);
-        let per_sample = meter::min_sample_time(opts.timing.samples);
-        opts.timing.min_time = opts.timing.min_time.max(per_sample);
     }
 
     let steps = plan(&opts.kernels, &opts.modes, &topo);

@@ -1,5 +1,6 @@
 //! Export: one renderer per output format, behind one small trait.
 mod csv;
+mod format;
 mod json;
 mod markdown;
 pub mod progress;
@@ -11,11 +12,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::measure::KernelId;
 use crate::observe::SystemFacts;
 use crate::record::{ResultRow, WattsSource};
 use crate::warnings::Warning;
+pub use format::Format;
 
 /// Everything a run produced, as the exporters see it.
 #[derive(Debug, Clone, Serialize)]

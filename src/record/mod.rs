@@ -6,6 +6,7 @@ mod columns;
 mod file;
 pub mod reference;
 mod row;
+pub mod walk;
 
 pub use columns::{ClockSource, WattsSource};
 pub use file::{

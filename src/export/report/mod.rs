@@ -9,12 +9,11 @@ mod markdown;
 pub mod svg;
 mod table;
 
-use crate::cli::Format;
 use crate::compare::report::{Entry, Family, Figures, Mode, Report};
 use crate::compare::uncertainty::Value;
 use crate::measure::KernelId;
 
-use super::{ratio_figure, sig3};
+use super::{ratio_figure, sig3, Format};
 
 pub trait ReportExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String>;

@@ -1,0 +1,267 @@
+//! `sbcbench run`: the kernels, modes, timing, files and meter asked for.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::check_writable;
+use crate::cli::RunArgs;
+use crate::compare::Baseline;
+use crate::error::Error;
+use crate::export::Format;
+use crate::measure::kernels::XzInput;
+use crate::measure::load::LoadKind;
+use crate::measure::{plan, KernelId, ThreadMode, Timing};
+use crate::observe::Topology;
+use crate::power::meter::{self, Meter, MeterSpec};
+use crate::power::PowerMode;
+use crate::record::walk::result_files;
+use crate::record::{board_slug, read_results};
+
+pub struct RunOptions {
+    pub kernels: Vec<KernelId>,
+    pub modes: Vec<ThreadMode>,
+    pub timing: Timing,
+    pub quick: bool,
+    /// Loaded and checked; `None` when xz is not among the kernels.
+    pub xz_input: Option<XzInput>,
+    pub clock_mhz: Option<f64>,
+    pub board: Option<String>,
+    pub baseline: Baseline,
+    /// `None` with --no-save.
+    pub output: Option<PathBuf>,
+    pub format: Format,
+    pub power: PowerMode,
+    pub load: LoadKind,
+    pub idle_time: Duration,
+    /// Phase lines on stderr for a meter on another machine.
+    pub phase_events: bool,
+}
+
+/// The `--meter` of a run: opened while the options are checked, so that
+/// a wrong port fails before anything is measured, then handed to the run
+/// to be sampled.
+pub type OpenedMeter = (MeterSpec, Box<dyn Meter>);
+
+fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for &i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+impl RunOptions {
+    /// The options, and the meter of `--meter`, opened.
+    pub fn from_args(
+        args: &RunArgs,
+        topo: &Topology,
+    ) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
+        let modes = dedup(&args.threads);
+        for &mode in &modes {
+            plan::validate(mode, topo).map_err(Error::Usage)?;
+        }
+        let (min_time, samples, warmup) = if args.quick {
+            (0.1, 3, 0.05)
+        } else {
+            (1.0, 5, 0.5)
+        };
+        let samples = args.samples.map(|s| s as usize).unwrap_or(samples);
+        let mut min_time = Duration::from_secs_f64(args.min_time.unwrap_or(min_time));
+        // A meter, here or on the machine that started this run over ssh,
+        // needs every measurement long enough to see it settle and give
+        // enough readings.
+        if args.meter.is_some() || args.phase_events {
+            min_time = min_time.max(meter::min_sample_time(samples));
+        }
+        let timing = Timing {
+            warmup: Duration::from_secs_f64(args.warmup.unwrap_or(warmup)),
+            min_time,
+            samples,
+        };
+        let kernels = dedup(&args.kernels);
+        // The xz load of `--power ask` decodes the same input.
+        let xz_load = args.power == PowerMode::Ask && args.load == LoadKind::Kernel(KernelId::Xz);
+        let xz_input = if kernels.contains(&KernelId::Xz) || xz_load {
+            Some(match &args.xz_input {
+                Some(path) => XzInput::from_file(path).map_err(|e| Error::Usage(e.to_string()))?,
+                None => XzInput::built_in().map_err(|e| Error::Usage(e.to_string()))?,
+            })
+        } else {
+            None
+        };
+        let output = if args.no_save {
+            None
+        } else {
+            check_writable("--output", &args.output, " or use --no-save")?;
+            Some(args.output.clone())
+        };
+        let baseline = match &args.baseline {
+            None => Baseline::article_visionfive2(),
+            Some(spec) => load_baseline(spec, &args.output)?,
+        };
+        let meter = match &args.meter {
+            Some(spec) => Some((
+                spec.clone(),
+                meter::open(spec).map_err(|e| Error::Usage(format!("--meter {spec}: {e}")))?,
+            )),
+            None => None,
+        };
+        let format = Format::default_for_stdout(args.format);
+        let opts = RunOptions {
+            kernels,
+            modes,
+            timing,
+            quick: args.quick,
+            xz_input,
+            clock_mhz: args.clock_mhz,
+            board: args.board.clone(),
+            baseline,
+            output,
+            format,
+            power: args.power.clone(),
+            load: args.load,
+            idle_time: Duration::from_secs_f64(args.idle_time),
+            phase_events: args.phase_events,
+        };
+        Ok((opts, meter))
+    }
+}
+
+/// `--baseline` is a results file, or the name of a board with results in
+/// the output directory (its latest run).
+fn load_baseline(spec: &str, output: &Path) -> Result<Baseline, Error> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        return Baseline::from_file(path).map_err(Error::Usage);
+    }
+    let dir = output.join(board_slug(spec));
+    // The latest run: file names are UTC times.
+    let latest = result_files(&dir).ok().and_then(|found| {
+        if let Some(note) = found.outside_note() {
+            eprintln!("{note}");
+        }
+        found
+            .csv
+            .into_iter()
+            .max_by(|a, b| a.file_name().cmp(&b.file_name()).then_with(|| a.cmp(b)))
+    });
+    match latest {
+        Some(file) => {
+            let rows =
+                read_results(&file).map_err(|e| Error::Usage(format!("--baseline {spec}: {e}")))?;
+            Baseline::from_rows(&rows, &file.display().to_string()).map_err(Error::Usage)
+        }
+        None => Err(Error::Usage(format!(
+            "--baseline {spec}: no such file, and no results for a board of that name in {}; \
+             give a results CSV or run `sbcbench run --board '{spec}'` on that board first",
+            dir.display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::observe::HostOs;
+    use crate::options::usage_message;
+
+    fn args(extra: &[&str]) -> RunArgs {
+        let cli = ["sbcbench", "run", "--no-save", "--kernels", "sha1"];
+        match Cli::try_parse_from(cli.iter().chain(extra))
+            .unwrap()
+            .command
+        {
+            Command::Run(args) => *args,
+            _ => unreachable!("not a run"),
+        }
+    }
+
+    fn build(extra: &[&str]) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
+        RunOptions::from_args(&args(extra), &Topology::read(&HostOs))
+    }
+
+    #[test]
+    fn a_bad_value_of_each_flag_is_a_usage_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-folder");
+        std::fs::write(&file, "x").unwrap();
+        let file = file.to_str().unwrap();
+        let missing = dir.path().join("missing.xz");
+        let missing = missing.to_str().unwrap();
+        for (flag, bad) in [
+            ("--threads", &["--threads", "100000"][..]),
+            ("--xz-input", &["--kernels", "xz", "--xz-input", missing]),
+            ("--xz-input", &["--kernels", "xz", "--xz-input", file]),
+            // Given with --no-save, --output is neither checked nor created.
+            ("--output", &["--output", file]),
+            ("--baseline", &["--baseline", "no board of this name"]),
+            (
+                "--meter",
+                &["--meter", "pzem004t:/dev/does-not-exist-sbcbench"],
+            ),
+        ] {
+            let mut a = args(bad);
+            if flag == "--output" {
+                a.no_save = false;
+            }
+            let m = usage_message(RunOptions::from_args(&a, &Topology::read(&HostOs)));
+            assert!(m.contains(flag), "{bad:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn defaults_quick_and_explicit_timing() {
+        let (o, meter) = build(&[]).unwrap();
+        assert!(meter.is_none());
+        assert_eq!(o.timing.min_time, Duration::from_secs(1));
+        assert_eq!(o.timing.samples, 5);
+        assert_eq!(o.timing.warmup, Duration::from_millis(500));
+        assert!(o.output.is_none());
+        let (o, _) = build(&["--quick", "--samples", "4", "--threads", "1,1,all,1"]).unwrap();
+        assert_eq!(o.timing.min_time, Duration::from_millis(100));
+        assert_eq!(o.timing.samples, 4);
+        assert_eq!(o.modes, vec![ThreadMode::One, ThreadMode::All]);
+    }
+
+    #[test]
+    fn a_meter_elsewhere_makes_every_sample_long_enough_for_it() {
+        let (o, _) = build(&["--quick", "--phase-events", "--samples", "3"]).unwrap();
+        assert_eq!(o.timing.min_time, meter::min_sample_time(3));
+        assert!(o.timing.min_time > Duration::from_millis(100));
+        // Never shorter than asked.
+        let (o, _) = build(&["--phase-events", "--min-time", "60"]).unwrap();
+        assert_eq!(o.timing.min_time, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn baseline_by_board_is_its_latest_results_file_inside_its_folder() {
+        let reference = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/results/reference/visionfive2-article-2023.csv"
+        ))
+        .unwrap();
+        let as_board = |name: &str| reference.replace("VisionFive 2", name);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("results");
+        let board = out.join("my-board");
+        std::fs::create_dir_all(&board).unwrap();
+        let out = out.to_str().unwrap();
+        let m = usage_message(build(&["--output", out, "--baseline", "My Board"]));
+        assert!(m.contains("no results for a board of that name"), "{m}");
+
+        std::fs::write(board.join("20240101T000000Z.csv"), as_board("old")).unwrap();
+        std::fs::write(board.join("20250101T000000Z.csv"), as_board("new")).unwrap();
+        // Later, but hidden, or leading out of the folder: not results.
+        std::fs::write(board.join(".20990101T000000Z.csv"), as_board("hidden")).unwrap();
+        let elsewhere = dir.path().join("elsewhere.csv");
+        std::fs::write(&elsewhere, as_board("outside")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, board.join("20980101T000000Z.csv")).unwrap();
+        let (o, _) = build(&["--output", out, "--baseline", "My Board"]).unwrap();
+        assert_eq!(o.baseline.name, "new");
+    }
+}
