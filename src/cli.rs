@@ -5,8 +5,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
+use crate::compare::report::Mode;
 use crate::export::Format;
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
@@ -209,14 +210,7 @@ pub struct ReportArgs {
 
     /// Only single-core (`1`) or all-cores (`all`) figures.
     #[arg(long, value_enum, value_name = "1|all")]
-    pub threads: Option<ReportThreads>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportThreads {
-    #[value(name = "1")]
-    One,
-    All,
+    pub threads: Option<Mode>,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::check_writable;
-use crate::cli::{ReportArgs, ReportThreads};
+use crate::cli::ReportArgs;
 use crate::compare::report::{self as aggregate, Mode, Runs};
 use crate::error::Error;
 use crate::export::Format;
@@ -53,8 +53,7 @@ impl ReportOptions {
             },
             modes: match args.threads {
                 None => Mode::BOTH.to_vec(),
-                Some(ReportThreads::One) => vec![Mode::Single],
-                Some(ReportThreads::All) => vec![Mode::All],
+                Some(mode) => vec![mode],
             },
         };
         Ok(ReportOptions {

@@ -19,10 +19,11 @@ pub enum Runs {
     All,
 }
 
-/// Single core or all cores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// Single core or all cores: the report's one mode, also `report --threads`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 pub enum Mode {
     #[serde(rename = "1")]
+    #[value(name = "1")]
     Single,
     #[serde(rename = "all")]
     All,
