@@ -67,7 +67,13 @@ pub fn measure(
         .chain(std::iter::repeat_n(timing.min_time, timing.samples))
         .collect();
     let barrier = Barrier::new(cpus.len() + 1);
+    // `abort` ends the round under way early (a worker failed, Ctrl-C);
+    // `quit` is set by this thread alone, before the barrier at which the
+    // workers are to leave. Leaving on `abort` instead raced a worker that
+    // failed just after a round began: the one that saw it left without
+    // its second barrier, and the others waited for it for ever.
     let abort = AtomicBool::new(false);
+    let quit = AtomicBool::new(false);
     let slots: Vec<Mutex<Round>> = cpus.iter().map(|_| Mutex::new(Round::default())).collect();
     let pinned_all = AtomicBool::new(true);
 
@@ -76,7 +82,8 @@ pub fn measure(
             .iter()
             .zip(&slots)
             .map(|(&cpu, slot)| {
-                let (barrier, abort, rounds, pinned_all) = (&barrier, &abort, &rounds, &pinned_all);
+                let (barrier, abort, quit, rounds, pinned_all) =
+                    (&barrier, &abort, &quit, &rounds, &pinned_all);
                 s.spawn(move || -> Result<(), KernelError> {
                     if !os.pin_current_thread(cpu) {
                         pinned_all.store(false, Ordering::Relaxed);
@@ -91,7 +98,7 @@ pub fn measure(
                     };
                     for &duration in rounds {
                         barrier.wait();
-                        if abort.load(Ordering::Acquire) {
+                        if quit.load(Ordering::Acquire) {
                             return Ok(());
                         }
                         if let Some(w) = worker.as_mut() {
@@ -118,7 +125,7 @@ pub fn measure(
             let last = i + 1 == rounds.len();
             if stop.load(Ordering::Relaxed) {
                 outcome = Err(RunError::Interrupted);
-                abort.store(true, Ordering::Release);
+                quit.store(true, Ordering::Release);
                 barrier.wait();
                 break;
             }
@@ -134,8 +141,8 @@ pub fn measure(
                 outcome = Err(RunError::Interrupted);
             }
             if outcome.is_err() {
-                abort.store(true, Ordering::Release);
                 if !last {
+                    quit.store(true, Ordering::Release);
                     barrier.wait();
                 }
                 break;
@@ -316,6 +323,33 @@ mod tests {
         assert!(
             matches!(err, RunError::Kernel(KernelError::Corrupted { .. })),
             "{err}"
+        );
+    }
+
+    /// Workers that fail at once, racing the others' look at the abort
+    /// flag after a round starts: a worker that left then, without its
+    /// second barrier, used to leave the rest waiting for ever.
+    #[test]
+    fn workers_failing_at_once_never_deadlock_the_others() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for _ in 0..100 {
+                let stop = AtomicBool::new(false);
+                let result = measure(
+                    &HostOs,
+                    &Sleepy { fail_at: Some(1) },
+                    &[0; 8],
+                    &timing(),
+                    &stop,
+                    &mut || {},
+                );
+                assert!(matches!(result, Err(RunError::Kernel(_))));
+            }
+            let _ = done.send(());
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(60)).is_ok(),
+            "the runner deadlocked (or failed) on workers failing at once"
         );
     }
 
