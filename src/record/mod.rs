@@ -7,7 +7,7 @@ pub mod reference;
 mod row;
 
 pub use file::{
-    board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
-    ResultFile,
+    board_slug, parse_results, read_results, read_results_lenient, results_from_bytes, ReadError,
+    ReadOutcome, ResultFile,
 };
 pub use row::{ResultRow, SCHEMA_VERSION};
