@@ -21,7 +21,7 @@ use super::ssh::{
 };
 use super::Board;
 use crate::observe::meter::{self, Meter, MeterSpec, Monitor};
-use crate::record::{read_results, ResultFile};
+use crate::record::{results_from_bytes, ResultFile};
 
 /// A board's meter on this machine, opened before any connection.
 pub type BoardMeter = (MeterSpec, Box<dyn Meter>);
@@ -883,11 +883,7 @@ impl Session<'_> {
                     format!("saving the results file {name} from the board: {e}"),
                 )
             };
-            let mut tmp = tempfile::NamedTempFile::new().map_err(|e| save_err(e.to_string()))?;
-            tmp.write_all(&bytes)
-                .and_then(|()| tmp.flush())
-                .map_err(|e| save_err(e.to_string()))?;
-            let mut checked = read_results(tmp.path()).map_err(|e| {
+            let mut checked = results_from_bytes(&bytes, &name).map_err(|e| {
                 Fail::new(
                     Status::RunFailed,
                     format!(
