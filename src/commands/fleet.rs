@@ -7,6 +7,7 @@ use crate::cli::FleetArgs;
 use crate::deploy::fleet::{self, Plan, Status};
 use crate::deploy::{boards, ssh};
 use crate::error::Error;
+use crate::export::fleet::summary_table;
 use crate::interrupt::STOP;
 use crate::observe::meter::{self, MeterSpec};
 
@@ -128,7 +129,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
         });
     }
     let outcomes = fleet::run_all(&chosen, &plan, &STOP, meters);
-    super::print(&fleet::summary_table(&outcomes))?;
+    super::print(&summary_table(&outcomes))?;
 
     if outcomes.iter().any(|o| o.interrupted) {
         return Err(Error::Interrupted { saved: None }.into());

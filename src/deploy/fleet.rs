@@ -10,9 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Table};
-
 use super::boards::target_for_machine;
 use super::phase::{parse_control, Control, Forwarder, PhaseLog, Piece, Span};
 use super::power::attribute;
@@ -1176,32 +1173,6 @@ fn session_steps(
     Ok(())
 }
 
-fn duration_text(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 60.0 {
-        format!("{s:.1} s")
-    } else {
-        format!("{} min {:02} s", d.as_secs() / 60, d.as_secs() % 60)
-    }
-}
-
-/// The summary table: board, status, duration, rows saved.
-pub fn summary_table(outcomes: &[Outcome]) -> String {
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
-    table.force_no_tty();
-    table.set_header(["board", "status", "duration", "rows saved"]);
-    for o in outcomes {
-        table.add_row([
-            Cell::new(&o.board),
-            Cell::new(o.status.to_string()),
-            Cell::new(duration_text(o.duration)).set_alignment(CellAlignment::Right),
-            Cell::new(o.rows).set_alignment(CellAlignment::Right),
-        ]);
-    }
-    format!("{table}\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1395,30 +1366,5 @@ mod tests {
             clean.as_str()
         );
         assert!(clean.as_str().ends_with("rm -rf -- '/tmp/sbcbench.x'"));
-    }
-
-    #[test]
-    fn the_summary_has_the_four_columns() {
-        let o = Outcome {
-            board: "Pi 4".into(),
-            status: Status::AuthFailed,
-            detail: None,
-            duration: Duration::from_millis(61_500),
-            rows: 0,
-            saved: vec![],
-            phases: PhaseLog::default(),
-            interrupted: false,
-        };
-        let t = summary_table(&[o]);
-        for want in [
-            "board",
-            "status",
-            "duration",
-            "rows saved",
-            "auth failed",
-            "1 min 01 s",
-        ] {
-            assert!(t.contains(want), "{t}");
-        }
     }
 }

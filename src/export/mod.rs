@@ -1,5 +1,6 @@
 //! Export: one renderer per output format, behind one small trait.
 mod csv;
+pub mod fleet;
 mod json;
 mod markdown;
 pub mod report;
