@@ -1,11 +1,13 @@
 //! `sbcbench fleet`: checks everything it can before connecting, then runs
-//! the boards (src/deploy/fleet.rs) and prints the summary.
+//! the boards (src/deploy/pool.rs) and prints the summary
+//! (src/export/fleet.rs).
 
 use std::time::Duration;
 
 use crate::cli::FleetArgs;
-use crate::deploy::fleet::{self, Plan, Status};
-use crate::deploy::{boards, ssh};
+use crate::deploy::plan::{self, Plan};
+use crate::deploy::session::Status;
+use crate::deploy::{boards, pool, ssh};
 use crate::error::Error;
 use crate::export::fleet::summary_table;
 use crate::interrupt::STOP;
@@ -61,10 +63,10 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
     }
     let file = args.boards.display().to_string();
     let all = boards::load(&args.boards, &meter_spec).map_err(|e| usage(e.to_string()))?;
-    let chosen = fleet::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
-    fleet::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
+    let chosen = plan::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
+    plan::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
     for b in &chosen {
-        fleet::check_run_args(
+        plan::check_run_args(
             &b.run_args,
             &format!("{file}: board '{}': run_args", b.name),
         )
@@ -74,7 +76,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
     check_meters(&chosen, &args.run_args, &file).map_err(usage)?;
     if jobs > 1 {
         if let Some(b) = chosen.iter().find(|b| {
-            fleet::wants_power_ask(
+            plan::wants_power_ask(
                 &b.run_args
                     .iter()
                     .chain(&args.run_args)
@@ -89,7 +91,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
             )));
         }
     }
-    let sums = fleet::read_sums(&args.dist).map_err(usage)?;
+    let sums = plan::read_sums(&args.dist).map_err(usage)?;
     let plan = Plan {
         dist: args.dist.clone(),
         sums,
@@ -101,7 +103,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
         jobs,
     };
     if args.dry_run {
-        return super::print(&fleet::dry_run(&chosen, &plan));
+        return super::print(&plan::dry_run(&chosen, &plan));
     }
 
     // A first Ctrl-C or SIGTERM lets every board clean up; a second
@@ -128,7 +130,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let outcomes = fleet::run_all(&chosen, &plan, &STOP, meters);
+    let outcomes = pool::run_all(&chosen, &plan, &STOP, meters);
     super::print(&summary_table(&outcomes))?;
 
     if outcomes.iter().any(|o| o.interrupted) {

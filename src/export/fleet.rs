@@ -7,7 +7,7 @@ use std::time::Duration;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use crate::deploy::fleet::Outcome;
+use crate::deploy::session::Outcome;
 
 fn duration_text(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -38,8 +38,8 @@ pub fn summary_table(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::fleet::Status;
     use crate::deploy::phase::PhaseLog;
+    use crate::deploy::session::Status;
 
     #[test]
     fn the_summary_has_the_four_columns() {
