@@ -2,7 +2,7 @@
 //! panic, and only safe names come out.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sbcbench::deploy::fleet::parse_files;
+use sbcbench::deploy::framing::parse_files;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(files) = parse_files(data) {

@@ -1,10 +1,12 @@
 //! `sbcbench fleet`: with everything checked that can be before connecting
-//! (src/options/fleet.rs), runs the boards (src/deploy/fleet.rs) and
-//! prints the summary.
+//! (src/options/fleet.rs), runs the boards (src/deploy/pool.rs) and prints
+//! the summary (src/export/fleet.rs).
 
 use crate::cli::FleetArgs;
-use crate::deploy::fleet::{self, Status};
+use crate::deploy::session::Status;
+use crate::deploy::{plan, pool};
 use crate::error::Error;
+use crate::export::fleet::summary_table;
 use crate::interrupt::STOP;
 use crate::options::FleetOptions;
 use crate::power::meter::{self, MeterSpec};
@@ -18,7 +20,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
         dry_run,
     } = FleetOptions::from_args(args)?;
     if dry_run {
-        return super::print(&fleet::dry_run(&chosen, &plan));
+        return super::print(&plan::dry_run(&chosen, &plan));
     }
 
     // A first Ctrl-C or SIGTERM lets every board clean up; a second
@@ -45,8 +47,8 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let outcomes = fleet::run_all(&chosen, &plan, &STOP, meters);
-    super::print(&fleet::summary_table(&outcomes))?;
+    let outcomes = pool::run_all(&chosen, &plan, &STOP, meters);
+    super::print(&summary_table(&outcomes))?;
 
     if outcomes.iter().any(|o| o.interrupted) {
         return Err(Error::Interrupted { saved: None }.into());

@@ -1,7 +1,21 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
+//!
+//! - `boards`: boards.toml, every board checked before any connection.
+//! - `plan`: boards × binaries × arguments, and what `--dry-run` prints.
+//! - `remote`: the commands run on a board, every value quoted.
+//! - `ssh`: the ssh client, run with an argument vector, and its failures.
+//! - `pool`: `--jobs` boards at a time, their output in one piece per write.
+//! - `session`: one board from connection to clean-up, and its outcome.
+//! - `framing`: the results files a board sends back, split and checked.
+//! - `forward`: a board's output, prefixed, with its control lines taken
+//!   out (their format and what a meter here makes of them: `power`).
 pub mod boards;
-pub mod fleet;
 pub mod forward;
+pub mod framing;
+pub mod plan;
+pub mod pool;
+mod remote;
+pub mod session;
 pub mod ssh;
 
 pub use boards::{Board, BoardsError};

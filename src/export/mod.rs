@@ -1,5 +1,6 @@
 //! Export: one renderer per output format, behind one small trait.
 mod csv;
+pub mod fleet;
 mod format;
 mod json;
 mod markdown;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::cli::FleetArgs;
-use crate::deploy::fleet::{self, Plan};
+use crate::deploy::plan::{self, Plan};
 use crate::deploy::{boards, ssh, Board};
 use crate::error::Error;
 use crate::power::meter::MeterSpec;
@@ -27,10 +27,10 @@ impl FleetOptions {
         }
         let file = args.boards.display().to_string();
         let all = boards::load(&args.boards, &meter_spec).map_err(|e| usage(e.to_string()))?;
-        let chosen = fleet::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
-        fleet::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
+        let chosen = plan::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
+        plan::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
         for b in &chosen {
-            fleet::check_run_args(
+            plan::check_run_args(
                 &b.run_args,
                 &format!("{file}: board '{}': run_args", b.name),
             )
@@ -40,7 +40,7 @@ impl FleetOptions {
         check_meters(&chosen, &args.run_args, &file).map_err(usage)?;
         if jobs > 1 {
             if let Some(b) = chosen.iter().find(|b| {
-                fleet::wants_power_ask(
+                plan::wants_power_ask(
                     &b.run_args
                         .iter()
                         .chain(&args.run_args)
@@ -55,7 +55,7 @@ impl FleetOptions {
                 )));
             }
         }
-        let sums = fleet::read_sums(&args.dist).map_err(usage)?;
+        let sums = plan::read_sums(&args.dist).map_err(usage)?;
         let plan = Plan {
             dist: args.dist.clone(),
             sums,

@@ -142,7 +142,14 @@ pub struct ReadError {
 
 /// Reads a results CSV written by sbcbench; the first bad line fails it.
 pub fn read_results(path: &Path) -> Result<Vec<ResultRow>, ReadError> {
-    let outcome = read_results_lenient(path)?;
+    let (bytes, file) = read_file(path)?;
+    results_from_bytes(&bytes, &file)
+}
+
+/// [`read_results`] on bytes already in memory (a file fetched from a
+/// board, say); `file` names it in errors.
+pub fn results_from_bytes(bytes: &[u8], file: &str) -> Result<Vec<ResultRow>, ReadError> {
+    let outcome = results_from_bytes_lenient(bytes, file)?;
     match outcome.skipped.into_iter().next() {
         Some(first) => Err(first),
         None => Ok(outcome.rows),
@@ -161,21 +168,34 @@ pub struct ReadOutcome {
 /// whole (not UTF-8, not a results file, a missing column, an unknown
 /// `schema_version`) is an `Err`.
 pub fn read_results_lenient(path: &Path) -> Result<ReadOutcome, ReadError> {
+    let (bytes, file) = read_file(path)?;
+    results_from_bytes_lenient(&bytes, &file)
+}
+
+/// The bytes of a results file, and its name for errors.
+fn read_file(path: &Path) -> Result<(Vec<u8>, String), ReadError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ReadError {
-        file: file.clone(),
-        line: 0,
-        what: format!("cannot read it: {e}"),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((bytes, file)),
+        Err(e) => Err(ReadError {
+            file,
+            line: 0,
+            what: format!("cannot read it: {e}"),
+        }),
+    }
+}
+
+/// [`read_results_lenient`] on bytes already in memory.
+fn results_from_bytes_lenient(bytes: &[u8], file: &str) -> Result<ReadOutcome, ReadError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
         ReadError {
-            file: file.clone(),
+            file: file.to_string(),
             line: 1 + valid.iter().filter(|&&b| b == b'\n').count() as u64,
             what: "not UTF-8 text; save the file as UTF-8 CSV".to_string(),
         }
     })?;
-    parse_results(&text, &file)
+    parse_results(text, file)
 }
 
 /// [`read_results_lenient`] on text already read; `file` names it in errors.
@@ -356,6 +376,21 @@ mod tests {
             .unwrap();
         assert!(err(&format!("{header}\n"))
             .contains("f.csv:2: the file has a header but no result rows"));
+    }
+
+    #[test]
+    fn bytes_are_read_as_a_file_would_be() {
+        let good = crate::record::reference::ARTICLE_2023_CSV;
+        let rows = results_from_bytes(good.as_bytes(), "a.csv").unwrap();
+        assert_eq!(rows.len(), good.lines().count() - 1);
+        let mut bad = good.as_bytes().to_vec();
+        let second = bad.iter().position(|&b| b == b'\n').unwrap() + 1;
+        bad[second] = 0xff;
+        let e = results_from_bytes(&bad, "a.csv").unwrap_err().to_string();
+        assert!(e.starts_with("a.csv:2: not UTF-8 text"), "{e}");
+        let text = good.replacen(",50.8,", ",fast,", 1);
+        let e = results_from_bytes(text.as_bytes(), "a.csv").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("a.csv", 3), "{e}");
     }
 
     #[test]

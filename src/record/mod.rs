@@ -10,7 +10,7 @@ pub mod walk;
 
 pub use columns::{ClockSource, WattsSource};
 pub use file::{
-    board_slug, parse_results, read_results, read_results_lenient, ReadError, ReadOutcome,
-    ResultFile,
+    board_slug, parse_results, read_results, read_results_lenient, results_from_bytes, ReadError,
+    ReadOutcome, ResultFile,
 };
 pub use row::{ResultRow, SCHEMA_VERSION};

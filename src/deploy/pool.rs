@@ -1,0 +1,88 @@
+//! The worker pool: `--jobs` boards at a time, each a [`run_board`]
+//! session, outcomes kept in the boards' order. One board's failure never
+//! stops the others. The workers share this process's terminal, so every
+//! write goes out in one piece (`emit`).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::plan::Plan;
+use super::session::{run_board, BoardMeter, Outcome, Status};
+use super::ssh::Stream;
+use super::Board;
+use crate::power::events::PhaseLog;
+
+/// Writes to this process's stdout or stderr in one piece.
+pub(super) fn emit(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Out => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes()).and_then(|()| o.flush())
+        }
+        Stream::Err => {
+            let mut e = std::io::stderr().lock();
+            e.write_all(text.as_bytes()).and_then(|()| e.flush())
+        }
+    };
+}
+
+/// Runs every board, `plan.jobs` at a time; in the boards' order.
+/// `meters[i]` is the meter of `boards[i]`.
+pub fn run_all(
+    boards: &[Board],
+    plan: &Plan,
+    stop: &AtomicBool,
+    meters: Vec<Option<BoardMeter>>,
+) -> Vec<Outcome> {
+    let meters: Vec<Mutex<Option<BoardMeter>>> = meters.into_iter().map(Mutex::new).collect();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(boards.iter().map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..plan.jobs.clamp(1, boards.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(board) = boards.get(i) else { break };
+                let outcome = if stop.load(Ordering::SeqCst) {
+                    Outcome {
+                        board: board.name.clone(),
+                        status: Status::RunFailed,
+                        detail: Some("not started: interrupted (Ctrl-C)".into()),
+                        duration: Duration::ZERO,
+                        rows: 0,
+                        saved: Vec::new(),
+                        phases: PhaseLog::default(),
+                        interrupted: true,
+                    }
+                } else {
+                    let meter = meters
+                        .get(i)
+                        .and_then(|m| m.lock().ok().and_then(|mut m| m.take()));
+                    run_board(board, plan, stop, meter)
+                };
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(outcome);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .zip(boards)
+        .map(|(o, b)| {
+            o.unwrap_or_else(|| Outcome {
+                board: b.name.clone(),
+                status: Status::RunFailed,
+                detail: Some("the worker running this board stopped unexpectedly".into()),
+                duration: Duration::ZERO,
+                rows: 0,
+                saved: Vec::new(),
+                phases: PhaseLog::default(),
+                interrupted: false,
+            })
+        })
+        .collect()
+}
