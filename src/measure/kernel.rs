@@ -79,11 +79,52 @@ pub enum KernelError {
     Corrupted { kernel: KernelId, what: String },
     #[error("{0}")]
     Input(String),
+    /// A board's own tool (system engine) is missing, odd or failed.
+    #[error("{0}")]
+    Tool(String),
 }
+
+/// Whose code computes a kernel: sbcbench's own (RustCrypto, liblzma) or
+/// the board's tools (`openssl speed`, `xz -d`), as the article measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Engine {
+    #[default]
+    Builtin,
+    System,
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Builtin => "builtin",
+            Engine::System => "system",
+        })
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "builtin" => Ok(Engine::Builtin),
+            "system" => Ok(Engine::System),
+            _ => Err(format!(
+                "'{s}' is not an engine; expected builtin or system"
+            )),
+        }
+    }
+}
+
+crate::serde_as_string!(Engine);
 
 /// A benchmark kernel shared by all worker threads.
 pub trait Kernel: Send + Sync {
     fn id(&self) -> KernelId;
+    /// Whose code it runs.
+    fn engine(&self) -> Engine {
+        Engine::Builtin
+    }
     /// Which code path this CPU runs (e.g. `sha-ni`, `neon`, `liblzma 5.8.1`):
     /// the first thing to look at when two boards differ.
     fn implementation(&self) -> String;

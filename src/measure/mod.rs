@@ -11,8 +11,9 @@ pub mod plan;
 pub mod runner;
 pub mod session;
 pub mod stats;
+pub mod tool;
 
-pub use kernel::{Kernel, KernelError, KernelId, Worker};
+pub use kernel::{Engine, Kernel, KernelError, KernelId, Worker};
 pub use plan::{Step, StepKey, ThreadMode};
 pub use runner::{Measured, RunError, Timing};
 pub use stats::{Sample, Summary};

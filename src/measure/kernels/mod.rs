@@ -2,8 +2,10 @@
 mod chacha20_poly1305;
 #[cfg(test)]
 pub mod flaky;
+pub mod openssl;
 mod sha1;
 mod xz;
+pub mod xz_tool;
 
 use std::sync::Arc;
 

@@ -73,6 +73,20 @@ impl XzInput {
     }
 }
 
+impl XzInput {
+    /// Decompressed size and SHA-256 of one pass: known for the built-in
+    /// corpus, decoded once here for a user's file.
+    pub fn decoded(&self) -> Result<(u64, [u8; 32]), KernelError> {
+        if let Some(known) = self.expected {
+            return Ok(known);
+        }
+        let mut hasher = Sha256::new();
+        let size = decode_all(&self.data, |chunk| hasher.update(chunk))
+            .map_err(|e| XzKernel::new(self.clone()).input_error(e))?;
+        Ok((size, hasher.finalize().into()))
+    }
+}
+
 pub struct XzKernel {
     input: XzInput,
     /// Decompressed size of one pass, learnt by `verify`; every timed pass
