@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::compare::report::Mode;
 use crate::export::Format;
+use crate::measure::kernels::system::SystemTools;
 use crate::measure::load::LoadKind;
 use crate::measure::{KernelId, ThreadMode};
 use crate::power::meter::MeterSpec;
@@ -139,6 +140,13 @@ pub struct RunArgs {
     /// every measurement long enough for the meter.
     #[arg(long, conflicts_with = "meter")]
     pub phase_events: bool,
+
+    /// Also measure the board's own `openssl speed` and `xz -d` (the
+    /// article's tools) as `engine=system` rows, so that ratios to the
+    /// article compare like with like: auto (where they are on PATH), off,
+    /// or require.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub system_tools: SystemTools,
 }
 
 #[derive(Debug, Args)]

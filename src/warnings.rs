@@ -42,6 +42,8 @@ pub enum Warning {
     PowerInputClosed,
     /// The meter failed during the run (said once per kind of failure).
     Meter(String),
+    /// A system tool is missing or odd: its rows are not measured.
+    SystemTool(String),
 }
 
 /// A coefficient of variation above this makes the figure noisy.
@@ -93,6 +95,11 @@ impl fmt::Display for Warning {
                 f.write_str(": it throttled (heat or power supply): add cooling or a better supply")
             }
             Warning::Meter(s) => f.write_str(s),
+            Warning::SystemTool(s) => write!(
+                f,
+                "system engine: {s}: its rows are left out, the built-in ones are measured \
+                 (install the tool for like-for-like ratios, or --system-tools off)"
+            ),
             Warning::PowerInputClosed => f.write_str(
                 "standard input closed before every power phase was answered: the rest were \
                  skipped and their rows have no watts; pipe one answer per phase, or run in a terminal",

@@ -14,7 +14,16 @@ use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
-const RUN: &[&str] = &["--", "--quick", "--kernels", "sha1", "--threads", "1"];
+const RUN: &[&str] = &[
+    "--",
+    "--quick",
+    "--kernels",
+    "sha1",
+    "--threads",
+    "1",
+    "--system-tools",
+    "off",
+];
 
 static INSTALL: Mutex<()> = Mutex::new(());
 
@@ -824,7 +833,7 @@ fn power_ask_with_one_job_prompts_through_ssh_t() {
         "{} fleet --boards {} --dist {} --output {} --jobs 1 \
          --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
          --ssh-option IdentitiesOnly=yes --ssh-option User={} \
-         -- --quick --kernels sha1 --threads 1 --power ask --load sha1",
+         -- --quick --kernels sha1 --threads 1 --system-tools off --power ask --load sha1",
         sbcbench_path().display(),
         boards.display(),
         dist.display(),

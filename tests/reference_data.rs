@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sbcbench::measure::ThreadMode;
+use sbcbench::measure::{Engine, ThreadMode};
 use sbcbench::record::reference::{ARTICLE_2023_PATH, ARTICLE_2023_SOURCE};
 use sbcbench::record::{ClockSource, ResultRow, WattsSource, SCHEMA_VERSION};
 
@@ -130,6 +130,10 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 source: ARTICLE_2023_SOURCE.to_string(),
                 memory_mib: None,
                 simd: String::new(),
+                // The article ran the board's own openssl and xz.
+                engine: Engine::System,
+                builtin_vs_system: None,
+                like_for_like: None,
             });
         }
     }

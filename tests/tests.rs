@@ -16,6 +16,7 @@ mod common;
 
 mod article_figures;
 mod cli;
+mod engines;
 mod fleet;
 mod meters;
 mod observe_fixtures;

@@ -16,8 +16,8 @@ use crate::interrupt::STOP;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::plan::plan;
-use crate::measure::session::{measure_steps, Ended, Kernels};
-use crate::measure::{kernels, Kernel, KernelError, KernelId};
+use crate::measure::session::{measure_steps, Ended};
+use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId};
 use crate::observe::{Os, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::power::attribute::Given;
@@ -27,12 +27,13 @@ use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
 use crate::record::ResultFile;
 use crate::warnings::{self, Warning};
 
+mod engines;
 mod recorder;
 use recorder::Recorder;
 
 /// Builds a kernel by name: [`kernels::for_id`], except in tests that need a
 /// kernel to fail in the middle of a run, which real hardware rarely obliges.
-type KernelFactory<'a> =
+pub(super) type KernelFactory<'a> =
     &'a dyn Fn(KernelId, Option<&XzInput>) -> Result<Arc<dyn Kernel>, KernelError>;
 
 pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
@@ -54,12 +55,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let mut warnings = warnings::before_run(&*os, &topo, opts.quick, opts.clock_mhz.is_some());
 
     // Known answers before anything is timed: a wrong result never gets a figure.
-    let mut by_id = Kernels::new();
-    for &id in &opts.kernels {
-        let kernel = make(id, opts.xz_input.as_ref())?;
-        kernel.verify()?;
-        by_id.insert(id, kernel);
-    }
+    let (by_id, order) = engines::checked(&opts, make, &mut warnings)?;
 
     let events = PhaseEvents {
         on: opts.phase_events,
@@ -72,7 +68,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         }),
         PowerMode::Ask => {
             let kernel = match opts.load {
-                LoadKind::Kernel(id) => Some(match by_id.get(&id) {
+                LoadKind::Kernel(id) => Some(match by_id.get(&(id, Engine::Builtin)) {
                     Some(k) => Arc::clone(k),
                     None => {
                         let k = make(id, opts.xz_input.as_ref())?;
@@ -109,7 +105,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         meter_idle = idle_phase(&events, here, opts.idle_time);
     }
 
-    let steps = plan(&opts.kernels, &opts.modes, &topo);
+    let steps = plan(&order, &opts.modes, &topo);
     let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
     let started = SystemTime::now();
     let timestamp = humantime::format_rfc3339_seconds(started).to_string();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::efficiency::mb_per_s_per_w;
-use crate::measure::{KernelId, ThreadMode};
+use crate::measure::{Engine, KernelId, ThreadMode};
 use crate::power::attribute::profile;
 use crate::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
@@ -18,6 +18,9 @@ pub struct Reference {
     pub cycles_per_byte: Option<f64>,
     /// Computed as single-core × threads, not measured.
     pub extrapolated: bool,
+    /// Whose code the baseline figure ran: a ratio is like for like only
+    /// between rows of the same engine.
+    pub engine: Engine,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +30,8 @@ pub struct Baseline {
     pub cores: usize,
     /// Clock for cycles/byte, MHz.
     pub clock_mhz: Option<f64>,
-    /// (kernel, threads) → MB/s, measured.
-    figures: BTreeMap<(KernelId, usize), f64>,
+    /// (kernel, engine, threads) → MB/s, measured.
+    figures: BTreeMap<(KernelId, Engine, usize), f64>,
     /// Whole-board power per phase, where known.
     pub power: PhaseWatts,
 }
@@ -38,9 +41,9 @@ impl Baseline {
     /// speed` and xz-utils (not sbcbench), 1.5 GHz, 4 cores.
     pub fn article_visionfive2() -> Baseline {
         let figures = [
-            ((KernelId::Sha1, 1), 97.5),
-            ((KernelId::Chacha20Poly1305, 1), 50.8),
-            ((KernelId::Xz, 1), 4.66),
+            ((KernelId::Sha1, Engine::System, 1), 97.5),
+            ((KernelId::Chacha20Poly1305, Engine::System, 1), 50.8),
+            ((KernelId::Xz, Engine::System, 1), 4.66),
         ]
         .into_iter()
         .collect();
@@ -64,7 +67,7 @@ impl Baseline {
         let first = rows
             .first()
             .ok_or_else(|| format!("{origin}: no result rows"))?;
-        let mut figures: BTreeMap<(KernelId, usize), f64> = BTreeMap::new();
+        let mut figures: BTreeMap<(KernelId, Engine, usize), f64> = BTreeMap::new();
         let mut clock_mhz = None;
         let mut power = PhaseWatts::default();
         for row in rows {
@@ -81,7 +84,9 @@ impl Baseline {
                 }
             }
             let kernel = row.kernel;
-            let slot = figures.entry((kernel, row.threads)).or_insert(0.0);
+            let slot = figures
+                .entry((kernel, row.engine, row.threads))
+                .or_insert(0.0);
             if row.mb_per_s > *slot {
                 *slot = row.mb_per_s;
                 if row.threads == 1 && row.clock_mhz.is_some() {
@@ -111,36 +116,55 @@ impl Baseline {
         Baseline::from_rows(&rows, &path.display().to_string())
     }
 
-    /// The baseline's figure for `kernel` on `threads` threads: measured if
-    /// the baseline has it, else single-core × threads (capped at its
-    /// cores) and marked extrapolated, as the article's all-cores figures.
-    pub fn reference(&self, kernel: KernelId, threads: usize) -> Option<Reference> {
+    /// The baseline's figure for `kernel` on `threads` threads, of the
+    /// same `engine` where the baseline has one (else of the other, which
+    /// [`Reference::engine`] says): measured if the baseline has it, else
+    /// single-core × threads (capped at its cores) and marked
+    /// extrapolated, as the article's all-cores figures.
+    pub fn reference(&self, kernel: KernelId, engine: Engine, threads: usize) -> Option<Reference> {
+        let other = match engine {
+            Engine::Builtin => Engine::System,
+            Engine::System => Engine::Builtin,
+        };
+        [engine, other]
+            .into_iter()
+            .find_map(|e| self.reference_of(kernel, e, threads))
+    }
+
+    fn reference_of(&self, kernel: KernelId, engine: Engine, threads: usize) -> Option<Reference> {
         let cpb = |mb: f64, threads: usize| self.clock_mhz.map(|mhz| mhz * threads as f64 / mb);
-        if let Some(&mb) = self.figures.get(&(kernel, threads)) {
+        if let Some(&mb) = self.figures.get(&(kernel, engine, threads)) {
             return Some(Reference {
                 mb_per_s: mb,
                 cycles_per_byte: cpb(mb, threads),
                 extrapolated: false,
+                engine,
             });
         }
-        let single = *self.figures.get(&(kernel, 1))?;
+        let single = *self.figures.get(&(kernel, engine, 1))?;
         let used = threads.min(self.cores).max(1);
         let mb = single * used as f64;
         Some(Reference {
             mb_per_s: mb,
             cycles_per_byte: cpb(mb, used),
             extrapolated: true,
+            engine,
         })
     }
 
     /// The baseline's MB/s per Watt for `kernel` in a load phase: its
     /// throughput (extrapolated where it has only single-core figures, as
     /// the article's all-cores efficiency) ÷ its power in that phase.
-    pub fn efficiency(&self, kernel: KernelId, phase: Phase) -> Option<(f64, bool)> {
+    pub fn efficiency(
+        &self,
+        kernel: KernelId,
+        engine: Engine,
+        phase: Phase,
+    ) -> Option<(f64, bool)> {
         if phase == Phase::Idle {
             return None;
         }
-        let reference = self.reference(kernel, phase.threads(self.cores))?;
+        let reference = self.reference(kernel, engine, phase.threads(self.cores))?;
         let watts = self.power.get(phase)?;
         mb_per_s_per_w(reference.mb_per_s, watts).map(|e| (e, reference.extrapolated))
     }
@@ -164,13 +188,13 @@ mod tests {
     #[test]
     fn article_figures_give_the_article_ratios() {
         let vf2 = Baseline::article_visionfive2();
-        let xz = vf2.reference(KernelId::Xz, 1).unwrap();
+        let xz = vf2.reference(KernelId::Xz, Engine::System, 1).unwrap();
         // The article: 322 cycles/byte for the VisionFive 2.
         assert_eq!(xz.cycles_per_byte.map(|c| c.round()), Some(322.0));
         assert!(!xz.extrapolated);
         // Raspberry Pi 4B xz: 6.82 MB/s → 1.46x.
         assert_eq!(format!("{:.2}", 6.82 / xz.mb_per_s), "1.46");
-        let all = vf2.reference(KernelId::Sha1, 4).unwrap();
+        let all = vf2.reference(KernelId::Sha1, Engine::System, 4).unwrap();
         assert!(all.extrapolated);
         assert_eq!(all.mb_per_s, 390.0);
         assert_eq!(all.cycles_per_byte.map(|c| c.round()), Some(15.0));
@@ -179,13 +203,20 @@ mod tests {
     #[test]
     fn article_efficiency_of_the_visionfive2() {
         let vf2 = Baseline::article_visionfive2();
-        let (single, ext) = vf2.efficiency(KernelId::Xz, Phase::One).unwrap();
+        let (single, ext) = vf2
+            .efficiency(KernelId::Xz, Engine::System, Phase::One)
+            .unwrap();
         assert_eq!(
             (crate::export::sig3(single).as_str(), ext),
             ("0.448", false)
         );
-        let (all, ext) = vf2.efficiency(KernelId::Xz, Phase::All).unwrap();
+        let (all, ext) = vf2
+            .efficiency(KernelId::Xz, Engine::System, Phase::All)
+            .unwrap();
         assert_eq!((crate::export::sig3(all).as_str(), ext), ("1.42", true));
-        assert_eq!(vf2.efficiency(KernelId::Xz, Phase::Idle), None);
+        assert_eq!(
+            vf2.efficiency(KernelId::Xz, Engine::System, Phase::Idle),
+            None
+        );
     }
 }

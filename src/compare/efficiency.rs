@@ -28,7 +28,7 @@ pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
             row.mb_per_s_per_w_extrapolated =
                 single.and_then(|s| extrapolated_all_cores(s, row.cores, watts));
         }
-        let reference = phase.and_then(|p| baseline.efficiency(row.kernel, p));
+        let reference = phase.and_then(|p| baseline.efficiency(row.kernel, row.engine, p));
         row.efficiency_speedup = match (row.mb_per_s_per_w, reference) {
             (Some(ours), Some((theirs, _))) if theirs > 0.0 => Some(ours / theirs),
             _ => None,

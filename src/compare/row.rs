@@ -5,7 +5,7 @@
 
 use super::Baseline;
 use crate::measure::session::Measurement;
-use crate::measure::{plan::cpu_list, KernelId, Summary};
+use crate::measure::{plan::cpu_list, Engine, KernelId, Summary};
 use crate::observe::{SystemFacts, Topology};
 use crate::record::{ClockSource, ResultRow, SCHEMA_VERSION};
 
@@ -66,7 +66,11 @@ pub fn build_row(
         .map(|c| c / summary.median);
 
     let baseline = ctx.baseline;
-    let reference = baseline.reference(step.kernel, baseline.threads_for(step.mode, threads));
+    let reference = baseline.reference(
+        step.kernel,
+        step.engine,
+        baseline.threads_for(step.mode, threads),
+    );
     let speedup = reference.map(|r| summary.median / r.mb_per_s);
     let cycles_speedup = match (reference.and_then(|r| r.cycles_per_byte), cycles_per_byte) {
         (Some(b), Some(ours)) if ours > 0.0 => Some(b / ours),
@@ -103,6 +107,8 @@ pub fn build_row(
         speedup,
         cycles_speedup,
         baseline_extrapolated: reference.map(|r| r.extrapolated),
+        engine: step.engine,
+        like_for_like: reference.map(|r| r.engine == step.engine),
         freq_min_mhz: m.observed.freq_min_mhz,
         temp_max_c: m.observed.temp_max_c,
         throttled: m.observed.throttled,
@@ -122,6 +128,29 @@ pub fn build_row(
         memory_mib: facts.memory_bytes.map(|b| b >> 20),
         simd: facts.simd.join(" "),
         ..ResultRow::default()
+    }
+}
+
+/// `builtin_vs_system` of every built-in row: its MB/s ÷ that of the
+/// system row of the same kernel, mode and CPUs in the same run, the
+/// implementation factor measured on this board. Idempotent.
+pub fn pair_engines(rows: &mut [ResultRow]) {
+    let factors: Vec<Option<f64>> = rows
+        .iter()
+        .map(|row| {
+            if row.engine != Engine::Builtin {
+                return None;
+            }
+            let system = rows.iter().find(|s| {
+                s.engine == Engine::System
+                    && (s.kernel, s.thread_mode, &s.cpus)
+                        == (row.kernel, row.thread_mode, &row.cpus)
+            })?;
+            (system.mb_per_s > 0.0).then(|| row.mb_per_s / system.mb_per_s)
+        })
+        .collect();
+    for (row, factor) in rows.iter_mut().zip(factors) {
+        row.builtin_vs_system = factor;
     }
 }
 
@@ -189,6 +218,7 @@ mod tests {
         Measurement {
             step: Step {
                 kernel,
+                engine: Engine::Builtin,
                 mode,
                 cluster: (cpus.len() == 1).then(|| usize::from(cpus[0] >= 4)),
                 cpus,
@@ -238,7 +268,7 @@ mod tests {
             (Some(1), "Cortex-A76", "4")
         );
         let vf2 = Baseline::article_visionfive2()
-            .reference(KernelId::Sha1, 1)
+            .reference(KernelId::Sha1, Engine::System, 1)
             .unwrap();
         assert!(close(row.speedup, 100.0 / vf2.mb_per_s));
         assert!(close(
@@ -272,7 +302,7 @@ mod tests {
         // The article measured xz on one core only: its 4 cores' figure is
         // single-core × 4, and marked so.
         let vf2 = Baseline::article_visionfive2()
-            .reference(KernelId::Xz, 4)
+            .reference(KernelId::Xz, Engine::System, 4)
             .unwrap();
         assert!(vf2.extrapolated);
         assert_eq!(row.baseline_extrapolated, Some(true));

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::measure::KernelId;
+use crate::measure::{Engine, KernelId};
 use crate::observe::SystemFacts;
 use crate::record::{ResultRow, WattsSource};
 use crate::warnings::Warning;
@@ -101,6 +101,22 @@ pub(crate) fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map(f).unwrap_or_else(|| "-".to_string())
 }
 
+/// The kernel column for people: `sha1`, or `sha1 (openssl)` for the
+/// board's own tool.
+pub(crate) fn kernel_label(row: &ResultRow) -> String {
+    match row.engine {
+        Engine::Builtin => row.kernel.to_string(),
+        Engine::System => {
+            let tool = row
+                .implementation
+                .split_whitespace()
+                .next()
+                .unwrap_or("system");
+            format!("{} ({tool})", row.kernel)
+        }
+    }
+}
+
 /// The rows' thread column for people: `1 (cpu 4, Cortex-A72)`, `all (6)`.
 pub(crate) fn threads_label(row: &ResultRow) -> String {
     if row.threads == 1 {
@@ -128,11 +144,13 @@ pub(crate) const HEADERS: [&str; 9] = [
 ];
 
 pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
-    let mark = if row.baseline_extrapolated == Some(true) {
-        "*"
-    } else {
-        ""
-    };
+    let mut mark = String::new();
+    if row.baseline_extrapolated == Some(true) {
+        mark.push('*');
+    }
+    if row.like_for_like == Some(false) {
+        mark.push('‡');
+    }
     let clock = match row.clock_mhz {
         Some(c) => format!("{c:.0} ({})", row.clock_source),
         None => "-".to_string(),
@@ -152,7 +170,7 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
         }
     );
     [
-        row.kernel.to_string(),
+        kernel_label(row),
         threads_label(row),
         sig3(row.mb_per_s),
         format!("{:.1} %", row.cv_percent),
@@ -260,6 +278,13 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
         .any(|r| r.baseline_extrapolated == Some(true))
     {
         lines.push("* baseline extrapolated from its single-core figure × threads".to_string());
+    }
+    if report.rows.iter().any(|r| r.like_for_like == Some(false)) {
+        lines.push(
+            "‡ not like for like: this row's engine against the baseline's other one (the \
+             article measured openssl and xz-utils); quote the system rows' ratios"
+                .to_string(),
+        );
     }
     if let Some(p) = &report.saved_to {
         lines.push(format!("saved: {}", p.display()));

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::measure::kernel::KernelId;
+use crate::measure::kernel::{Engine, KernelId};
 use crate::observe::Topology;
 
 /// How many threads a measurement uses, as the user said it.
@@ -52,26 +52,25 @@ impl fmt::Display for ThreadMode {
 
 crate::serde_as_string!(ThreadMode);
 
-/// What identifies a measurement in a run: its kernel, thread mode and
-/// CPUs. Rows and phase lines carry it; the fleet matches them by it.
+/// What identifies a measurement in a run: its kernel, engine, thread
+/// mode and CPUs. Rows and phase lines carry it; the fleet matches them by it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StepKey {
     pub kernel: KernelId,
+    pub engine: Engine,
     pub mode: ThreadMode,
     pub cpus: Vec<usize>,
 }
 
 impl fmt::Display for StepKey {
-    /// `xz × 1 (cpu 4)`, `sha1 × all (cpu 0-3)`: how every message names a
-    /// measurement.
+    /// `xz × 1 (cpu 4)`, `sha1 (system) × all (cpu 0-3)`: how every
+    /// message names a measurement.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} × {} (cpu {})",
-            self.kernel,
-            self.mode,
-            cpu_list(&self.cpus)
-        )
+        write!(f, "{}", self.kernel)?;
+        if self.engine == Engine::System {
+            f.write_str(" (system)")?;
+        }
+        write!(f, " × {} (cpu {})", self.mode, cpu_list(&self.cpus))
     }
 }
 
@@ -79,6 +78,8 @@ impl fmt::Display for StepKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub kernel: KernelId,
+    /// Whose code: sbcbench's own, or the board's tool.
+    pub engine: Engine,
     pub mode: ThreadMode,
     /// The cluster of a single-core step; `None` when several are used.
     pub cluster: Option<usize>,
@@ -89,6 +90,7 @@ impl Step {
     pub fn key(&self) -> StepKey {
         StepKey {
             kernel: self.kernel,
+            engine: self.engine,
             mode: self.mode,
             cpus: self.cpus.clone(),
         }
@@ -123,19 +125,20 @@ pub fn validate(mode: ThreadMode, topo: &Topology) -> Result<(), String> {
 }
 
 /// The run, mode-major as in the article: every kernel on one core, then
-/// every kernel on more.
-pub fn plan(kernels: &[KernelId], modes: &[ThreadMode], topo: &Topology) -> Vec<Step> {
+/// every kernel on more; each kernel in the engines given, in their order.
+pub fn plan(kernels: &[(KernelId, Engine)], modes: &[ThreadMode], topo: &Topology) -> Vec<Step> {
     let ordered = cpus_fastest_first(topo);
     let online = ordered.len();
     let mut steps = Vec::new();
     for &mode in modes {
-        for &kernel in kernels {
+        for &(kernel, engine) in kernels {
             match mode {
                 ThreadMode::One => {
                     for c in &topo.clusters {
                         if let Some(&first) = c.cpus.first() {
                             steps.push(Step {
                                 kernel,
+                                engine,
                                 mode,
                                 cluster: Some(c.index),
                                 cpus: vec![first],
@@ -158,6 +161,7 @@ pub fn plan(kernels: &[KernelId], modes: &[ThreadMode], topo: &Topology) -> Vec<
                     };
                     steps.push(Step {
                         kernel,
+                        engine,
                         mode,
                         cluster,
                         cpus,
@@ -211,7 +215,7 @@ mod tests {
     fn single_core_runs_once_per_cluster_and_half_prefers_big_cores() {
         let topo = big_little();
         let steps = plan(
-            &[KernelId::Xz],
+            &[(KernelId::Xz, Engine::Builtin)],
             &[ThreadMode::One, ThreadMode::Half, ThreadMode::All],
             &topo,
         );

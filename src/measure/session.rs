@@ -11,14 +11,15 @@ use std::time::{Duration, Instant};
 
 use super::plan::Step;
 use super::runner::{self, Measured, RunError, Timing};
-use super::{clock, Kernel, KernelError, KernelId, Summary};
+use super::{clock, Engine, Kernel, KernelError, KernelId, Summary};
 use crate::observe::{Observation, Os, Sampler};
 
 /// How often the sampler reads clocks and temperatures during a step.
 const SAMPLE_PERIOD: Duration = Duration::from_millis(250);
 
-/// The run's kernels by name, each checked against its known answers.
-pub type Kernels = HashMap<KernelId, Arc<dyn Kernel>>;
+/// The run's kernels by name and engine, each checked against its known
+/// answers.
+pub type Kernels = HashMap<(KernelId, Engine), Arc<dyn Kernel>>;
 
 /// One step, measured.
 #[derive(Debug, Clone)]
@@ -116,10 +117,14 @@ pub fn measure_steps(
     let mut ended = Ended::default();
     let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
     for step in steps {
-        if ended.failures.iter().any(|f| f.step.kernel == step.kernel) {
+        if ended
+            .failures
+            .iter()
+            .any(|f| (f.step.kernel, f.step.engine) == (step.kernel, step.engine))
+        {
             continue;
         }
-        let Some(kernel) = kernels.get(&step.kernel) else {
+        let Some(kernel) = kernels.get(&(step.kernel, step.engine)) else {
             continue;
         };
         let clock_mhz = *clocks
@@ -214,6 +219,7 @@ mod tests {
     fn step(kernel: KernelId, mode: ThreadMode) -> Step {
         Step {
             kernel,
+            engine: Engine::Builtin,
             mode,
             cluster: None,
             cpus: vec![0],
@@ -228,10 +234,10 @@ mod tests {
         });
         let mut by_id = Kernels::new();
         by_id.insert(
-            KernelId::Sha1,
+            (KernelId::Sha1, Engine::Builtin),
             kernels::for_id(KernelId::Sha1, None).unwrap(),
         );
-        by_id.insert(KernelId::Xz, xz);
+        by_id.insert((KernelId::Xz, Engine::Builtin), xz);
         let timing = Timing {
             warmup: Duration::ZERO,
             min_time: Duration::from_millis(20),

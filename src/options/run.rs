@@ -8,6 +8,7 @@ use crate::cli::RunArgs;
 use crate::compare::Baseline;
 use crate::error::Error;
 use crate::export::Format;
+use crate::measure::kernels::system::SystemTools;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
@@ -35,6 +36,8 @@ pub struct RunOptions {
     pub idle_time: Duration,
     /// Phase lines on stderr for a meter on another machine.
     pub phase_events: bool,
+    /// Also measure the board's own openssl and xz.
+    pub system_tools: SystemTools,
 }
 
 /// The `--meter` of a run: opened while the options are checked, so that
@@ -124,6 +127,7 @@ impl RunOptions {
             load: args.load,
             idle_time: Duration::from_secs_f64(args.idle_time),
             phase_events: args.phase_events,
+            system_tools: args.system_tools,
         };
         Ok((opts, meter))
     }

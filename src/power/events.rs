@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Instant, SystemTime};
 
-use crate::measure::{KernelId, StepKey};
+use crate::measure::{Engine, KernelId, StepKey};
 use crate::observe::cpu::parse_cpu_list;
 
 /// Every control line starts with this.
@@ -59,6 +59,11 @@ impl PhaseEvent {
     pub fn step_key(&self) -> Option<StepKey> {
         Some(StepKey {
             kernel: KernelId::from_name(self.kernel()?)?,
+            // Boards from before the system engine say nothing: built-in.
+            engine: match self.get("engine") {
+                Some(e) => e.parse().ok()?,
+                None => Engine::Builtin,
+            },
             mode: self.get("mode")?.parse().ok()?,
             cpus: parse_cpu_list(self.get("cpus")?),
         })
@@ -152,6 +157,7 @@ fn check_known(key: &str, value: &str) -> Result<(), String> {
         "t" => value.parse::<f64>().is_ok_and(f64::is_finite),
         "status" => END_STATUSES.contains(&value),
         "power" => POWER_PHASES.contains(&value),
+        "engine" => matches!(value, "builtin" | "system"),
         _ => true,
     };
     if ok {
@@ -376,6 +382,22 @@ mod tests {
             phase("@sbcbench phase end future_key=1").get("future_key"),
             Some("1")
         );
+    }
+
+    #[test]
+    fn a_system_step_is_told_from_the_builtin_one_of_the_same_cpus() {
+        let system =
+            phase("@sbcbench phase start kernel=sha1 engine=system mode=1 threads=1 cpus=0");
+        let builtin = phase("@sbcbench phase start kernel=sha1 mode=1 threads=1 cpus=0");
+        let key = |p: &PhaseEvent| p.step_key().unwrap();
+        assert_eq!(key(&system).engine, Engine::System);
+        assert_eq!(key(&builtin).engine, Engine::Builtin);
+        assert_ne!(key(&system), key(&builtin));
+        assert_eq!(key(&system).to_string(), "sha1 (system) × 1 (cpu 0)");
+        match parse_control("@sbcbench phase start kernel=sha1 engine=gpu") {
+            Some(Err(e)) => assert!(e.contains("engine='gpu'"), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

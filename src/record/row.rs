@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::columns::{ClockSource, WattsSource};
-use crate::measure::{KernelId, StepKey, ThreadMode};
+use crate::measure::{Engine, KernelId, StepKey, ThreadMode};
 use crate::observe::cpu::parse_cpu_list;
 
 /// Bumped when a column changes meaning or disappears; readers refuse
@@ -93,6 +93,19 @@ pub struct ResultRow {
     /// SIMD and crypto extensions the CPU reports, space-separated.
     #[serde(default)]
     pub simd: String,
+    /// Whose code ran: `builtin` (sbcbench's) or `system` (the board's
+    /// `openssl speed` / `xz -d`, as the article measured). Files from
+    /// before the column are `builtin`.
+    #[serde(default)]
+    pub engine: Engine,
+    /// A built-in row's MB/s ÷ the system row's of the same kernel, mode
+    /// and CPUs in the same run: the implementation factor on this board.
+    #[serde(default)]
+    pub builtin_vs_system: Option<f64>,
+    /// The baseline figure of the ratios ran on the same engine as this
+    /// row; `false` marks a ratio across engines.
+    #[serde(default)]
+    pub like_for_like: Option<bool>,
 }
 
 impl ResultRow {
@@ -101,6 +114,7 @@ impl ResultRow {
     pub fn step_key(&self) -> StepKey {
         StepKey {
             kernel: self.kernel,
+            engine: self.engine,
             mode: self.thread_mode,
             cpus: parse_cpu_list(&self.cpus),
         }

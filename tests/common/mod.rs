@@ -33,7 +33,17 @@ pub fn sbcbench_std() -> std::process::Command {
 }
 
 /// Fast settings for tests: short samples, no warm-up.
-pub const FAST: &[&str] = &["--min-time", "0.05", "--samples", "2", "--warmup", "0"];
+pub const FAST: &[&str] = &[
+    "--min-time",
+    "0.05",
+    "--samples",
+    "2",
+    "--warmup",
+    "0",
+    // The built-in engine only: the system tools' rows have tests of their own.
+    "--system-tools",
+    "off",
+];
 
 /// The rows of a results CSV: a file's bytes, or what `--format csv`
 /// printed.

@@ -6,10 +6,10 @@
 use indicatif::ProgressBar;
 
 use crate::compare::efficiency;
-use crate::compare::row::{build_row, RunContext};
+use crate::compare::row::{build_row, pair_engines, RunContext};
 use crate::measure::plan::cpu_list;
 use crate::measure::session::{Kernels, Measurement, Observer, StepEnd};
-use crate::measure::Step;
+use crate::measure::{Engine, Step};
 use crate::power::attribute::{attribute, Given, Metered};
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{self, Monitor, PowerStats};
@@ -44,6 +44,9 @@ fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
         ("threads", step.cpus.len().to_string()),
         ("cpus", cpu_list(&step.cpus)),
     ];
+    if step.engine == Engine::System {
+        fields.push(("engine", step.engine.to_string()));
+    }
     if let Some(c) = step.cluster {
         fields.push(("cluster", c.to_string()));
     }
@@ -52,8 +55,7 @@ fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
 
 impl Observer for Recorder<'_> {
     fn starting(&mut self, step: &Step) {
-        self.progress
-            .set_message(format!("{} on cpu {}", step.kernel, cpu_list(&step.cpus)));
+        self.progress.set_message(step.key().to_string());
         self.progress
             .suspend(|| self.events.start(&step_fields(step)));
     }
@@ -69,7 +71,7 @@ impl Observer for Recorder<'_> {
 
     fn measured(&mut self, m: Measurement) -> bool {
         let summary = m.summary();
-        let implementation = self.kernels[&m.step.kernel].implementation();
+        let implementation = self.kernels[&(m.step.kernel, m.step.engine)].implementation();
         let row = build_row(&self.ctx, &m, &summary, implementation);
         self.warnings
             .extend(warnings::of_measurement(&m, &summary, row.clock_mhz));
@@ -86,6 +88,7 @@ impl Observer for Recorder<'_> {
         });
         attribute(&mut self.rows, meter.as_ref(), self.given.as_ref());
         efficiency::derive(&mut self.rows, self.ctx.baseline);
+        pair_engines(&mut self.rows);
         if let Some(file) = self.file.as_mut() {
             // Nothing more is measured that could not be kept; what was is
             // still printed.

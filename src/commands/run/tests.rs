@@ -25,6 +25,8 @@ fn a_kernel_failing_mid_run_is_dropped_and_the_others_are_measured_and_saved() {
         "sbcbench",
         "run",
         "--quick",
+        "--system-tools",
+        "off",
         "--kernels",
         "sha1,xz",
         "--threads",

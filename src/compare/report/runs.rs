@@ -6,7 +6,7 @@ use super::{Entry, Family, Figures, Mode, ModeFigures, Power};
 use crate::compare::efficiency::{extrapolated_all_cores, mb_per_s_per_w};
 use crate::compare::uncertainty::Value;
 use crate::compare::Baseline;
-use crate::measure::KernelId;
+use crate::measure::{Engine, KernelId};
 use crate::power::attribute::{phase_of, profile};
 use crate::power::{Phase, PhaseWatts};
 use crate::record::reference::SBCBENCH_SOURCE;
@@ -55,11 +55,18 @@ pub(super) fn group_runs(rows: Vec<ResultRow>) -> Vec<Run> {
     runs
 }
 
-/// The fastest row of a kernel in a load phase.
+/// The fastest row of a kernel in a load phase, of the built-in engine
+/// where the run has one: sbcbench's boards show their own kernels beside
+/// the article's tools (marked †), as before the system engine; a run's
+/// system rows are not in the report yet.
 fn best(rows: &[ResultRow], kernel: KernelId, phase: Phase) -> Option<&ResultRow> {
-    rows.iter()
-        .filter(|r| r.kernel == kernel && phase_of(r) == Some(phase))
-        .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s))
+    let of = |engine: Option<Engine>| {
+        rows.iter()
+            .filter(|r| r.kernel == kernel && phase_of(r) == Some(phase))
+            .filter(|r| engine.is_none_or(|e| r.engine == e))
+            .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s))
+    };
+    of(Some(Engine::Builtin)).or_else(|| of(None))
 }
 
 /// A run's own figures, before any comparison.
@@ -160,7 +167,10 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
         runs_of_board: 1,
     };
     for &kernel in kernels {
-        let Some(r) = b.reference(kernel, 1).filter(|r| !r.extrapolated) else {
+        let Some(r) = b
+            .reference(kernel, Engine::System, 1)
+            .filter(|r| !r.extrapolated)
+        else {
             continue;
         };
         let mb = Value::bare(r.mb_per_s);
@@ -187,7 +197,7 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
                 ..Figures::default()
             },
         );
-        if let Some((e, true)) = b.efficiency(kernel, Phase::All) {
+        if let Some((e, true)) = b.efficiency(kernel, Engine::System, Phase::All) {
             entry
                 .all_cores
                 .kernels

@@ -4,6 +4,7 @@ mod chacha20_poly1305;
 pub mod flaky;
 pub mod openssl;
 mod sha1;
+pub mod system;
 mod xz;
 pub mod xz_tool;
 

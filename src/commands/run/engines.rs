@@ -1,0 +1,47 @@
+//! The run's kernels in both engines, each checked against its known
+//! answers before anything is timed. A system tool that is missing or odd
+//! is a warning (`--system-tools auto`) or a usage error (`require`).
+
+use crate::error::Error;
+use crate::measure::kernels::system::{system_kernel, SystemTools};
+use crate::measure::session::Kernels;
+use crate::measure::{Engine, KernelId};
+use crate::options::RunOptions;
+use crate::warnings::Warning;
+
+use super::KernelFactory;
+
+/// The kernels by (id, engine), and the order to measure them in.
+pub(super) fn checked(
+    opts: &RunOptions,
+    make: KernelFactory,
+    warnings: &mut Vec<Warning>,
+) -> anyhow::Result<(Kernels, Vec<(KernelId, Engine)>)> {
+    let mut by_id = Kernels::new();
+    let mut order = Vec::new();
+    // One openssl process per sample, whole seconds of it.
+    let seconds = opts.timing.min_time.as_secs_f64().ceil().max(1.0) as u64;
+    for &id in &opts.kernels {
+        let kernel = make(id, opts.xz_input.as_ref())?;
+        kernel.verify()?;
+        by_id.insert((id, Engine::Builtin), kernel);
+        order.push((id, Engine::Builtin));
+        if opts.system_tools == SystemTools::Off {
+            continue;
+        }
+        match system_kernel(id, opts.xz_input.as_ref(), seconds) {
+            Ok(kernel) => {
+                by_id.insert((id, Engine::System), kernel);
+                order.push((id, Engine::System));
+            }
+            Err(e) if opts.system_tools == SystemTools::Require => {
+                return Err(Error::Usage(format!(
+                    "--system-tools require: {e}; install the tool, or use --system-tools auto"
+                ))
+                .into())
+            }
+            Err(e) => warnings.push(Warning::SystemTool(e.to_string())),
+        }
+    }
+    Ok((by_id, order))
+}
