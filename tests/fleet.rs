@@ -373,6 +373,15 @@ fn two_boards_ok_and_a_closed_port_unreachable() {
     assert_saved(&output, "Loop One");
     assert_saved(&output, "Loop Two");
     assert!(!output.join("closed-port").exists());
+    // Run with --system-tools off: the summary says the tools were not measured.
+    let line = |board: &str| {
+        let found = stdout
+            .lines()
+            .find(|l| l.contains(board) && l.contains('┆'));
+        found.unwrap_or_default().to_string()
+    };
+    assert!(line("Loop One").contains("not measured"), "{stdout}");
+    assert!(!line("Closed Port").contains("not measured"), "{stdout}");
     // The boards' output, streamed with their names.
     assert!(stdout.contains("[Loop One] | sha1 |"), "{stdout}");
     assert!(stdout.contains("[Loop Two] | sha1 |"), "{stdout}");

@@ -57,6 +57,8 @@ pub struct Outcome {
     pub detail: Option<String>,
     pub duration: Duration,
     pub rows: usize,
+    /// Of `rows`, those of the board's own tools (`engine=system`).
+    pub system_rows: usize,
     pub saved: Vec<PathBuf>,
     pub phases: PhaseLog,
     /// Stopped by Ctrl-C.
@@ -258,6 +260,7 @@ pub fn run_board(
         detail: None,
         duration: Duration::ZERO,
         rows: 0,
+        system_rows: 0,
         saved: Vec::new(),
         phases: PhaseLog::default(),
         interrupted: false,
@@ -339,9 +342,10 @@ fn session_steps(
     }
     let removed = dir.remove();
     match fetched {
-        Ok((rows, saved)) => {
-            outcome.rows = rows;
-            outcome.saved = saved;
+        Ok(f) => {
+            outcome.rows = f.rows;
+            outcome.system_rows = f.system_rows;
+            outcome.saved = f.saved;
         }
         Err(f) if ran.is_ok() => return Err(f),
         Err(f) => outcome.detail = Some(format!("the results could not be fetched: {}", f.detail)),

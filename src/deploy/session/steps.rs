@@ -18,10 +18,19 @@ use crate::deploy::remote::{
     cleanup_token_cmd, fetch_cmd, mktemp_cmd, new_token, probe_cmd, run_cmd, upload_cmd,
 };
 use crate::deploy::ssh::{self, Ended, Input, Stream};
+use crate::measure::Engine;
 use crate::power::attribute::{self, Attributed};
 use crate::power::events::{parse_control, Control, PhaseLog, Span};
 use crate::power::meter::Monitor;
 use crate::record::{results_from_bytes, ResultFile};
+
+/// What `fetch` brought back and saved.
+#[derive(Debug, Default)]
+pub(super) struct Fetched {
+    pub rows: usize,
+    pub system_rows: usize,
+    pub saved: Vec<PathBuf>,
+}
 
 impl Session<'_> {
     /// The board's target triple: boards.toml `target`, else `uname -m`.
@@ -276,7 +285,7 @@ impl Session<'_> {
         deadline: Instant,
         stop: &AtomicBool,
         power: Option<(&Monitor, &str, &[Span])>,
-    ) -> Result<(usize, Vec<PathBuf>), Fail> {
+    ) -> Result<Fetched, Fail> {
         let f = self.call(
             &fetch_cmd(&dir.path),
             Input::Null,
@@ -290,8 +299,7 @@ impl Session<'_> {
                 format!("the results could not be fetched: {e}"),
             )
         })?;
-        let mut rows = 0;
-        let mut saved = Vec::new();
+        let mut fetched = Fetched::default();
         let mut used = vec![false; power.map_or(0, |(_, _, spans)| spans.len())];
         for (name, bytes) in files {
             let save_err = |e: String| {
@@ -327,10 +335,14 @@ impl Session<'_> {
                     ))
                 })?
                 .to_path_buf();
-            rows += checked.len();
-            saved.push(path);
+            fetched.rows += checked.len();
+            fetched.system_rows += checked
+                .iter()
+                .filter(|r| r.engine == Engine::System)
+                .count();
+            fetched.saved.push(path);
         }
-        Ok((rows, saved))
+        Ok(fetched)
     }
 }
 

@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
@@ -18,9 +18,13 @@ use super::XzInput;
 use crate::measure::kernel::{hex, Engine, Kernel, KernelError, KernelId, Worker};
 use crate::measure::tool;
 
-/// A decode may take this long: a 25 s decode of linux-5.10.tar.xz on a
-/// VisionFive 2, with room for a Pi 1.
+/// The untimed first decode may take this long: a 25 s decode of
+/// linux-5.10.tar.xz on a VisionFive 2, with room for a Pi 1.
 const DEADLINE: Duration = Duration::from_secs(600);
+/// A timed decode is stopped when it takes this many times the first one
+/// (plus [`SLACK`]): a tool that hangs costs a minute, not ten.
+const STEP_FACTOR: u32 = 10;
+const SLACK: Duration = Duration::from_secs(30);
 
 /// `xz -T1 -dc` through the board's `xz`.
 pub struct XzTool {
@@ -30,6 +34,8 @@ pub struct XzTool {
     input: XzInput,
     /// The input, written once where reading it costs no disk.
     file: Arc<NamedTempFile>,
+    /// How long the untimed decode of `verify` took.
+    first: OnceLock<Duration>,
 }
 
 impl XzTool {
@@ -68,6 +74,7 @@ impl XzTool {
             version,
             input: input.clone(),
             file: Arc::new(file),
+            first: OnceLock::new(),
         })
     }
 
@@ -131,9 +138,11 @@ impl Kernel for XzTool {
             .reopen()
             .map_err(|e| KernelError::Tool(format!("a temporary file: {e}")))?;
         let what = self.what();
+        let t0 = Instant::now();
         tool::run_with_stdout(&mut self.command(), &what, DEADLINE, Stdio::from(sink))
             .and_then(|ran| tool::succeeded(ran, &what))
             .map_err(KernelError::Tool)?;
+        let _ = self.first.set(t0.elapsed());
         let (size, digest) = size_and_digest(out.path())
             .map_err(|e| KernelError::Tool(format!("{what}: its output: {e}")))?;
         if (size, digest) != (want_size, want_digest) {
@@ -148,7 +157,11 @@ impl Kernel for XzTool {
     }
 
     fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+        let first = *self.first.get().ok_or_else(|| {
+            KernelError::Tool("xz: verify() must run before workers are made".to_string())
+        })?;
         Ok(Box::new(XzToolWorker {
+            deadline: first * STEP_FACTOR + SLACK,
             command: self.command(),
             what: self.what(),
             bytes: self.input.data.len() as u64,
@@ -158,6 +171,8 @@ impl Kernel for XzTool {
 }
 
 struct XzToolWorker {
+    /// A decode taking longer has hung.
+    deadline: Duration,
     command: Command,
     what: String,
     bytes: u64,
@@ -167,7 +182,7 @@ struct XzToolWorker {
 
 impl Worker for XzToolWorker {
     fn step(&mut self) -> Result<u64, KernelError> {
-        tool::run_with_stdout(&mut self.command, &self.what, DEADLINE, Stdio::null())
+        tool::run_with_stdout(&mut self.command, &self.what, self.deadline, Stdio::null())
             .and_then(|ran| tool::succeeded(ran, &self.what))
             .map_err(|e| KernelError::Corrupted {
                 kernel: KernelId::Xz,
@@ -238,7 +253,9 @@ mod tests {
             &format!("{version}\necho 'xz: oops' >&2; exit 1"),
         );
         let k = XzTool::new(&fails, &input).unwrap();
-        let err = k.worker().unwrap().step().unwrap_err().to_string();
+        let err = k.worker().err().unwrap().to_string();
+        assert!(err.contains("verify() must run before"), "{err}");
+        let err = k.verify().unwrap_err().to_string();
         assert!(
             err.contains("exited with exit status: 1 (xz: oops)"),
             "{err}"
