@@ -11,7 +11,9 @@ use crate::warnings::Warning;
 
 use super::KernelFactory;
 
-/// The kernels by (id, engine), and the order to measure them in.
+/// The kernels by (id, engine), and the order to measure and show them
+/// in: a kernel's system row first, the one that compares like for like
+/// with the article, then the built-in one.
 pub(super) fn checked(
     opts: &RunOptions,
     make: KernelFactory,
@@ -25,23 +27,25 @@ pub(super) fn checked(
         let kernel = make(id, opts.xz_input.as_ref())?;
         kernel.verify()?;
         by_id.insert((id, Engine::Builtin), kernel);
-        order.push((id, Engine::Builtin));
-        if opts.system_tools == SystemTools::Off {
-            continue;
-        }
-        match system_kernel(id, opts.xz_input.as_ref(), seconds) {
-            Ok(kernel) => {
+        let system = match opts.system_tools {
+            SystemTools::Off => None,
+            _ => Some(system_kernel(id, opts.xz_input.as_ref(), seconds)),
+        };
+        match system {
+            None => {}
+            Some(Ok(kernel)) => {
                 by_id.insert((id, Engine::System), kernel);
                 order.push((id, Engine::System));
             }
-            Err(e) if opts.system_tools == SystemTools::Require => {
+            Some(Err(e)) if opts.system_tools == SystemTools::Require => {
                 return Err(Error::Usage(format!(
                     "--system-tools require: {e}; install the tool, or use --system-tools auto"
                 ))
                 .into())
             }
-            Err(e) => warnings.push(Warning::SystemTool(e.to_string())),
+            Some(Err(e)) => warnings.push(Warning::SystemTool(e.to_string())),
         }
+        order.push((id, Engine::Builtin));
     }
     Ok((by_id, order))
 }
