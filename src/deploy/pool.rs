@@ -6,13 +6,11 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use super::plan::Plan;
 use super::session::{run_board, BoardMeter, Outcome, Status};
 use super::ssh::Stream;
 use super::Board;
-use crate::power::events::PhaseLog;
 
 /// Writes to this process's stdout or stderr in one piece.
 pub(super) fn emit(stream: Stream, text: &str) {
@@ -46,15 +44,12 @@ pub fn run_all(
                 let Some(board) = boards.get(i) else { break };
                 let outcome = if stop.load(Ordering::SeqCst) {
                     Outcome {
-                        board: board.name.clone(),
-                        status: Status::RunFailed,
-                        detail: Some("not started: interrupted (Ctrl-C)".into()),
-                        duration: Duration::ZERO,
-                        rows: 0,
-                        system_rows: 0,
-                        saved: Vec::new(),
-                        phases: PhaseLog::default(),
                         interrupted: true,
+                        ..Outcome::new(
+                            &board.name,
+                            Status::RunFailed,
+                            Some("not started: interrupted (Ctrl-C)".into()),
+                        )
                     }
                 } else {
                     let meter = meters
@@ -74,16 +69,12 @@ pub fn run_all(
         .into_iter()
         .zip(boards)
         .map(|(o, b)| {
-            o.unwrap_or_else(|| Outcome {
-                board: b.name.clone(),
-                status: Status::RunFailed,
-                detail: Some("the worker running this board stopped unexpectedly".into()),
-                duration: Duration::ZERO,
-                rows: 0,
-                system_rows: 0,
-                saved: Vec::new(),
-                phases: PhaseLog::default(),
-                interrupted: false,
+            o.unwrap_or_else(|| {
+                Outcome::new(
+                    &b.name,
+                    Status::RunFailed,
+                    Some("the worker running this board stopped unexpectedly".into()),
+                )
             })
         })
         .collect()

@@ -65,6 +65,23 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
+impl Outcome {
+    /// A board's outcome before anything was fetched.
+    pub fn new(board: &str, status: Status, detail: Option<String>) -> Outcome {
+        Outcome {
+            board: board.to_string(),
+            status,
+            detail,
+            duration: Duration::ZERO,
+            rows: 0,
+            system_rows: 0,
+            saved: Vec::new(),
+            phases: PhaseLog::default(),
+            interrupted: false,
+        }
+    }
+}
+
 /// Why a board stopped.
 #[derive(Debug)]
 struct Fail {
@@ -254,17 +271,7 @@ pub fn run_board(
         deadline: started + plan.timeout,
         prefix: format!("[{}] ", board.name),
     };
-    let mut outcome = Outcome {
-        board: board.name.clone(),
-        status: Status::Ok,
-        detail: None,
-        duration: Duration::ZERO,
-        rows: 0,
-        system_rows: 0,
-        saved: Vec::new(),
-        phases: PhaseLog::default(),
-        interrupted: false,
-    };
+    let mut outcome = Outcome::new(&board.name, Status::Ok, None);
     if let Err(fail) = session_steps(&session, &mut outcome, meter) {
         outcome.status = fail.status;
         outcome.interrupted = fail.interrupted;

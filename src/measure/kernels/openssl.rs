@@ -17,6 +17,7 @@ use crate::measure::tool;
 const GRACE: Duration = Duration::from_secs(30);
 
 /// `openssl speed` through the board's `openssl`.
+#[derive(Clone)]
 pub struct OpensslSpeed {
     id: KernelId,
     program: PathBuf,
@@ -184,12 +185,7 @@ impl Kernel for OpensslSpeed {
 
     fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
         Ok(Box::new(SpeedWorker {
-            kernel: OpensslSpeed {
-                id: self.id,
-                program: self.program.clone(),
-                version: self.version.clone(),
-                seconds: self.seconds,
-            },
+            kernel: self.clone(),
         }))
     }
 }

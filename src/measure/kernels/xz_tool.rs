@@ -53,12 +53,12 @@ impl XzTool {
                 ran.stdout.lines().next().unwrap_or_default().trim()
             ))
         })?;
-        let dir = ["/dev/shm"]
-            .iter()
-            .map(Path::new)
-            .find(|d| d.is_dir())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(std::env::temp_dir);
+        let shm = Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
         let keep = |e: std::io::Error| {
             KernelError::Tool(format!(
                 "xz: cannot keep its input in {}: {e}",
