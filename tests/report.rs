@@ -94,11 +94,15 @@ struct JsonEntry {
 #[derive(Debug, Deserialize)]
 struct JsonMode {
     kernels: std::collections::BTreeMap<String, JsonFigures>,
+    other_engine: std::collections::BTreeMap<String, JsonFigures>,
     composite_speedup: Option<JsonValue>,
 }
 
 #[derive(Debug, Deserialize)]
 struct JsonFigures {
+    engine: String,
+    like_for_like: Option<bool>,
+    builtin_vs_system: Option<JsonValue>,
     implementation: String,
     mb_per_s: Option<JsonValue>,
     speedup: Option<JsonValue>,
@@ -130,8 +134,8 @@ fn json_parses_back_with_uncertainty_propagated() {
     assert_eq!(json.kernels, ["sha1", "chacha20-poly1305", "xz"]);
     assert_eq!(json.modes, ["1", "all"]);
     assert_eq!(json.runs, "latest");
-    // 15 reference boards + 3 sbcbench boards (the newest of two runs).
-    assert_eq!(json.entries.len(), 18);
+    // 15 reference boards + 4 sbcbench boards (the newest of two runs).
+    assert_eq!(json.entries.len(), 19);
     assert_eq!(
         json.entries
             .iter()
@@ -175,7 +179,10 @@ fn json_parses_back_with_uncertainty_propagated() {
     assert!((all.speedup.unwrap().value - all.mb_per_s.unwrap().value / 390.0).abs() < 1e-9);
     assert!(all.mb_per_s_per_w.is_some());
     assert!(all.mb_per_s_per_w_extrapolated.is_some());
-    assert!(rock.single_core.composite_speedup.is_some());
+    // Built-in figures only: against the article's openssl/xz-utils they
+    // are not like for like, so no geometric mean.
+    assert_eq!(sha1.like_for_like, Some(false));
+    assert!(rock.single_core.composite_speedup.is_none());
     // A reference board: no spread known, the article's extrapolation.
     let pi4 = json
         .entries
@@ -264,7 +271,7 @@ fn plot_writes_well_formed_svgs_with_every_board() {
         .into_iter()
         .map(|e| e.board)
         .collect();
-    assert_eq!(boards.len(), 18);
+    assert_eq!(boards.len(), 19);
     for name in &names {
         let svg = std::fs::read_to_string(plots.join(name)).unwrap();
         let text = texts(&svg);
@@ -491,7 +498,7 @@ fn all_shows_every_run() {
 #[test]
 fn no_reference_leaves_out_the_articles_boards() {
     let json = json_of(&[FIXTURES, "--no-reference"]);
-    assert_eq!(json.entries.len(), 3);
+    assert_eq!(json.entries.len(), 4);
     assert!(json.entries.iter().all(|e| !e.other_implementation));
     // The baseline is still the article's VisionFive 2, built in.
     assert!(json.baseline.built_in);
@@ -506,6 +513,57 @@ fn no_reference_leaves_out_the_articles_boards() {
     let md = stdout_of(&[FIXTURES, "--no-reference", "--format", "markdown"]);
     assert!(!md.contains('†'), "{md}");
     assert!(!md.contains("Raspberry Pi 4B"), "{md}");
+}
+
+#[test]
+fn system_tool_figures_lead_with_the_built_in_ones_beside_and_unequal_ratios_marked() {
+    let json = json_of(&[FIXTURES]);
+    let entry = |board: &str| json.entries.iter().find(|e| e.board == board).unwrap();
+    // The Raspberry Pi 5 ran both engines: its openssl figure is shown and
+    // divided by the article's openssl figure, like for like.
+    let pi5 = &entry("Raspberry Pi 5").single_core;
+    let sha1 = &pi5.kernels["sha1"];
+    assert_eq!(sha1.engine, "system");
+    assert_eq!(sha1.implementation, "openssl 3.0.15");
+    assert_eq!(sha1.like_for_like, Some(true));
+    assert!((sha1.speedup.unwrap().value - 1512.0 / 97.5).abs() < 1e-12);
+    let beside = &pi5.other_engine["sha1"];
+    assert_eq!(beside.engine, "builtin");
+    assert_eq!(beside.like_for_like, Some(false));
+    assert!((beside.builtin_vs_system.unwrap().value - 1488.0 / 1512.0).abs() < 1e-12);
+    assert!(pi5.composite_speedup.is_some());
+    // A board measured before the system engine keeps its built-in
+    // figures, marked, and has no geometric mean.
+    let n100 = &entry("Mini PC N100").single_core;
+    assert_eq!(n100.kernels["xz"].engine, "builtin");
+    assert_eq!(n100.kernels["xz"].like_for_like, Some(false));
+    assert!(n100.kernels["xz"].speedup.is_some());
+    assert!(n100.composite_speedup.is_none());
+    assert!(entry("Raspberry Pi 4B")
+        .single_core
+        .composite_speedup
+        .is_some());
+
+    let table = stdout_of(&[FIXTURES, "--format", "table"]);
+    let line = |board: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(board))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("Mini PC N100").contains("(19.0x‡)"), "{table}");
+    assert!(line("Raspberry Pi 5").contains("(15.5x)"), "{table}");
+    assert!(
+        table.contains("5. Built-in kernels, single core"),
+        "{table}"
+    );
+    assert!(table.contains("0.98±0.01x"), "{table}");
+    assert!(table.contains("‡ not like for like"), "{table}");
+    assert!(
+        table.contains("geomean: of like-for-like ratios only"),
+        "{table}"
+    );
 }
 
 #[test]

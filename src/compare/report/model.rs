@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::compare::uncertainty::Value;
-use crate::measure::KernelId;
+use crate::measure::{Engine, KernelId};
 use crate::power::{Phase, PhaseWatts};
 
 /// Which runs of a board the report shows.
@@ -117,6 +117,9 @@ impl Default for ReportOptions {
 /// One kernel of one run in one mode. Every field may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
+    /// Whose code measured it: the board's own tools (`system`, the
+    /// article's method) or sbcbench's kernels (`builtin`).
+    pub engine: Engine,
     pub implementation: String,
     pub threads: Option<usize>,
     pub samples: Option<usize>,
@@ -141,6 +144,13 @@ pub struct Figures {
     pub efficiency_speedup: Option<Value>,
     /// `efficiency_speedup` involves an extrapolated figure.
     pub efficiency_extrapolated: bool,
+    /// The ratios compare figures of the same engine; `false` when the
+    /// baseline has only the other engine's (built-in against the
+    /// article's openssl/xz-utils); `None` without a ratio.
+    pub like_for_like: Option<bool>,
+    /// The run's built-in MB/s ÷ its system tool's, same kernel, mode and
+    /// CPUs: the implementation factor on this board.
+    pub builtin_vs_system: Option<Value>,
 }
 
 impl Figures {
@@ -155,17 +165,45 @@ impl Figures {
     }
 }
 
-/// A run's figures in one mode, per kernel.
+/// A run's figures in one mode, per kernel: the shown one (`kernels`: the
+/// system tool's where the run has one, or whichever compares like for
+/// like with the baseline) and the other engine's beside it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ModeFigures {
     pub kernels: BTreeMap<KernelId, Figures>,
-    /// Geometric mean of the speedups of the selected kernels (all needed).
+    /// The same kernels measured by the other engine.
+    pub other_engine: BTreeMap<KernelId, Figures>,
+    /// Geometric mean of the like-for-like speedups of the selected
+    /// kernels (all needed).
     pub composite_speedup: Option<Value>,
 }
 
 impl ModeFigures {
     pub fn get(&self, kernel: KernelId) -> Option<&Figures> {
         self.kernels.get(&kernel)
+    }
+
+    /// The kernel's figures of `engine`, shown or beside.
+    pub fn of_engine(&self, kernel: KernelId, engine: Engine) -> Option<&Figures> {
+        [&self.kernels, &self.other_engine]
+            .into_iter()
+            .filter_map(|m| m.get(&kernel))
+            .find(|f| f.engine == engine)
+    }
+
+    /// The kernel's figures of `engine`, made where missing: shown when
+    /// the kernel has none yet, else beside.
+    pub(super) fn slot(&mut self, kernel: KernelId, engine: Engine) -> &mut Figures {
+        let shown = self.kernels.get(&kernel).map(|f| f.engine);
+        let map = match shown {
+            None => &mut self.kernels,
+            Some(e) if e == engine => &mut self.kernels,
+            Some(_) => &mut self.other_engine,
+        };
+        map.entry(kernel).or_insert_with(|| Figures {
+            engine,
+            ..Figures::default()
+        })
     }
 
     /// Has any MB/s figure.

@@ -55,21 +55,44 @@ pub(super) fn group_runs(rows: Vec<ResultRow>) -> Vec<Run> {
     runs
 }
 
-/// The fastest row of a kernel in a load phase, of the built-in engine
-/// where the run has one: sbcbench's boards show their own kernels beside
-/// the article's tools (marked †), as before the system engine; a run's
-/// system rows are not in the report yet.
-fn best(rows: &[ResultRow], kernel: KernelId, phase: Phase) -> Option<&ResultRow> {
-    let of = |engine: Option<Engine>| {
-        rows.iter()
-            .filter(|r| r.kernel == kernel && phase_of(r) == Some(phase))
-            .filter(|r| engine.is_none_or(|e| r.engine == e))
-            .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s))
-    };
-    of(Some(Engine::Builtin)).or_else(|| of(None))
+/// The fastest row of a kernel of one engine in a load phase.
+fn best(rows: &[ResultRow], kernel: KernelId, phase: Phase, engine: Engine) -> Option<&ResultRow> {
+    rows.iter()
+        .filter(|r| r.kernel == kernel && r.engine == engine && phase_of(r) == Some(phase))
+        .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s))
 }
 
-/// A run's own figures, before any comparison.
+/// A row's figures, before any comparison.
+fn figures_of(row: &ResultRow, watts: Option<f64>) -> Figures {
+    let mb = Value::measured(row.mb_per_s, row.mb_per_s_stddev, row.samples);
+    let cycles = row
+        .cycles_per_byte
+        .or_else(|| {
+            row.clock_mhz
+                .map(|c| c * row.threads.max(1) as f64 / row.mb_per_s)
+        })
+        .map(|cpb| mb.carry(cpb));
+    let watts = row.watts.or(watts);
+    Figures {
+        engine: row.engine,
+        implementation: row.implementation.clone(),
+        threads: Some(row.threads),
+        samples: Some(row.samples),
+        mb_per_s: Some(mb),
+        clock_mhz: row.clock_mhz,
+        clock_source: row.clock_source.to_string(),
+        cycles_per_byte: cycles,
+        watts,
+        mb_per_s_per_w: watts
+            .and_then(|w| mb_per_s_per_w(row.mb_per_s, w))
+            .map(|e| mb.carry(e)),
+        ..Figures::default()
+    }
+}
+
+/// A run's own figures, before any comparison. Per kernel and mode the
+/// shown figure is the system tool's (the article's method) where the run
+/// measured one, with the built-in kernel's on the same CPUs beside it.
 pub(super) fn summarise(run: &Run, kernels: &[KernelId]) -> Entry {
     let first = &run.rows[0];
     let mut phases = PhaseWatts::default();
@@ -102,44 +125,50 @@ pub(super) fn summarise(run: &Run, kernels: &[KernelId]) -> Entry {
     };
     for &kernel in kernels {
         for mode in Mode::BOTH {
-            let Some(row) = best(&run.rows, kernel, mode.phase()) else {
-                continue;
-            };
-            let mb = Value::measured(row.mb_per_s, row.mb_per_s_stddev, row.samples);
-            let cycles = row
-                .cycles_per_byte
-                .or_else(|| {
-                    row.clock_mhz
-                        .map(|c| c * row.threads.max(1) as f64 / row.mb_per_s)
+            let phase = mode.phase();
+            let system = best(&run.rows, kernel, phase, Engine::System);
+            // The built-in row of the system row's CPUs, so that the two
+            // differ by the implementation only.
+            let builtin = system
+                .and_then(|s| {
+                    run.rows.iter().find(|r| {
+                        r.kernel == kernel
+                            && r.engine == Engine::Builtin
+                            && phase_of(r) == Some(phase)
+                            && r.thread_mode == s.thread_mode
+                            && r.cpus == s.cpus
+                    })
                 })
-                .map(|cpb| mb.carry(cpb));
-            let watts = row.watts.or(power.get(mode.phase()));
-            let efficiency = watts
-                .and_then(|w| mb_per_s_per_w(row.mb_per_s, w))
-                .map(|e| mb.carry(e));
-            entry.mode_mut(mode).kernels.insert(
-                kernel,
-                Figures {
-                    implementation: row.implementation.clone(),
-                    threads: Some(row.threads),
-                    samples: Some(row.samples),
-                    mb_per_s: Some(mb),
-                    clock_mhz: row.clock_mhz,
-                    clock_source: row.clock_source.to_string(),
-                    cycles_per_byte: cycles,
-                    watts,
-                    mb_per_s_per_w: efficiency,
-                    ..Figures::default()
-                },
-            );
+                .or_else(|| best(&run.rows, kernel, phase, Engine::Builtin));
+            let factor = match (builtin, system) {
+                (Some(b), Some(s)) => Value::measured(b.mb_per_s, b.mb_per_s_stddev, b.samples)
+                    .ratio(Value::measured(s.mb_per_s, s.mb_per_s_stddev, s.samples)),
+                _ => None,
+            };
+            let figures = entry.mode_mut(mode);
+            for row in [system, builtin].into_iter().flatten() {
+                let mut f = figures_of(row, power.get(phase));
+                if row.engine == Engine::Builtin {
+                    f.builtin_vs_system = factor;
+                }
+                *figures.slot(kernel, row.engine) = f;
+            }
         }
         // The article's all-cores efficiency: single-core MB/s × physical
-        // cores ÷ all-cores W.
-        let single = entry.single_core.get(kernel).and_then(|f| f.mb_per_s);
-        if let (Some(single), Some(all_w), true) = (single, power.all_cores, cores > 0) {
+        // cores ÷ all-cores W, per engine.
+        for engine in [Engine::System, Engine::Builtin] {
+            let single = entry
+                .single_core
+                .of_engine(kernel, engine)
+                .and_then(|f| f.mb_per_s);
+            let (Some(single), Some(all_w), true) = (single, power.all_cores, cores > 0) else {
+                continue;
+            };
             if let Some(e) = extrapolated_all_cores(single.value, cores, all_w) {
-                let figures = entry.all_cores.kernels.entry(kernel).or_default();
-                figures.mb_per_s_per_w_extrapolated = Some(single.carry(e));
+                entry
+                    .all_cores
+                    .slot(kernel, engine)
+                    .mb_per_s_per_w_extrapolated = Some(single.carry(e));
             }
         }
     }
@@ -178,6 +207,7 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
         entry.single_core.kernels.insert(
             kernel,
             Figures {
+                engine: Engine::System,
                 implementation: if kernel == KernelId::Xz {
                     "xz-utils"
                 } else {
@@ -200,9 +230,7 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
         if let Some((e, true)) = b.efficiency(kernel, Engine::System, Phase::All) {
             entry
                 .all_cores
-                .kernels
-                .entry(kernel)
-                .or_default()
+                .slot(kernel, Engine::System)
                 .mb_per_s_per_w_extrapolated = Some(Value::bare(e));
         }
     }

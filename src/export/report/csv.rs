@@ -1,4 +1,5 @@
-//! The report as one tidy CSV: a row per board (run) × mode × kernel, and
+//! The report as one tidy CSV: a row per board (run) × mode × kernel ×
+//! engine (the shown figure first, `shown` = true), and
 //! a `geomean` row per board × mode for the composite speedup. Figures are
 //! unrounded, each followed by its standard deviation (empty when
 //! unknown). The header is derived from [`ReportCsvRow`].
@@ -29,6 +30,10 @@ pub struct ReportCsvRow<'a> {
     pub mode: &'static str,
     /// A kernel, or `geomean` for the composite speedup.
     pub kernel: &'static str,
+    /// `system` or `builtin`; empty on `geomean` rows.
+    pub engine: String,
+    /// The figure the tables show (the other engine's is beside it).
+    pub shown: bool,
     pub implementation: &'a str,
     pub threads: Option<usize>,
     pub samples: Option<usize>,
@@ -51,6 +56,10 @@ pub struct ReportCsvRow<'a> {
     pub efficiency_speedup: Option<f64>,
     pub efficiency_speedup_stddev: Option<f64>,
     pub efficiency_extrapolated: bool,
+    /// The ratios compare the same engine; empty without a ratio.
+    pub like_for_like: Option<bool>,
+    pub builtin_vs_system: Option<f64>,
+    pub builtin_vs_system_stddev: Option<f64>,
     pub idle_watts: Option<f64>,
     pub one_core_watts: Option<f64>,
     pub half_cores_watts: Option<f64>,
@@ -67,6 +76,7 @@ fn row<'a>(
     mode: Mode,
     kernel: &'static str,
     f: &'a Figures,
+    shown: bool,
 ) -> ReportCsvRow<'a> {
     let (mb_per_s, mb_per_s_stddev) = v(f.mb_per_s);
     let (speedup, speedup_stddev) = v(f.speedup);
@@ -76,6 +86,7 @@ fn row<'a>(
     let (mb_per_s_per_w_extrapolated, mb_per_s_per_w_extrapolated_stddev) =
         v(f.mb_per_s_per_w_extrapolated);
     let (efficiency_speedup, efficiency_speedup_stddev) = v(f.efficiency_speedup);
+    let (builtin_vs_system, builtin_vs_system_stddev) = v(f.builtin_vs_system);
     ReportCsvRow {
         board: &e.board,
         label: &e.label,
@@ -90,6 +101,12 @@ fn row<'a>(
         cores: (e.cores > 0).then_some(e.cores),
         mode: mode.key(),
         kernel,
+        engine: if kernel == "geomean" {
+            String::new()
+        } else {
+            f.engine.to_string()
+        },
+        shown,
         implementation: &f.implementation,
         threads: f.threads,
         samples: f.samples,
@@ -112,6 +129,9 @@ fn row<'a>(
         efficiency_speedup,
         efficiency_speedup_stddev,
         efficiency_extrapolated: f.efficiency_extrapolated,
+        like_for_like: f.like_for_like,
+        builtin_vs_system,
+        builtin_vs_system_stddev,
         idle_watts: e.power.idle,
         one_core_watts: e.power.one_core,
         half_cores_watts: e.power.half_cores,
@@ -127,7 +147,10 @@ impl ReportExporter for CsvExporter {
                 let figures = e.mode(mode);
                 for k in &report.kernels {
                     if let Some(f) = figures.get(*k) {
-                        w.serialize(row(report, e, mode, k.name(), f))?;
+                        w.serialize(row(report, e, mode, k.name(), f, true))?;
+                    }
+                    if let Some(f) = figures.other_engine.get(k) {
+                        w.serialize(row(report, e, mode, k.name(), f, false))?;
                     }
                 }
                 if let Some(g) = figures.composite_speedup {
@@ -137,9 +160,10 @@ impl ReportExporter for CsvExporter {
                             .kernels
                             .iter()
                             .any(|k| figures.get(*k).is_some_and(|f| f.baseline_extrapolated)),
+                        like_for_like: Some(true),
                         ..Figures::default()
                     };
-                    w.serialize(row(report, e, mode, "geomean", &f))?;
+                    w.serialize(row(report, e, mode, "geomean", &f, true))?;
                 }
             }
         }

@@ -11,7 +11,7 @@ mod table;
 
 use crate::compare::report::{Entry, Family, Figures, Mode, Report};
 use crate::compare::uncertainty::Value;
-use crate::measure::KernelId;
+use crate::measure::{Engine, KernelId};
 
 use super::{ratio_figure, sig3, Format};
 
@@ -75,18 +75,27 @@ fn figure(v: &Value, style: Style) -> String {
     with_pm(sig3(v.value), v, style)
 }
 
-/// `0.66x`, `0.66±0.01x`, `2.10x*`.
-fn ratio_text(v: &Value, mark: bool, style: Style) -> String {
-    format!(
-        "{}x{}",
-        with_pm(ratio_figure(v.value), v, style),
-        if mark { "*" } else { "" }
-    )
+/// `0.66x`, `0.66±0.01x`, `2.10x*`, `0.36x‡`.
+fn ratio_text(v: &Value, mark: &str, style: Style) -> String {
+    format!("{}x{mark}", with_pm(ratio_figure(v.value), v, style))
 }
 
 /// `(0.66x)`, in a cell after the figure.
-fn ratio(v: &Value, mark: bool, style: Style) -> String {
+fn ratio(v: &Value, mark: &str, style: Style) -> String {
     format!("({})", ratio_text(v, mark, style))
+}
+
+/// A ratio's marks: `*` against an extrapolated baseline figure, `‡`
+/// between different engines.
+fn marks(star: bool, f: &Figures) -> String {
+    let mut m = String::new();
+    if star {
+        m.push('*');
+    }
+    if f.like_for_like == Some(false) {
+        m.push('‡');
+    }
+    m
 }
 
 /// `64.1 MB/s (0.66x)`: the article's cell.
@@ -97,7 +106,7 @@ fn throughput_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> Str
     let mut cell = format!("{} MB/s", figure(&mb, style));
     if let (Some(s), false) = (f.speedup, baseline_row && !f.baseline_extrapolated) {
         cell.push(' ');
-        cell.push_str(&ratio(&s, f.baseline_extrapolated, style));
+        cell.push_str(&ratio(&s, &marks(f.baseline_extrapolated, f), style));
     }
     cell
 }
@@ -113,7 +122,7 @@ fn cycles_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> String 
     let mut cell = figure(&cpb, style);
     if let (Some(s), false) = (f.cycles_speedup, baseline_row && !f.baseline_extrapolated) {
         cell.push(' ');
-        cell.push_str(&ratio(&s, f.baseline_extrapolated, style));
+        cell.push_str(&ratio(&s, &marks(f.baseline_extrapolated, f), style));
     }
     cell
 }
@@ -136,9 +145,9 @@ fn efficiency_cell(f: Option<&Figures>, mode: Mode, baseline_row: bool, style: S
     }
     if let (Some(s), false) = (f.efficiency_speedup, baseline_row) {
         // A measured figure against the baseline's extrapolated one.
-        let mark = f.efficiency_extrapolated && !extrapolated;
+        let star = f.efficiency_extrapolated && !extrapolated;
         cell.push(' ');
-        cell.push_str(&ratio(&s, mark, style));
+        cell.push_str(&ratio(&s, &marks(star, f), style));
     }
     cell
 }
@@ -216,7 +225,7 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
                     .any(|k| figures.get(*k).is_some_and(|f| f.baseline_extrapolated));
                 cells.push(match &figures.composite_speedup {
                     Some(_) if e.is_baseline && !mark => "1.00x".to_string(),
-                    Some(v) => ratio_text(v, mark, style),
+                    Some(v) => ratio_text(v, if mark { "*" } else { "" }, style),
                     None => "-".to_string(),
                 });
             }
@@ -380,6 +389,64 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
             empty: Some("no power figures, so no efficiency".to_string()),
         });
     }
+    out.extend(builtin_sections(report, style));
+    out
+}
+
+/// The built-in figure of a kernel where the run also measured the system
+/// tool, shown or beside.
+fn builtin_beside(e: &Entry, mode: Mode, kernel: KernelId) -> Option<&Figures> {
+    e.mode(mode)
+        .of_engine(kernel, Engine::Builtin)
+        .filter(|f| f.builtin_vs_system.is_some())
+}
+
+/// `1210±5 MB/s (0.99x)`: the built-in MB/s and ÷ the system tool's.
+fn builtin_cell(f: Option<&Figures>, style: Style) -> String {
+    match f.and_then(|f| Some((f.mb_per_s?, f.builtin_vs_system?))) {
+        Some((mb, factor)) => format!("{} MB/s {}", figure(&mb, style), ratio(&factor, "", style)),
+        None => "-".to_string(),
+    }
+}
+
+/// Table 5, per mode: sbcbench's built-in kernels beside the system tools
+/// of the same run; only boards that measured both.
+fn builtin_sections(report: &Report, style: Style) -> Vec<Section> {
+    let kernels = &report.kernels;
+    let mut out = Vec::new();
+    for &mode in &report.modes {
+        let has = |e: &Entry| {
+            kernels
+                .iter()
+                .any(|k| builtin_beside(e, mode, *k).is_some())
+        };
+        if !report.entries.iter().any(has) {
+            continue;
+        }
+        let lines = grouped(report.entries.iter().filter(|e| has(e)), |e| {
+            let mut cells = vec![board_cell(e)];
+            cells.extend(
+                kernels
+                    .iter()
+                    .map(|k| builtin_cell(builtin_beside(e, mode, *k), style)),
+            );
+            cells
+        });
+        let mut headers = vec!["board".to_string()];
+        headers.extend(kernels.iter().map(|k| k.name().to_string()));
+        let mut numeric = vec![false];
+        numeric.extend(kernels.iter().map(|_| true));
+        out.push(Section {
+            title: format!(
+                "5. Built-in kernels, {}: MB/s (× the system tool, same board and CPUs)",
+                mode.label()
+            ),
+            headers,
+            numeric,
+            lines,
+            empty: None,
+        });
+    }
     out
 }
 
@@ -421,7 +488,7 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
     }
     for (source, impls) in others {
         lines.push(format!(
-            "† measured by {source} with {}, not with sbcbench's kernels.",
+            "† measured by {source} with {}, not by sbcbench.",
             if impls.is_empty() {
                 "other tools".to_string()
             } else {
@@ -437,6 +504,40 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
                 .any(|m| e.mode(*m).kernels.values().any(p))
         })
     };
+    if report.entries.iter().any(|e| {
+        !e.other_implementation
+            && report.modes.iter().any(|m| {
+                e.mode(*m)
+                    .kernels
+                    .values()
+                    .any(|f| f.engine == Engine::System)
+            })
+    }) {
+        lines.push(
+            "sbcbench's boards show their own openssl / xz-utils where the run measured them, \
+             as the article did; table 5 has the built-in kernels beside them."
+                .to_string(),
+        );
+    }
+    if any(&|f: &Figures| f.like_for_like == Some(false)) {
+        lines.push(
+            "‡ not like for like: the board's figure and the baseline's come from different \
+             engines (sbcbench's built-in kernels vs openssl / xz-utils); \
+             `sbcbench run --system-tools require` measures both."
+                .to_string(),
+        );
+    }
+    if report.kernels.len() > 1
+        && report
+            .modes
+            .iter()
+            .any(|m| report.entries.iter().any(|e| e.mode(*m).has_throughput()))
+    {
+        lines.push(
+            "geomean: of like-for-like ratios only, where every kernel has one (none with ‡)."
+                .to_string(),
+        );
+    }
     if report.modes.contains(&Mode::All)
         && any(&|f: &Figures| {
             (f.baseline_extrapolated && f.speedup.is_some())
@@ -476,12 +577,12 @@ mod tests {
         assert_eq!(figure(&Value::new(2244.0, Some(12.6)), style), "2244±13");
         assert_eq!(figure(&Value::bare(0.928), style), "0.928");
         assert_eq!(
-            ratio(&Value::new(0.6574, Some(0.0123)), false, style),
+            ratio(&Value::new(0.6574, Some(0.0123)), "", style),
             "(0.66±0.01x)"
         );
         let plain = Style { uncertainty: false };
         assert_eq!(figure(&Value::new(97.5, Some(1.23)), plain), "97.5");
-        assert_eq!(ratio(&Value::bare(2.1), true, plain), "(2.10x*)");
+        assert_eq!(ratio(&Value::bare(2.1), "*", plain), "(2.10x*)");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::compare::report::{Entry, Family, Mode, Report};
+use crate::compare::report::{Entry, Family, Figures, Mode, Report};
 use crate::export::{ratio_figure, sig3};
 use crate::measure::KernelId;
 
@@ -57,6 +57,24 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// `‡` after a figure whose ratio is between different engines.
+fn unlike(f: Option<&Figures>) -> &'static str {
+    if f.is_some_and(|f| f.like_for_like == Some(false)) {
+        "‡"
+    } else {
+        ""
+    }
+}
+
+fn any_unlike(report: &Report, mode: Mode) -> bool {
+    report.entries.iter().any(|e| {
+        e.mode(mode)
+            .kernels
+            .values()
+            .any(|f| unlike(Some(f)) == "‡")
+    })
 }
 
 fn label(e: &Entry) -> String {
@@ -351,13 +369,14 @@ pub fn charts(report: &Report) -> Vec<Chart> {
                                 value: Some(s.value),
                                 fill: colour(i),
                                 text: format!(
-                                    "{}x{}",
+                                    "{}x{}{}",
                                     ratio_figure(s.value),
                                     if f.is_some_and(|f| f.baseline_extrapolated) {
                                         "*"
                                     } else {
                                         ""
-                                    }
+                                    },
+                                    unlike(f)
                                 ),
                                 light: false,
                             },
@@ -379,11 +398,16 @@ pub fn charts(report: &Report) -> Vec<Chart> {
             svg: Plot {
                 title: format!("Speedup over {base}, {}", mode.label()),
                 subtitle: format!(
-                    "MB/s ÷ {base}'s; above 1× is faster; log scale{}",
+                    "MB/s ÷ {base}'s; above 1× is faster; log scale{}{}",
                     if extrapolated {
                         format!("; * {base}'s single core × {} cores", report.baseline.cores)
                     } else {
                         String::new()
+                    },
+                    if any_unlike(report, mode) {
+                        "; ‡ built-in kernel vs openssl / xz-utils"
+                    } else {
+                        ""
                     }
                 ),
                 legend: legend_kernels.clone(),
@@ -425,7 +449,12 @@ pub fn charts(report: &Report) -> Vec<Chart> {
                         match shown {
                             Some((v, ext)) => Bar {
                                 value: Some(v.value),
-                                text: format!("{}{}", sig3(v.value), if ext { "*" } else { "" }),
+                                text: format!(
+                                    "{}{}{}",
+                                    sig3(v.value),
+                                    if ext { "*" } else { "" },
+                                    unlike(f)
+                                ),
                                 fill: if mode == Mode::All {
                                     ALL_CORES
                                 } else {
