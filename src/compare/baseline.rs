@@ -11,7 +11,7 @@ use crate::power::attribute::profile;
 use crate::power::{Phase, PhaseWatts};
 use crate::record::{read_results, ResultRow};
 
-/// A baseline figure for one kernel at one thread count.
+/// A baseline figure for one kernel in one thread mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reference {
     pub mb_per_s: f64,
@@ -27,11 +27,14 @@ pub struct Reference {
 pub struct Baseline {
     /// Shown in the `baseline` column, e.g. `VisionFive 2 (article 2023)`.
     pub name: String,
+    /// Physical cores.
     pub cores: usize,
     /// Clock for cycles/byte, MHz.
     pub clock_mhz: Option<f64>,
-    /// (kernel, engine, threads) → MB/s, measured.
-    figures: BTreeMap<(KernelId, Engine, usize), f64>,
+    /// Measured figures by (kernel, engine, thread mode): looked up by the
+    /// row's mode, so "all" is the baseline's all-threads row whatever its
+    /// thread count (an SMT board runs twice its cores).
+    figures: BTreeMap<(KernelId, Engine, ThreadMode), f64>,
     /// Whole-board power per phase, where known.
     pub power: PhaseWatts,
 }
@@ -41,11 +44,12 @@ impl Baseline {
     /// speed` and xz-utils (not sbcbench), 1.5 GHz, 4 cores.
     pub fn article_visionfive2() -> Baseline {
         let figures = [
-            ((KernelId::Sha1, Engine::System, 1), 97.5),
-            ((KernelId::Chacha20Poly1305, Engine::System, 1), 50.8),
-            ((KernelId::Xz, Engine::System, 1), 4.66),
+            (KernelId::Sha1, 97.5),
+            (KernelId::Chacha20Poly1305, 50.8),
+            (KernelId::Xz, 4.66),
         ]
         .into_iter()
+        .map(|(kernel, mb_per_s)| ((kernel, Engine::System, ThreadMode::One), mb_per_s))
         .collect();
         Baseline {
             name: "VisionFive 2 (article 2023, openssl/xz-utils)".to_string(),
@@ -67,7 +71,7 @@ impl Baseline {
         let first = rows
             .first()
             .ok_or_else(|| format!("{origin}: no result rows"))?;
-        let mut figures: BTreeMap<(KernelId, Engine, usize), f64> = BTreeMap::new();
+        let mut figures: BTreeMap<(KernelId, Engine, ThreadMode), f64> = BTreeMap::new();
         let mut clock_mhz = None;
         let mut power = PhaseWatts::default();
         for row in rows {
@@ -83,9 +87,8 @@ impl Baseline {
                     power.set(phase, profile.get(phase));
                 }
             }
-            let kernel = row.kernel;
             let slot = figures
-                .entry((kernel, row.engine, row.threads))
+                .entry((row.kernel, row.engine, row.thread_mode))
                 .or_insert(0.0);
             if row.mb_per_s > *slot {
                 *slot = row.mb_per_s;
@@ -116,33 +119,47 @@ impl Baseline {
         Baseline::from_rows(&rows, &path.display().to_string())
     }
 
-    /// The baseline's figure for `kernel` on `threads` threads, of the
-    /// same `engine` where the baseline has one (else of the other, which
-    /// [`Reference::engine`] says): measured if the baseline has it, else
-    /// single-core × threads (capped at its cores) and marked
-    /// extrapolated, as the article's all-cores figures.
-    pub fn reference(&self, kernel: KernelId, engine: Engine, threads: usize) -> Option<Reference> {
+    /// The baseline's figure for `kernel` in thread mode `mode` (`threads`
+    /// threads on the board compared), of the same `engine` where the
+    /// baseline has one (else of the other, which [`Reference::engine`]
+    /// says): measured if the baseline has that mode, else single-core ×
+    /// the cores the mode would use on it, marked extrapolated, as the
+    /// article's all-cores figures.
+    pub fn reference(
+        &self,
+        kernel: KernelId,
+        engine: Engine,
+        mode: ThreadMode,
+        threads: usize,
+    ) -> Option<Reference> {
         let other = match engine {
             Engine::Builtin => Engine::System,
             Engine::System => Engine::Builtin,
         };
         [engine, other]
             .into_iter()
-            .find_map(|e| self.reference_of(kernel, e, threads))
+            .find_map(|e| self.reference_of(kernel, e, mode, threads))
     }
 
-    fn reference_of(&self, kernel: KernelId, engine: Engine, threads: usize) -> Option<Reference> {
-        let cpb = |mb: f64, threads: usize| self.clock_mhz.map(|mhz| mhz * threads as f64 / mb);
-        if let Some(&mb) = self.figures.get(&(kernel, engine, threads)) {
+    fn reference_of(
+        &self,
+        kernel: KernelId,
+        engine: Engine,
+        mode: ThreadMode,
+        threads: usize,
+    ) -> Option<Reference> {
+        // Cycles of the cores used at the baseline's clock, per byte.
+        let cpb = |mb: f64, cores: usize| self.clock_mhz.map(|mhz| mhz * cores as f64 / mb);
+        let used = self.cores_for(mode, threads);
+        if let Some(&mb) = self.figures.get(&(kernel, engine, mode)) {
             return Some(Reference {
                 mb_per_s: mb,
-                cycles_per_byte: cpb(mb, threads),
+                cycles_per_byte: cpb(mb, used),
                 extrapolated: false,
                 engine,
             });
         }
-        let single = *self.figures.get(&(kernel, engine, 1))?;
-        let used = threads.min(self.cores).max(1);
+        let single = *self.figures.get(&(kernel, engine, ThreadMode::One))?;
         let mb = single * used as f64;
         Some(Reference {
             mb_per_s: mb,
@@ -150,6 +167,18 @@ impl Baseline {
             extrapolated: true,
             engine,
         })
+    }
+
+    /// The physical cores a mode would use on the baseline, so "all" on a
+    /// 6-core board compares with "all" on the 4-core baseline.
+    fn cores_for(&self, mode: ThreadMode, threads: usize) -> usize {
+        match mode {
+            ThreadMode::One => 1,
+            ThreadMode::Half => (self.cores / 2).max(1),
+            ThreadMode::All => self.cores,
+            ThreadMode::Count(_) => threads.min(self.cores),
+        }
+        .max(1)
     }
 
     /// The baseline's MB/s per Watt for `kernel` in a load phase: its
@@ -164,20 +193,14 @@ impl Baseline {
         if phase == Phase::Idle {
             return None;
         }
-        let reference = self.reference(kernel, engine, phase.threads(self.cores))?;
+        let mode = match phase {
+            Phase::One => ThreadMode::One,
+            Phase::Half => ThreadMode::Half,
+            _ => ThreadMode::All,
+        };
+        let reference = self.reference(kernel, engine, mode, phase.threads(self.cores))?;
         let watts = self.power.get(phase)?;
         mb_per_s_per_w(reference.mb_per_s, watts).map(|e| (e, reference.extrapolated))
-    }
-
-    /// The thread count the baseline would use for a mode, so "all" on a
-    /// 6-core board compares with "all" on the 4-core baseline.
-    pub fn threads_for(&self, mode: ThreadMode, threads: usize) -> usize {
-        match mode {
-            ThreadMode::One => 1,
-            ThreadMode::Half => (self.cores / 2).max(1),
-            ThreadMode::All => self.cores,
-            ThreadMode::Count(_) => threads,
-        }
     }
 }
 
@@ -188,13 +211,17 @@ mod tests {
     #[test]
     fn article_figures_give_the_article_ratios() {
         let vf2 = Baseline::article_visionfive2();
-        let xz = vf2.reference(KernelId::Xz, Engine::System, 1).unwrap();
+        let xz = vf2
+            .reference(KernelId::Xz, Engine::System, ThreadMode::One, 1)
+            .unwrap();
         // The article: 322 cycles/byte for the VisionFive 2.
         assert_eq!(xz.cycles_per_byte.map(|c| c.round()), Some(322.0));
         assert!(!xz.extrapolated);
         // Raspberry Pi 4B xz: 6.82 MB/s → 1.46x.
         assert_eq!(format!("{:.2}", 6.82 / xz.mb_per_s), "1.46");
-        let all = vf2.reference(KernelId::Sha1, Engine::System, 4).unwrap();
+        let all = vf2
+            .reference(KernelId::Sha1, Engine::System, ThreadMode::All, 4)
+            .unwrap();
         assert!(all.extrapolated);
         assert_eq!(all.mb_per_s, 390.0);
         assert_eq!(all.cycles_per_byte.map(|c| c.round()), Some(15.0));
@@ -218,5 +245,46 @@ mod tests {
             vf2.efficiency(KernelId::Xz, Engine::System, Phase::Idle),
             None
         );
+    }
+
+    /// A row of a results file of a 2-core, 4-thread machine.
+    fn smt_row(mode: &str, threads: usize, mb: f64) -> ResultRow {
+        ResultRow {
+            board: "SMT box".into(),
+            kernel: KernelId::Sha1,
+            thread_mode: mode.parse().unwrap(),
+            threads,
+            cores: 2,
+            logical_cpus: 4,
+            mb_per_s: mb,
+            clock_mhz: Some(3000.0),
+            ..ResultRow::default()
+        }
+    }
+
+    #[test]
+    fn an_smt_baseline_is_looked_up_by_thread_mode() {
+        let rows = [
+            smt_row("1", 1, 100.0),
+            smt_row("half", 2, 150.0),
+            smt_row("all", 4, 220.0),
+        ];
+        let b = Baseline::from_rows(&rows, "smt.csv").unwrap();
+        let all = b
+            .reference(KernelId::Sha1, Engine::Builtin, ThreadMode::All, 8)
+            .unwrap();
+        // Its all-threads row, measured, not the 2-thread half row.
+        assert_eq!((all.mb_per_s, all.extrapolated), (220.0, false));
+        // The cycles of its 2 cores, not of 4 threads.
+        assert_eq!(all.cycles_per_byte, Some(3000.0 * 2.0 / 220.0));
+        let half = b
+            .reference(KernelId::Sha1, Engine::Builtin, ThreadMode::Half, 4)
+            .unwrap();
+        assert_eq!((half.mb_per_s, half.extrapolated), (150.0, false));
+        // A count it never ran: single core × the cores, marked.
+        let three = b
+            .reference(KernelId::Sha1, Engine::Builtin, ThreadMode::Count(3), 3)
+            .unwrap();
+        assert_eq!((three.mb_per_s, three.extrapolated), (200.0, true));
     }
 }

@@ -47,9 +47,15 @@ pub fn build_row(
     let step = &m.step;
     let threads = step.cpus.len();
     // Cycles/byte of a multi-thread row counts the cycles of every core
-    // used: Σ clock ÷ MB/s (one core: the article's clock ÷ MB/s).
-    let clocks: Vec<(Option<f64>, ClockSource)> =
-        step.cpus.iter().map(|&c| ctx.nominal_clock(c)).collect();
+    // used: Σ clock ÷ MB/s (one core: the article's clock ÷ MB/s). A core
+    // counts once however many of its SMT threads ran: its hyper-threads
+    // share its cycles.
+    let clocks: Vec<(Option<f64>, ClockSource)> = ctx
+        .topo
+        .cores_among(&step.cpus)
+        .iter()
+        .map(|&c| ctx.nominal_clock(c))
+        .collect();
     let clock_sum: Option<f64> = clocks.iter().map(|(c, _)| *c).sum();
     let clock_mhz = clocks
         .iter()
@@ -66,11 +72,7 @@ pub fn build_row(
         .map(|c| c / summary.median);
 
     let baseline = ctx.baseline;
-    let reference = baseline.reference(
-        step.kernel,
-        step.engine,
-        baseline.threads_for(step.mode, threads),
-    );
+    let reference = baseline.reference(step.kernel, step.engine, step.mode, threads);
     let speedup = reference.map(|r| summary.median / r.mb_per_s);
     let cycles_speedup = match (reference.and_then(|r| r.cycles_per_byte), cycles_per_byte) {
         (Some(b), Some(ours)) if ours > 0.0 => Some(b / ours),
@@ -182,6 +184,7 @@ mod tests {
                 cluster(1, vec![4, 5, 6, 7], big, "Cortex-A76"),
             ],
             physical_cores: 8,
+            smt_siblings: Vec::new(),
         }
     }
 
@@ -268,7 +271,7 @@ mod tests {
             (Some(1), "Cortex-A76", "4")
         );
         let vf2 = Baseline::article_visionfive2()
-            .reference(KernelId::Sha1, Engine::System, 1)
+            .reference(KernelId::Sha1, Engine::System, ThreadMode::One, 1)
             .unwrap();
         assert!(close(row.speedup, 100.0 / vf2.mb_per_s));
         assert!(close(
@@ -302,7 +305,7 @@ mod tests {
         // The article measured xz on one core only: its 4 cores' figure is
         // single-core × 4, and marked so.
         let vf2 = Baseline::article_visionfive2()
-            .reference(KernelId::Xz, Engine::System, 4)
+            .reference(KernelId::Xz, Engine::System, ThreadMode::All, 4)
             .unwrap();
         assert!(vf2.extrapolated);
         assert_eq!(row.baseline_extrapolated, Some(true));
@@ -312,6 +315,28 @@ mod tests {
             vf2.cycles_per_byte.unwrap() / 420.0
         ));
         assert_eq!(row.xz_input, "built-in:0123abcd");
+    }
+
+    #[test]
+    fn hyper_threads_share_their_cores_cycles() {
+        // Two cores with two threads each, numbered as Intel does: cpu 0
+        // and 2 are one core, 1 and 3 the other.
+        let topo = Topology {
+            online: vec![0, 1, 2, 3],
+            clusters: vec![Cluster {
+                index: 0,
+                cpus: vec![0, 1, 2, 3],
+                max_mhz: Some(3000.0),
+                core_name: "x86".into(),
+            }],
+            physical_cores: 2,
+            smt_siblings: vec![vec![0, 2], vec![1, 3]],
+        };
+        let m = measurement(KernelId::Sha1, ThreadMode::All, vec![0, 1, 2, 3], 60.0);
+        let row = row_of(&topo, None, &m);
+        // 2 cores × 3000 MHz over 60 MB/s, not 4 × 3000.
+        assert!(close(row.cycles_per_byte, 100.0), "{row:?}");
+        assert_eq!(topo.cores_among(&[0, 2, 3]), vec![0, 3]);
     }
 
     #[test]

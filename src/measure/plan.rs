@@ -199,6 +199,7 @@ mod tests {
                 },
             ],
             physical_cores: 6,
+            smt_siblings: Vec::new(),
         }
     }
 

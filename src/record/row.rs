@@ -43,7 +43,8 @@ pub struct ResultRow {
     pub clock_source: ClockSource,
     /// Dependent-add loop clock measured on the same CPUs.
     pub clock_measured_mhz: Option<f64>,
-    /// clock × threads ÷ throughput: cycles spent by all used cores per byte.
+    /// Σ clock of the used physical cores ÷ throughput: cycles spent by
+    /// all used cores per byte (SMT siblings share their core's cycles).
     pub cycles_per_byte: Option<f64>,
     pub baseline: String,
     /// mb_per_s ÷ baseline's, same kernel and thread mode.

@@ -6,7 +6,7 @@ use super::{Entry, Family, Figures, Mode, ModeFigures, Power};
 use crate::compare::efficiency::{extrapolated_all_cores, mb_per_s_per_w};
 use crate::compare::uncertainty::Value;
 use crate::compare::Baseline;
-use crate::measure::{Engine, KernelId};
+use crate::measure::{Engine, KernelId, ThreadMode};
 use crate::power::attribute::{phase_of, profile};
 use crate::power::{Phase, PhaseWatts};
 use crate::record::reference::SBCBENCH_SOURCE;
@@ -197,7 +197,7 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
     };
     for &kernel in kernels {
         let Some(r) = b
-            .reference(kernel, Engine::System, 1)
+            .reference(kernel, Engine::System, ThreadMode::One, 1)
             .filter(|r| !r.extrapolated)
         else {
             continue;

@@ -40,6 +40,9 @@ pub struct Topology {
     pub clusters: Vec<Cluster>,
     /// Unique cores: SMT siblings count once.
     pub physical_cores: usize,
+    /// The SMT sibling sets of the online CPUs, each sorted; a CPU in
+    /// none is a core of its own (no SMT, or sysfs says nothing).
+    pub smt_siblings: Vec<Vec<usize>>,
 }
 
 impl Topology {
@@ -70,12 +73,32 @@ impl Topology {
                 }
             })
             .collect();
-        let physical_cores = physical_cores(os, &online);
+        let smt_siblings = smt_siblings(os, &online);
         Topology {
             online,
             clusters,
-            physical_cores,
+            physical_cores: smt_siblings.len().max(1),
+            smt_siblings,
         }
+    }
+
+    /// One CPU per physical core among `cpus` (the first of its SMT
+    /// siblings there): cycles per byte counts the cycles of cores, and
+    /// two hyper-threads of one core share its cycles.
+    pub fn cores_among(&self, cpus: &[usize]) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut seen: Vec<&Vec<usize>> = Vec::new();
+        for &cpu in cpus {
+            match self.smt_siblings.iter().find(|s| s.contains(&cpu)) {
+                Some(set) if seen.contains(&set) => {}
+                Some(set) => {
+                    seen.push(set);
+                    out.push(cpu);
+                }
+                None => out.push(cpu),
+            }
+        }
+        out
     }
 
     pub fn logical_cores(&self) -> usize {
@@ -209,9 +232,9 @@ fn group_by<K: PartialEq>(
     groups
 }
 
-/// Counts cores by their SMT sibling sets; core ids alone are ambiguous
+/// The cores as their SMT sibling sets; core ids alone are ambiguous
 /// (arm64 numbers them per cluster on some kernels).
-fn physical_cores(os: &dyn Os, online: &[usize]) -> usize {
+fn smt_siblings(os: &dyn Os, online: &[usize]) -> Vec<Vec<usize>> {
     let mut cores: BTreeSet<Vec<usize>> = BTreeSet::new();
     for &cpu in online {
         let dir = format!("{CPU_ROOT}/cpu{cpu}/topology");
@@ -223,5 +246,5 @@ fn physical_cores(os: &dyn Os, online: &[usize]) -> usize {
             .unwrap_or_else(|| vec![cpu]);
         cores.insert(siblings);
     }
-    cores.len().max(1)
+    cores.into_iter().collect()
 }
