@@ -119,9 +119,10 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_power, default_value = "none", value_name = "MODE")]
     pub power: PowerMode,
 
-    /// Load kept running while `--power ask` waits for a reading:
-    /// xz, sha1, chacha20-poly1305 or spin (the article's busy loop).
-    #[arg(long, value_parser = parse_load, default_value = "xz", value_name = "KIND")]
+    /// Load kept running while `--power ask` waits for a reading: spin
+    /// (the article's busy loop, so the watts compare with its figures),
+    /// xz, sha1 or chacha20-poly1305.
+    #[arg(long, value_parser = parse_load, default_value = "spin", value_name = "KIND")]
     pub load: LoadKind,
 
     /// Sample a wattmeter during the run: PROTOCOL:PATH[,key=value…]

@@ -80,17 +80,19 @@ fn piped_answers_fill_the_efficiency_columns() {
     // Its all-cores figure is the article's extrapolated 4 × 4.66 ÷ 13.1.
     let e_all = all.mb_per_s_per_w.unwrap();
     assert!((all.efficiency_speedup.unwrap() - e_all / (4.0 * 4.66 / 13.1)).abs() < 1e-9);
+    // ...and says so, as the performance ratio does.
+    assert_eq!(all.efficiency_extrapolated, Some(true));
+    assert_eq!(single.efficiency_extrapolated, Some(false));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("power 1/"), "{stderr}");
 }
 
 #[test]
 fn closed_stdin_skips_the_remaining_phases_with_a_warning() {
-    let (out, rows) = run_with_stdin(
-        &["--power", "ask", "--load", "spin", "--threads", "1"],
-        "7.4\n",
-    );
+    // No --load: the article's busy loop by default, and the rows say so.
+    let (out, rows) = run_with_stdin(&["--power", "ask", "--threads", "1"], "7.4\n");
     assert!(out.status.success());
+    assert!(rows.iter().all(|r| r.power_load == "spin"), "{rows:?}");
     assert!(rows
         .iter()
         .all(|r| r.watts.is_none() && r.idle_watts == Some(7.4)));
@@ -110,6 +112,35 @@ fn fixed_figures_apply_to_matching_rows() {
         assert_eq!(r.watts_source, "fixed");
         assert_eq!(r.idle_watts, None);
     }
+}
+
+#[test]
+fn efficiency_ratios_against_extrapolated_figures_are_marked_in_the_table() {
+    let out = sbcbench_std()
+        .args([
+            "run",
+            "--no-save",
+            "--format",
+            "markdown",
+            "--kernels",
+            "sha1",
+        ])
+        .args(FAST)
+        .args(["--threads", "1,all", "--power", "fixed:1=10.4,all=13.1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8_lossy(&out.stdout);
+    let line = |phase: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {phase} |")))
+            .unwrap_or_else(|| panic!("no {phase} line in\n{md}"))
+            .to_string()
+    };
+    // The article measured one core: the all-cores ratio is against its
+    // extrapolation, the one-core ratio is not.
+    assert!(line("all cores").contains("x*"), "{md}");
+    assert!(!line("1 core").contains("x*"), "{md}");
 }
 
 /// A one-core sha1 run with `--power ask` on a pseudo-terminal of its own.

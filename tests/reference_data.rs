@@ -134,6 +134,9 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 engine: Engine::System,
                 builtin_vs_system: None,
                 like_for_like: None,
+                efficiency_extrapolated: None,
+                // The article's phases ran a shell busy loop.
+                power_load: if one_core.is_some() { "spin" } else { "" }.to_string(),
             });
         }
     }

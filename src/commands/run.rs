@@ -65,6 +65,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         PowerMode::Fixed(w) => Some(Given {
             watts: *w,
             source: WattsSource::Fixed,
+            load: String::new(),
         }),
         PowerMode::Ask => {
             let kernel = match opts.load {
@@ -85,6 +86,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             Some(Given {
                 watts,
                 source: WattsSource::Typed,
+                load: opts.load.to_string(),
             })
         }
     };

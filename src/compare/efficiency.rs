@@ -29,10 +29,13 @@ pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
                 single.and_then(|s| extrapolated_all_cores(s, row.cores, watts));
         }
         let reference = phase.and_then(|p| baseline.efficiency(row.kernel, row.engine, p));
-        row.efficiency_speedup = match (row.mb_per_s_per_w, reference) {
-            (Some(ours), Some((theirs, _))) if theirs > 0.0 => Some(ours / theirs),
-            _ => None,
-        };
+        (row.efficiency_speedup, row.efficiency_extrapolated) =
+            match (row.mb_per_s_per_w, reference) {
+                (Some(ours), Some((theirs, extrapolated))) if theirs > 0.0 => {
+                    (Some(ours / theirs), Some(extrapolated))
+                }
+                _ => (None, None),
+            };
     }
 }
 
@@ -56,6 +59,7 @@ pub fn derive_metered(rows: &mut [ResultRow], metered: &[bool]) -> Option<String
         d.mb_per_s_per_w = None;
         d.mb_per_s_per_w_extrapolated = None;
         d.efficiency_speedup = None;
+        d.efficiency_extrapolated = None;
     }
     derive(&mut derived, &baseline);
     for ((row, d), m) in rows.iter_mut().zip(derived).zip(metered) {
@@ -63,6 +67,7 @@ pub fn derive_metered(rows: &mut [ResultRow], metered: &[bool]) -> Option<String
             row.mb_per_s_per_w = d.mb_per_s_per_w;
             row.mb_per_s_per_w_extrapolated = d.mb_per_s_per_w_extrapolated;
             row.efficiency_speedup = d.efficiency_speedup;
+            row.efficiency_extrapolated = d.efficiency_extrapolated;
         }
     }
     foreign

@@ -408,6 +408,7 @@ mod tests {
                 ..PhaseWatts::default()
             },
             source: WattsSource::Fixed,
+            load: String::new(),
         };
         attribute(&mut rows, None, Some(&given));
         crate::compare::efficiency::derive(&mut rows, &Baseline::article_visionfive2());

@@ -203,10 +203,26 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
     }
     let mut headers = vec!["phase".to_string(), "W".to_string()];
     headers.extend(kernels.iter().map(|k| format!("{k} MB/s/W (×VF2)")));
-    let cell = |value: Option<f64>, ratio: Option<f64>| match (value, ratio) {
-        (Some(v), Some(r)) => format!("{} ({})", sig3(v), speedup(r)),
-        (Some(v), None) => sig3(v),
-        _ => "-".to_string(),
+    // The ratio carries the marks of the performance cells: `*` against
+    // an extrapolated baseline figure, `‡` across engines.
+    let cell = |row: Option<&&ResultRow>| {
+        let Some(r) = row else {
+            return "-".to_string();
+        };
+        match (r.mb_per_s_per_w, r.efficiency_speedup) {
+            (Some(v), Some(ratio)) => {
+                let mut marks = String::new();
+                if r.efficiency_extrapolated == Some(true) {
+                    marks.push('*');
+                }
+                if r.like_for_like == Some(false) {
+                    marks.push('‡');
+                }
+                format!("{} ({}{marks})", sig3(v), speedup(ratio))
+            }
+            (Some(v), None) => sig3(v),
+            _ => "-".to_string(),
+        }
     };
     let mut table = Vec::new();
     for phase in Phase::ALL {
@@ -226,10 +242,7 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
                 .iter()
                 .filter(|r| r.kernel == *k && r.mb_per_s_per_w.is_some())
                 .max_by(|a, b| a.mb_per_s.total_cmp(&b.mb_per_s));
-            line.push(cell(
-                best.and_then(|r| r.mb_per_s_per_w),
-                best.and_then(|r| r.efficiency_speedup),
-            ));
+            line.push(cell(best));
         }
         table.push(line);
         if phase == Phase::All
@@ -275,7 +288,7 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
     if report
         .rows
         .iter()
-        .any(|r| r.baseline_extrapolated == Some(true))
+        .any(|r| r.baseline_extrapolated == Some(true) || r.efficiency_extrapolated == Some(true))
     {
         lines.push("* baseline extrapolated from its single-core figure × threads".to_string());
     }

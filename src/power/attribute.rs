@@ -16,6 +16,9 @@ use super::meter::{PowerStats, SETTLE};
 use super::{Phase, PhaseWatts, WattsSource};
 use crate::record::ResultRow;
 
+/// `power_load` of a profile a meter read during the measured rows.
+pub const BENCHMARK_LOAD: &str = "benchmark";
+
 /// The load phase a result row belongs to.
 pub fn phase_of(row: &ResultRow) -> Option<Phase> {
     Phase::for_row(row.thread_mode, row.threads, row.logical_cpus)
@@ -37,6 +40,9 @@ pub struct Given {
     pub watts: PhaseWatts,
     /// [`WattsSource::Typed`] or [`WattsSource::Fixed`].
     pub source: WattsSource,
+    /// The load that ran while typed readings were taken (`spin`, `xz`…);
+    /// empty for `fixed:` figures, whose load nobody knows.
+    pub load: String,
 }
 
 impl Given {
@@ -57,7 +63,17 @@ impl Given {
             .map(|r| r.watts_source.clone())
             .find(|s| matches!(s, WattsSource::Typed | WattsSource::Fixed))
             .unwrap_or(WattsSource::Fixed);
-        (!watts.is_empty()).then_some(Given { watts, source })
+        let load = rows
+            .iter()
+            .map(|r| r.power_load.as_str())
+            .find(|l| !l.is_empty() && *l != BENCHMARK_LOAD)
+            .unwrap_or_default()
+            .to_string();
+        (!watts.is_empty()).then_some(Given {
+            watts,
+            source,
+            load,
+        })
     }
 }
 
@@ -112,8 +128,17 @@ pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<
             }
         }
     }
+    let metered_load = [Phase::One, Phase::Half, Phase::All]
+        .into_iter()
+        .any(|p| measured.get(p).is_some());
+    let load = match given {
+        _ if metered_load => BENCHMARK_LOAD.to_string(),
+        Some(g) => g.load.clone(),
+        None => String::new(),
+    };
     let given = given.map(|g| g.watts).unwrap_or_default();
     for row in rows.iter_mut() {
+        row.power_load.clone_from(&load);
         row.idle_watts = measured.idle.or(given.idle);
         row.one_core_watts = measured.one.or(given.one);
         row.half_cores_watts = measured.half.or(given.half);
@@ -432,6 +457,7 @@ mod tests {
                 all: Some(9.0),
             },
             source: WattsSource::Fixed,
+            load: String::new(),
         };
         let measured = |w: f64| PowerStats {
             mean_w: w,
@@ -535,6 +561,7 @@ mod tests {
                 ..PhaseWatts::default()
             },
             source: WattsSource::Typed,
+            load: "spin".to_string(),
         };
         let mut rows = vec![
             row("xz", "1", 1, "0", 4.0),
@@ -556,6 +583,26 @@ mod tests {
             (Some(11.0), "typed")
         );
         assert_eq!(Given::from_rows(&rows), Some(typed));
+        // Typed readings say what load ran under them; a meter's profile
+        // came from the measured rows.
+        assert!(rows.iter().all(|r| r.power_load == "spin"));
+        let stats = [
+            Some(PowerStats {
+                mean_w: 5.0,
+                min_w: 4.9,
+                max_w: 5.1,
+                readings: 10,
+                energy_j: 50.0,
+            }),
+            None,
+        ];
+        let meter = Metered {
+            protocol: "pzem004t",
+            rows: &stats,
+            idle_w: None,
+        };
+        super::attribute(&mut rows, Some(&meter), None);
+        assert!(rows.iter().all(|r| r.power_load == BENCHMARK_LOAD));
         // Nothing known: no watts, no source.
         super::attribute(&mut rows, None, None);
         assert!(rows

@@ -107,6 +107,16 @@ pub struct ResultRow {
     /// row; `false` marks a ratio across engines.
     #[serde(default)]
     pub like_for_like: Option<bool>,
+    /// The baseline figure of `efficiency_speedup` is extrapolated (its
+    /// single-core MB/s × the cores ÷ its power in this phase, as the
+    /// article's all-cores efficiency).
+    #[serde(default)]
+    pub efficiency_extrapolated: Option<bool>,
+    /// What ran while the power profile's load phases were read: `spin`
+    /// or a kernel (`--power ask --load`), `benchmark` (a meter during the
+    /// measured rows themselves), empty for `fixed:` figures or no power.
+    #[serde(default)]
+    pub power_load: String,
 }
 
 impl ResultRow {
