@@ -865,13 +865,14 @@ fn the_same_board_twice_is_resolved_by_latest_with_a_note() {
     );
     assert_eq!(
         out.matches("Twice Board").count(),
-        4,
-        "tables 1 to 4\n{out}"
+        5,
+        "tables 1 to 4, and 6 with the run-to-run spread\n{out}"
     );
     assert!(
-        out.contains("120 MB/s") && !out.contains("112 MB/s"),
+        out.contains("| 120 MB/s (") && !out.contains("| 112 MB/s ("),
         "{out}"
     );
+    assert!(out.contains("| 112–120 MB/s (6.9 %) |"), "{out}");
 }
 
 #[test]

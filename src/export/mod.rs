@@ -135,7 +135,7 @@ pub(crate) const HEADERS: [&str; 9] = [
     "kernel",
     "threads",
     "MB/s",
-    "± CV",
+    "min–max (CV)",
     "×VF2",
     "cycles/B",
     "×VF2 (cyc)",
@@ -173,7 +173,12 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
         kernel_label(row),
         threads_label(row),
         sig3(row.mb_per_s),
-        format!("{:.1} %", row.cv_percent),
+        format!(
+            "{}–{} ({:.1} %)",
+            sig3(row.mb_per_s_min),
+            sig3(row.mb_per_s_max),
+            row.cv_percent
+        ),
         opt(row.speedup, |s| format!("{}{mark}", speedup(s))),
         opt(row.cycles_per_byte, sig3),
         opt(row.cycles_speedup, |s| format!("{}{mark}", speedup(s))),
@@ -299,6 +304,9 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
                 .to_string(),
         );
     }
+    if let Some(n) = report.rows.iter().map(|r| r.samples).min() {
+        lines.push(repeatability_legend(n));
+    }
     if let Some(p) = &report.saved_to {
         lines.push(format!("saved: {}", p.display()));
     }
@@ -306,9 +314,35 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
     lines
 }
 
+/// What min–max and CV say: the repeatability of back-to-back samples
+/// in this run, not the uncertainty of a comparison with another run or
+/// board. With `n` samples, the range holds the median of the sampled
+/// distribution with probability 1 − 2^(1−n) (94 % for 5).
+pub(crate) fn repeatability_legend(n: usize) -> String {
+    let mut line = "min–max: the range of this run's samples".to_string();
+    if n >= 2 {
+        let coverage = 100.0 * (1.0 - 0.5f64.powi(n as i32 - 1));
+        line.push_str(&format!(
+            " (with {n} samples, a {coverage:.0} % interval for the median)"
+        ));
+    }
+    line.push_str(
+        "; CV: their spread. Both are repeatability within one run, not the \
+         uncertainty of a comparison with another run or board.",
+    );
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_gives_the_coverage_of_the_samples_range() {
+        assert!(repeatability_legend(5).contains("a 94 % interval"));
+        assert!(repeatability_legend(3).contains("a 75 % interval"));
+        assert!(!repeatability_legend(1).contains("interval"));
+    }
 
     #[test]
     fn three_significant_figures_like_the_article() {

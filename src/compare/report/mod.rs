@@ -14,6 +14,7 @@ mod model;
 mod ratios;
 mod runs;
 mod select;
+mod spread;
 
 use serde::Serialize;
 
@@ -28,6 +29,7 @@ pub use model::{
 use ratios::compare;
 use runs::{built_in_entry, group_runs, summarise};
 use select::{pick_baseline, shown};
+pub use spread::RunSpread;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -79,6 +81,11 @@ impl Report {
             .collect();
         for (_, entry) in &mut entries {
             compare(entry, &base_entry, base_cores, &kernels);
+            let of_board: Vec<&runs::Run> = runs
+                .iter()
+                .filter(|r| (&r.key.0, &r.key.1) == (&entry.source, &entry.board))
+                .collect();
+            spread::set_spread(entry, &of_board, &kernels);
         }
         // References in their file's order (the article's), then sbcbench's
         // boards by name and time, within each family.

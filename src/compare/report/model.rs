@@ -151,6 +151,8 @@ pub struct Figures {
     /// The run's built-in MB/s ÷ its system tool's, same kernel, mode and
     /// CPUs: the implementation factor on this board.
     pub builtin_vs_system: Option<Value>,
+    /// Over every run of the board, where it has several.
+    pub run_spread: Option<super::spread::RunSpread>,
 }
 
 impl Figures {

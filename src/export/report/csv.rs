@@ -60,6 +60,11 @@ pub struct ReportCsvRow<'a> {
     pub like_for_like: Option<bool>,
     pub builtin_vs_system: Option<f64>,
     pub builtin_vs_system_stddev: Option<f64>,
+    /// Runs of the board (same source and engine) with this figure, and
+    /// the slowest and fastest of them; empty with one run.
+    pub run_count: Option<usize>,
+    pub run_min_mb_per_s: Option<f64>,
+    pub run_max_mb_per_s: Option<f64>,
     pub idle_watts: Option<f64>,
     pub one_core_watts: Option<f64>,
     pub half_cores_watts: Option<f64>,
@@ -132,6 +137,9 @@ fn row<'a>(
         like_for_like: f.like_for_like,
         builtin_vs_system,
         builtin_vs_system_stddev,
+        run_count: f.run_spread.map(|r| r.runs),
+        run_min_mb_per_s: f.run_spread.map(|r| r.min_mb_per_s),
+        run_max_mb_per_s: f.run_spread.map(|r| r.max_mb_per_s),
         idle_watts: e.power.idle,
         one_core_watts: e.power.one_core,
         half_cores_watts: e.power.half_cores,

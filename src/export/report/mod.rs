@@ -390,6 +390,63 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         });
     }
     out.extend(builtin_sections(report, style));
+    out.extend(spread_sections(report));
+    out
+}
+
+/// Table 6, per mode: boards measured several times, the range of their
+/// runs' figures (the shown engine's).
+fn spread_sections(report: &Report) -> Vec<Section> {
+    let kernels = &report.kernels;
+    let mut out = Vec::new();
+    for &mode in &report.modes {
+        let has = |e: &Entry| {
+            e.mode(mode)
+                .kernels
+                .values()
+                .any(|f| f.run_spread.is_some())
+        };
+        if !report.entries.iter().any(has) {
+            continue;
+        }
+        let lines = grouped(report.entries.iter().filter(|e| has(e)), |e| {
+            let runs = e
+                .mode(mode)
+                .kernels
+                .values()
+                .filter_map(|f| f.run_spread)
+                .map(|s| s.runs)
+                .max()
+                .unwrap_or(0);
+            let mut cells = vec![board_cell(e), runs.to_string()];
+            cells.extend(kernels.iter().map(|k| {
+                match e.mode(mode).get(*k).and_then(|f| f.run_spread) {
+                    Some(s) => format!(
+                        "{}–{} MB/s ({:.1} %)",
+                        sig3(s.min_mb_per_s),
+                        sig3(s.max_mb_per_s),
+                        s.percent()
+                    ),
+                    None => "-".to_string(),
+                }
+            }));
+            cells
+        });
+        let mut headers = vec!["board".to_string(), "runs".to_string()];
+        headers.extend(kernels.iter().map(|k| k.name().to_string()));
+        let mut numeric = vec![false, true];
+        numeric.extend(kernels.iter().map(|_| true));
+        out.push(Section {
+            title: format!(
+                "6. Run to run, {}: the slowest and fastest run of each board measured several times (spread)",
+                mode.label()
+            ),
+            headers,
+            numeric,
+            lines,
+            empty: None,
+        });
+    }
     out
 }
 
@@ -559,7 +616,9 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
     }
     if style.uncertainty && any(&|f: &Figures| f.mb_per_s.and_then(|v| v.stddev).is_some()) {
         lines.push(
-            "± one standard deviation of the samples, carried into ratios (none for single measurements)."
+            "± repeatability: one standard deviation of one run's back-to-back samples, carried into \
+             ratios (none for single measurements); not how far another run or board would differ \
+             (table 6 has the run-to-run spread where a board ran several times)."
                 .to_string(),
         );
     }
