@@ -563,8 +563,9 @@ fn big_little_board_runs_single_core_once_per_cluster() {
     assert_eq!(
         summary,
         vec![
-            (Some(0), "0", "Cortex-A53", Some(1416.0), "cpufreq-max"),
-            (Some(1), "4", "Cortex-A72", Some(1800.0), "cpufreq-max"),
+            // Each cluster's last CPU: cpu 0 takes the interrupts.
+            (Some(0), "3", "Cortex-A53", Some(1416.0), "cpufreq-max"),
+            (Some(1), "5", "Cortex-A72", Some(1800.0), "cpufreq-max"),
         ]
     );
     for r in &rows {
@@ -576,8 +577,14 @@ fn big_little_board_runs_single_core_once_per_cluster() {
         // The VisionFive 2: 1500 MHz ÷ 4.66 MB/s.
         assert!((r.cycles_speedup.unwrap() - (1500.0 / 4.66) / cpb).abs() < 1e-9);
     }
-    // This machine's real clock is not the recorded board's: said, not hidden.
-    assert!(stderr.contains("measured clock"), "{stderr}");
+    // This machine's real clock is not the recorded board's: said, not
+    // hidden. A machine without CPUs 3 and 5 cannot pin there nor measure
+    // the clock; that is said instead.
+    if rows.iter().any(|r| r.clock_measured_mhz.is_some()) {
+        assert!(stderr.contains("measured clock"), "{stderr}");
+    } else {
+        assert!(stderr.contains("could not be pinned"), "{stderr}");
+    }
 }
 
 #[test]

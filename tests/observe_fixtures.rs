@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sbcbench::measure::plan::plan;
+use sbcbench::measure::{Engine, KernelId, ThreadMode};
 use sbcbench::observe::cpu::{cpu_model, simd_features};
 use sbcbench::observe::preflight::{self, Preflight};
 use sbcbench::observe::{
@@ -152,6 +154,28 @@ fn rk3399_big_little() {
     assert_eq!(all.throttled, Some(false));
     assert_eq!(all.freq_min_mhz, Some(1416.0));
     assert_eq!(all.freq_max_mhz, Some(1800.0));
+}
+
+#[test]
+fn single_core_steps_avoid_cpu0() {
+    // Pi 1 to 3B+: USB and Ethernet interrupts land on cpu 0.
+    for (tree, expected) in [
+        ("rk3399", vec![3, 5]),
+        ("visionfive2", vec![3]),
+        ("rpi1", vec![0]),
+        ("x86-pc", vec![11]),
+    ] {
+        let topo = Topology::read(&fixture(tree));
+        let cpus: Vec<usize> = plan(
+            &[(KernelId::Xz, Engine::Builtin)],
+            &[ThreadMode::One],
+            &topo,
+        )
+        .iter()
+        .flat_map(|s| s.cpus.clone())
+        .collect();
+        assert_eq!(cpus, expected, "{tree}");
+    }
 }
 
 #[test]
