@@ -614,6 +614,47 @@ fn info_reads_a_recorded_board() {
 }
 
 #[test]
+fn dynamiq_board_names_and_measures_every_core_class() {
+    // A SM8550 layout: the A715s and A710s share one cpufreq policy.
+    let sm8550 = fixture("sm8550-hdk");
+    sbcbench()
+        .args(["info", "--sysroot"])
+        .arg(&sm8550)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1x Cortex-X3 + 2x Cortex-A715 + 2x Cortex-A710 + 3x Cortex-A510",
+        ))
+        .stdout(predicate::str::contains(
+            "cpu 3-4: Cortex-A715, max 2803 MHz, clock shared with cpu 5-6",
+        ))
+        .stdout(predicate::str::contains(
+            "cpu 5-6: Cortex-A710, max 2803 MHz, clock shared with cpu 3-4",
+        ));
+    let (rows, _) = run_rows([
+        "--kernels",
+        "sha1",
+        "--threads",
+        "1",
+        "--sysroot",
+        sm8550.to_str().unwrap(),
+    ]);
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| (r.cluster, r.cpus.as_str(), r.core_name.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Some(0), "2", "Cortex-A510"),
+            (Some(1), "4", "Cortex-A715"),
+            (Some(2), "6", "Cortex-A710"),
+            (Some(3), "7", "Cortex-X3"),
+        ]
+    );
+}
+
+#[test]
 fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
     let vm = fixture("vm-nocpufreq");
     let run = |extra: &[&str]| {
