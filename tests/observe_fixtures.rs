@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sbcbench::observe::cpu::{cpu_model, simd_features};
+use sbcbench::measure::plan::plan;
+use sbcbench::measure::{Engine, KernelId, ThreadMode};
+use sbcbench::observe::cpu::{clock_domain, cpu_model, simd_features};
 use sbcbench::observe::preflight::{self, Preflight};
 use sbcbench::observe::{
     BusyProcess, Cluster, HostOs, Observation, Os, RecordedOs, Sampler, SystemFacts, Topology,
@@ -152,6 +154,82 @@ fn rk3399_big_little() {
     assert_eq!(all.throttled, Some(false));
     assert_eq!(all.freq_min_mhz, Some(1416.0));
     assert_eq!(all.freq_max_mhz, Some(1800.0));
+}
+
+/// One cpufreq policy spanning two core types (SM8550: 2 × A715 and
+/// 2 × A710 on one clock, same capacity): only the MIDR tells them apart,
+/// and each is a core class of its own, measured on its last CPU.
+#[test]
+fn dynamiq_policy_spanning_two_core_types() {
+    let os = fixture("sm8550-hdk");
+    let topo = Topology::read(&os);
+    assert_eq!(
+        topo.clusters,
+        vec![
+            cluster(0, &[0, 1, 2], Some(2016.0), "Cortex-A510"),
+            cluster(1, &[3, 4], Some(2803.2), "Cortex-A715"),
+            cluster(2, &[5, 6], Some(2803.2), "Cortex-A710"),
+            cluster(3, &[7], Some(3187.2), "Cortex-X3"),
+        ]
+    );
+    assert_eq!(topo.physical_cores, 8);
+    assert_eq!(
+        cpu_model(&os, &topo),
+        "1x Cortex-X3 + 2x Cortex-A715 + 2x Cortex-A710 + 3x Cortex-A510"
+    );
+    assert_eq!(clock_domain(&os, 5), vec![3, 4, 5, 6]);
+
+    let facts = SystemFacts::gather(&os, None);
+    assert_eq!(facts.board, "Qualcomm Technologies, Inc. SM8550 HDK");
+    assert_eq!(facts.cpu_model, cpu_model(&os, &topo));
+    assert_eq!(
+        facts.simd,
+        strings(&["asimd", "sha1", "sha2", "sha3", "sha512", "aes", "pmull", "crc32"])
+    );
+    assert_eq!(preflight::check(&os, &topo, Duration::ZERO), vec![]);
+
+    let steps = plan(
+        &[(KernelId::Sha1, Engine::Builtin)],
+        &[ThreadMode::One, ThreadMode::All],
+        &topo,
+    );
+    let single: Vec<_> = steps
+        .iter()
+        .filter(|s| s.mode == ThreadMode::One)
+        .map(|s| (s.cluster, s.cpus.clone()))
+        .collect();
+    assert_eq!(
+        single,
+        vec![
+            (Some(0), vec![2]),
+            (Some(1), vec![4]),
+            (Some(2), vec![6]),
+            (Some(3), vec![7]),
+        ]
+    );
+    assert_eq!(steps.last().map(|s| s.cpus.len()), Some(8));
+}
+
+#[test]
+fn single_core_steps_avoid_cpu0() {
+    // Pi 1 to 3B+: USB and Ethernet interrupts land on cpu 0.
+    for (tree, expected) in [
+        ("rk3399", vec![3, 5]),
+        ("visionfive2", vec![3]),
+        ("rpi1", vec![0]),
+        ("x86-pc", vec![11]),
+    ] {
+        let topo = Topology::read(&fixture(tree));
+        let cpus: Vec<usize> = plan(
+            &[(KernelId::Xz, Engine::Builtin)],
+            &[ThreadMode::One],
+            &topo,
+        )
+        .iter()
+        .flat_map(|s| s.cpus.clone())
+        .collect();
+        assert_eq!(cpus, expected, "{tree}");
+    }
 }
 
 #[test]

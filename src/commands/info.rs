@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::cli::InfoArgs;
 use crate::measure::plan::cpu_list;
+use crate::observe::cpu::clock_domain;
 use crate::observe::{preflight, Os, SystemFacts, Topology};
 
 pub fn info(args: &InfoArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
@@ -24,11 +25,26 @@ pub fn info(args: &InfoArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
             facts.logical_cores, facts.physical_cores
         ),
     );
+    // One line per core class: the rows' `cluster` index, its cores' own
+    // name, and the other classes on the same clock (DynamIQ policies).
     for c in &facts.clusters {
+        let shared: Vec<usize> = c
+            .cpus
+            .first()
+            .map(|&cpu| clock_domain(&*os, cpu))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|cpu| !c.cpus.contains(cpu))
+            .collect();
+        let shared = if shared.is_empty() {
+            String::new()
+        } else {
+            format!(", clock shared with cpu {}", cpu_list(&shared))
+        };
         line(
             &format!("cluster {}", c.index),
             format!(
-                "cpu {}: {}, max {}",
+                "cpu {}: {}, max {}{shared}",
                 cpu_list(&c.cpus),
                 c.core_name,
                 c.max_mhz

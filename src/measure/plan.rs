@@ -4,12 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::measure::kernel::{Engine, KernelId};
-use crate::observe::Topology;
+use crate::observe::{Cluster, Topology};
 
 /// How many threads a measurement uses, as the user said it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ThreadMode {
-    /// One thread: the single-core figure, once per CPU cluster.
+    /// One thread: the single-core figure, once per core class, on the
+    /// class's last CPU.
     #[default]
     One,
     /// Half the online CPUs (the article's "half the cores" power phase).
@@ -81,7 +82,7 @@ pub struct Step {
     /// Whose code: sbcbench's own, or the board's tool.
     pub engine: Engine,
     pub mode: ThreadMode,
-    /// The cluster of a single-core step; `None` when several are used.
+    /// The core class of a single-core step; `None` when several are used.
     pub cluster: Option<usize>,
     pub cpus: Vec<usize>,
 }
@@ -113,6 +114,13 @@ pub fn cpus_fastest_first(topo: &Topology) -> Vec<usize> {
         .collect()
 }
 
+/// The CPU a class's single-core figure runs on: its last. Most boards'
+/// interrupts (USB, and Ethernet on the Pi 1 to 3B+) land on cpu 0, the
+/// first CPU of the first class; the last one is left in peace.
+pub fn single_core_cpu(class: &Cluster) -> Option<usize> {
+    class.cpus.last().copied()
+}
+
 /// Checks a thread mode against the machine; the message names the flag.
 pub fn validate(mode: ThreadMode, topo: &Topology) -> Result<(), String> {
     let online = topo.logical_cores();
@@ -124,8 +132,9 @@ pub fn validate(mode: ThreadMode, topo: &Topology) -> Result<(), String> {
     }
 }
 
-/// The run, mode-major as in the article: every kernel on one core, then
-/// every kernel on more; each kernel in the engines given, in their order.
+/// The run, mode-major as in the article: every kernel on one core (once
+/// per core class), then every kernel on more; each kernel in the engines
+/// given, in their order.
 pub fn plan(kernels: &[(KernelId, Engine)], modes: &[ThreadMode], topo: &Topology) -> Vec<Step> {
     let ordered = cpus_fastest_first(topo);
     let online = ordered.len();
@@ -135,13 +144,13 @@ pub fn plan(kernels: &[(KernelId, Engine)], modes: &[ThreadMode], topo: &Topolog
             match mode {
                 ThreadMode::One => {
                     for c in &topo.clusters {
-                        if let Some(&first) = c.cpus.first() {
+                        if let Some(cpu) = single_core_cpu(c) {
                             steps.push(Step {
                                 kernel,
                                 engine,
                                 mode,
                                 cluster: Some(c.index),
-                                cpus: vec![first],
+                                cpus: vec![cpu],
                             });
                         }
                     }
@@ -179,7 +188,6 @@ pub use crate::observe::cpu::format_cpu_list as cpu_list;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::Cluster;
 
     fn big_little() -> Topology {
         Topology {
@@ -213,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn single_core_runs_once_per_cluster_and_half_prefers_big_cores() {
+    fn single_core_runs_once_per_class_on_its_last_cpu_and_half_prefers_big_cores() {
         let topo = big_little();
         let steps = plan(
             &[(KernelId::Xz, Engine::Builtin)],
@@ -227,8 +235,9 @@ mod tests {
         assert_eq!(
             cpus,
             vec![
-                (ThreadMode::One, Some(0), vec![0]),
-                (ThreadMode::One, Some(1), vec![4]),
+                // Off cpu 0, where the interrupts are.
+                (ThreadMode::One, Some(0), vec![3]),
+                (ThreadMode::One, Some(1), vec![5]),
                 (ThreadMode::Half, None, vec![0, 4, 5]),
                 (ThreadMode::All, None, vec![0, 1, 2, 3, 4, 5]),
             ]

@@ -64,16 +64,23 @@ impl CpuInfo {
             })
     }
 
-    /// What distinguishes one core type from another in this file.
+    /// What distinguishes one core type from another in this file: the
+    /// ARM MIDR fields (implementer, part, variant), the RISC-V `uarch`
+    /// line or vendor and architecture ids, else the model name.
     pub(super) fn identity(&self, cpu: usize) -> Option<String> {
         if let Some(part) = self.get(cpu, "CPU part") {
             let implementer = self.get(cpu, "CPU implementer").unwrap_or("");
-            return Some(format!("{implementer}:{part}"));
+            let variant = self.get(cpu, "CPU variant").unwrap_or("");
+            return Some(format!("{implementer}:{part}:{variant}"));
         }
-        ["uarch", "marchid", "model name"]
-            .iter()
-            .find_map(|k| self.get(cpu, k))
-            .map(str::to_string)
+        if let Some(uarch) = self.get(cpu, "uarch") {
+            return Some(uarch.to_string());
+        }
+        if let Some(arch) = self.get(cpu, "marchid") {
+            let vendor = self.get(cpu, "mvendorid").unwrap_or("");
+            return Some(format!("{vendor}:{arch}"));
+        }
+        self.get(cpu, "model name").map(str::to_string)
     }
 }
 
@@ -96,5 +103,21 @@ mod tests {
         assert_eq!(info.get(0, "CPU part"), Some("0xd03"));
         assert_eq!(info.get(4, "CPU part"), Some("0xd08"));
         assert_eq!(info.get(0, "nothing"), None);
+    }
+
+    #[test]
+    fn identity_tells_core_types_apart() {
+        let arm = "processor\t: 3\nCPU implementer\t: 0x41\nCPU variant\t: 0x1\nCPU part\t: 0xd4d\n\n\
+                   processor\t: 5\nCPU implementer\t: 0x41\nCPU variant\t: 0x2\nCPU part\t: 0xd47\n";
+        let info = CpuInfo::parse(arm);
+        assert_eq!(info.identity(3).as_deref(), Some("0x41:0xd4d:0x1"));
+        assert_eq!(info.identity(5).as_deref(), Some("0x41:0xd47:0x2"));
+        let riscv =
+            "processor\t: 0\nhart\t: 0\nmvendorid\t: 0x710\nmarchid\t: 0x8000000058000001\n";
+        let info = CpuInfo::parse(riscv);
+        assert_eq!(
+            info.identity(0).as_deref(),
+            Some("0x710:0x8000000058000001")
+        );
     }
 }

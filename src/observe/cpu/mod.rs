@@ -1,13 +1,14 @@
-//! Which CPUs the machine has, how they group into clusters and what the
-//! cores are called.
+//! Which CPUs the machine has, how they group into core classes and what
+//! the cores are called.
 //!
 //! Results only compare across boards when we know what ran them: a
 //! RK3399's two Cortex-A72 behave nothing like its four Cortex-A53, so the
-//! topology is read per cluster, not per machine.
+//! topology is read per core class, not per machine.
 
 mod cpuinfo;
 mod list;
 mod model;
+mod parts;
 
 use std::collections::BTreeSet;
 
@@ -15,24 +16,28 @@ use super::os::Os;
 use cpuinfo::CpuInfo;
 pub use list::{format_cpu_list, parse_cpu_list};
 use model::core_name;
-pub use model::{arm_core_name, cpu_model, riscv_core_name, riscv_extensions, simd_features};
+pub use model::{cpu_model, riscv_extensions, simd_features};
+pub use parts::{arm_core_name, riscv_core_name};
 
 const CPU_ROOT: &str = "/sys/devices/system/cpu";
 
-/// CPUs that share a clock (a cpufreq policy) or at least a core type.
+/// A core class: CPUs of one core type (MIDR, RISC-V uarch or ids, x86
+/// P/E), one cpufreq policy and one scheduler capacity. Single-core figures
+/// are measured once per class. Named `Cluster` after the results column
+/// `cluster`, which indexes these classes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Cluster {
-    /// 0.. in order of the cluster's first CPU.
+    /// 0.. in order of the class's first CPU.
     pub index: usize,
     /// Logical CPU ids, sorted.
     pub cpus: Vec<usize>,
-    /// cpufreq `cpuinfo_max_freq` of the cluster in MHz; `None` without cpufreq.
+    /// cpufreq `cpuinfo_max_freq` of the class in MHz; `None` without cpufreq.
     pub max_mhz: Option<f64>,
     /// "Cortex-A72", "SiFive U74", "ARM1176", or the x86 model name.
     pub core_name: String,
 }
 
-/// The online CPUs and their clusters.
+/// The online CPUs and their core classes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Topology {
     /// `/sys/devices/system/cpu/online`, parsed.
@@ -52,6 +57,7 @@ impl Topology {
         let info = CpuInfo::parse(&os.read("/proc/cpuinfo").unwrap_or_default());
         let online = online_cpus(os, &info);
         let groups = group_cpus(os, &online, &info);
+        let hybrid = HybridX86::read(os);
         let clusters = groups
             .into_iter()
             .enumerate()
@@ -64,7 +70,11 @@ impl Topology {
                     })
                     .max()
                     .map(|khz| khz as f64 / 1000.0);
-                let core_name = core_name(os, &info, cpus[0]);
+                // A class is one core type: its first CPU names all of it.
+                let mut core_name = core_name(os, &info, cpus[0]);
+                if let Some(hybrid) = &hybrid {
+                    core_name = format!("{core_name} {}", hybrid.kind(cpus[0]));
+                }
                 Cluster {
                     index,
                     cpus,
@@ -105,7 +115,7 @@ impl Topology {
         self.online.len()
     }
 
-    /// More than one cluster: results differ depending on where a thread runs.
+    /// More than one core class: results differ depending on where a thread runs.
     pub fn heterogeneous(&self) -> bool {
         self.clusters.len() > 1
     }
@@ -128,6 +138,14 @@ pub fn cpufreq_dir(os: &dyn Os, cpu: usize) -> Option<String> {
         .filter(|name| name.starts_with("policy"))
         .map(|name| format!("{CPU_ROOT}/cpufreq/{name}"))
         .find(|dir| policy_cpus(os, dir).contains(&cpu))
+}
+
+/// The CPUs that share CPU `cpu`'s clock (its cpufreq policy), itself
+/// included; empty without cpufreq. A core class may be only part of it.
+pub fn clock_domain(os: &dyn Os, cpu: usize) -> Vec<usize> {
+    cpufreq_dir(os, cpu)
+        .map(|dir| policy_cpus(os, &dir))
+        .unwrap_or_default()
 }
 
 /// CPUs governed by the policy in `dir`.
@@ -156,59 +174,73 @@ fn online_cpus(os: &dyn Os, info: &CpuInfo) -> Vec<usize> {
     vec![0]
 }
 
-/// Groups online CPUs into clusters, most reliable evidence first.
+/// Groups online CPUs into core classes: CPUs alike in clock domain (a
+/// shared cpufreq policy), core identity and scheduler capacity. All three
+/// count, since each alone can hide a core type: DynamIQ SoCs put two core
+/// types in one policy (SM8550's A715 and A710), and old 32-bit kernels
+/// print one cpuinfo block for a big.LITTLE machine.
 fn group_cpus(os: &dyn Os, online: &[usize], info: &CpuInfo) -> Vec<Vec<usize>> {
-    let all = || vec![online.to_vec()];
     if online.len() <= 1 {
-        return all();
+        return vec![online.to_vec()];
     }
-    // 1. A shared cpufreq policy is a shared clock: the definition of a cluster.
-    //    Per-CPU policies (intel_pstate, amd-pstate) say nothing about core
-    //    types, so they fall through to the next rules.
-    let policies: Option<Vec<Vec<usize>>> = online
+    // Per-CPU policies (intel_pstate, amd-pstate) say nothing about core
+    // types; only policies spanning several CPUs are clock domains.
+    let mut policies: Vec<Option<Vec<usize>>> = online
         .iter()
         .map(|&cpu| {
-            let dir = cpufreq_dir(os, cpu)?;
-            let cpus = policy_cpus(os, &dir);
+            let cpus = policy_cpus(os, &cpufreq_dir(os, cpu)?);
             (!cpus.is_empty()).then_some(cpus)
         })
         .collect();
-    if let Some(policies) = policies {
-        if policies.iter().any(|p| p.len() > 1) {
-            return group_by(online, |i, _| Some(policies[i].clone()));
-        }
+    if !policies.iter().flatten().any(|p| p.len() > 1) {
+        policies.iter_mut().for_each(|p| *p = None);
     }
-    // 2. The scheduler's capacity differs between big and little cores. Equal
-    //    capacities everywhere (x86, DTs without capacity-dmips-mhz) prove
-    //    nothing, so only differing ones are used.
-    let capacities: Option<Vec<u64>> = online
+    // The scheduler's capacity: big and little cores differ, and so do
+    // clusters of one core type that the devicetree says are slower.
+    let capacities: Vec<Option<u64>> = online
         .iter()
         .map(|&cpu| os.read_u64(&format!("{CPU_ROOT}/cpu{cpu}/cpu_capacity")))
         .collect();
-    if let Some(caps) = capacities {
-        if caps.iter().any(|&c| c != caps[0]) {
-            return group_by(online, |i, _| Some(caps[i]));
+    let hybrid = HybridX86::read(os);
+    let ids: Vec<Option<String>> = online
+        .iter()
+        .map(|&cpu| match &hybrid {
+            Some(h) => Some(h.kind(cpu).to_string()),
+            None => info.identity(cpu),
+        })
+        .collect();
+    group_by(online, |i, _| {
+        Some((policies[i].clone(), ids[i].clone(), capacities[i]))
+    })
+}
+
+/// Intel hybrid parts: P- and E-cores have one "model name" in cpuinfo;
+/// only the perf PMUs `cpu_core` and `cpu_atom` tell them apart.
+pub(crate) struct HybridX86 {
+    atom: Vec<usize>,
+}
+
+impl HybridX86 {
+    pub(crate) fn read(os: &dyn Os) -> Option<HybridX86> {
+        let read = |pmu: &str| {
+            os.read(&format!("/sys/devices/{pmu}/cpus"))
+                .map(|s| parse_cpu_list(&s))
+                .filter(|cpus| !cpus.is_empty())
+        };
+        read("cpu_core")?;
+        Some(HybridX86 {
+            atom: read("cpu_atom")?,
+        })
+    }
+
+    /// "P-core" or "E-core".
+    pub(crate) fn kind(&self, cpu: usize) -> &'static str {
+        if self.atom.contains(&cpu) {
+            "E-core"
+        } else {
+            "P-core"
         }
     }
-    // 3. Intel hybrid parts name their P- and E-cores through perf PMUs.
-    let core = os
-        .read("/sys/devices/cpu_core/cpus")
-        .map(|s| parse_cpu_list(&s));
-    let atom = os
-        .read("/sys/devices/cpu_atom/cpus")
-        .map(|s| parse_cpu_list(&s));
-    if let (Some(core), Some(atom)) = (core, atom) {
-        if !core.is_empty() && !atom.is_empty() {
-            return group_by(online, |_, cpu| Some(atom.contains(&cpu)));
-        }
-    }
-    // 4. Different core identities in /proc/cpuinfo.
-    let ids: Vec<Option<String>> = online.iter().map(|&cpu| info.identity(cpu)).collect();
-    if ids.iter().all(|id| id.is_some()) && ids.iter().any(|id| *id != ids[0]) {
-        return group_by(online, |i, _| ids[i].clone());
-    }
-    // 5. Nothing tells the CPUs apart (a VM without cpufreq): one cluster.
-    all()
 }
 
 /// Groups CPUs by key, groups ordered by their first CPU.
@@ -247,4 +279,54 @@ fn smt_siblings(os: &dyn Os, online: &[usize]) -> Vec<Vec<usize>> {
         cores.insert(siblings);
     }
     cores.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::os::testing::tree;
+    use crate::observe::RecordedOs;
+
+    /// Alder Lake: one "model name" and per-CPU intel_pstate policies; only
+    /// the perf PMUs tell P- from E-cores.
+    #[test]
+    fn intel_hybrid_splits_p_and_e_cores() {
+        let model = "12th Gen Intel(R) Core(TM) i5-1235U";
+        let cpuinfo: String = (0..4)
+            .map(|n| {
+                format!("processor\t: {n}\nvendor_id\t: GenuineIntel\nmodel name\t: {model}\n\n")
+            })
+            .collect();
+        let mut files = vec![
+            ("proc/cpuinfo", cpuinfo.as_str()),
+            ("sys/devices/system/cpu/online", "0-3\n"),
+            ("sys/devices/cpu_core/cpus", "0-1\n"),
+            ("sys/devices/cpu_atom/cpus", "2-3\n"),
+        ];
+        let policies: Vec<(String, String)> = (0..4)
+            .map(|n| {
+                (
+                    format!("sys/devices/system/cpu/cpu{n}/cpufreq/related_cpus"),
+                    format!("{n}\n"),
+                )
+            })
+            .collect();
+        files.extend(policies.iter().map(|(p, c)| (p.as_str(), c.as_str())));
+        let dir = tree(&files);
+        let os = RecordedOs::new(dir.path());
+        let topo = Topology::read(&os);
+        let classes: Vec<_> = topo
+            .clusters
+            .iter()
+            .map(|c| (c.cpus.clone(), c.core_name.clone()))
+            .collect();
+        assert_eq!(
+            classes,
+            vec![
+                (vec![0, 1], format!("{model} P-core")),
+                (vec![2, 3], format!("{model} E-core")),
+            ]
+        );
+        assert_eq!(cpu_model(&os, &topo), model);
+    }
 }
