@@ -134,6 +134,9 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 engine: Engine::System,
                 builtin_vs_system: None,
                 like_for_like: None,
+                throttle_reason: String::new(),
+                cycles_per_byte_measured: None,
+                temp_start_c: None,
             });
         }
     }

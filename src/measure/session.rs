@@ -1,5 +1,7 @@
 //! The measuring loop: every planned step in order, each timed by the
-//! runner while the sampler watches its CPUs' clocks and temperature. What
+//! runner while the sampler watches its CPUs' clocks and temperature, with
+//! a cooldown before it and the clock and the board's throttling reports
+//! read just before and after it (around.rs). What
 //! happens around a step — progress, phase lines, rows, power, saving — is
 //! the caller's, through [`Observer`], so that this loop knows nothing of
 //! results files or meters.
@@ -9,9 +11,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::around::{self, Around, Reason, StepWatch};
 use super::plan::Step;
 use super::runner::{self, Measured, RunError, Timing};
-use super::{clock, Engine, Kernel, KernelError, KernelId, Summary};
+use super::{Engine, Kernel, KernelError, KernelId, Summary};
+use crate::observe::sampler::max_temperature;
+use crate::observe::throttle::{Evidence, Snapshot};
 use crate::observe::{Observation, Os, Sampler};
 
 /// How often the sampler reads clocks and temperatures during a step.
@@ -28,11 +33,14 @@ pub struct Measurement {
     pub measured: Measured,
     /// Clocks, temperature and throttling seen while it ran.
     pub observed: Observation,
-    /// The clock measured on the step's CPUs before its first kernel.
+    /// The clock measured on the step's CPUs, all busy: the mean of the
+    /// readings just before and just after the step.
     pub clock_mhz: Option<f64>,
     /// When the timed work started and ended (for a meter's window).
     pub from: Instant,
     pub to: Instant,
+    /// Cooldown, clocks and the board's throttling reports around the step.
+    pub around: Around,
 }
 
 impl Measurement {
@@ -44,6 +52,26 @@ impl Measurement {
     /// The samples' statistics.
     pub fn summary(&self) -> Summary {
         Summary::of(&self.values()).unwrap_or_default()
+    }
+
+    /// Why the step counts as throttled: what was seen around it, then the
+    /// sampler's cpufreq verdict. Empty when nothing was seen.
+    pub fn throttle_reasons(&self) -> Vec<Reason> {
+        let mut reasons = self.around.reasons();
+        if self.observed.throttled == Some(true) {
+            reasons.push(Reason::CpufreqBelowMax);
+        }
+        reasons
+    }
+
+    /// `throttled`: any reason makes it true; otherwise the sampler's
+    /// verdict (`None` where cpufreq cannot tell and nothing was seen).
+    pub fn throttled(&self) -> Option<bool> {
+        if self.throttle_reasons().is_empty() {
+            self.observed.throttled
+        } else {
+            Some(true)
+        }
     }
 }
 
@@ -71,6 +99,9 @@ pub trait Observer {
     fn starting(&mut self, step: &Step);
     /// After every round of the runner (warm-up included).
     fn round_done(&mut self);
+    /// While waiting for the SoC to cool before `step`: the hottest sensor
+    /// now, the temperature waited for, and how long it has waited.
+    fn cooling(&mut self, _step: &Step, _celsius: f64, _target: f64, _waited: Duration) {}
     /// Right after a step's timing ended, before its result is handled.
     fn ended(&mut self, step: &Step, end: StepEnd);
     /// A measured step. `false` stops the loop (e.g. its row could not be
@@ -106,16 +137,28 @@ pub struct Ended {
 /// Measures `steps` in order with the kernels of `kernels` (each checked
 /// already). A kernel whose output fails its check mid-run (a board with
 /// bad RAM or an undervolted core) is not measured again; the others go on.
+/// Before each step the SoC may cool down (`watch`); the clock of its CPUs
+/// and the board's throttling reports are read just before and after it,
+/// and compared with the clock of the same CPUs at the start of the run.
 pub fn measure_steps(
     steps: &[Step],
     kernels: &Kernels,
     timing: &Timing,
     os: &Arc<dyn Os>,
+    watch: &StepWatch,
     stop: &AtomicBool,
     observer: &mut dyn Observer,
 ) -> Ended {
     let mut ended = Ended::default();
-    let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    let run_start = Snapshot::read(&**os);
+    // The clock of every set of CPUs at the start, before any heat.
+    let mut references: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    for step in steps {
+        if !references.contains_key(&step.cpus) {
+            let mhz = around::measured_clock(&**os, &step.cpus, &mut None);
+            references.insert(step.cpus.clone(), mhz);
+        }
+    }
     for step in steps {
         if ended
             .failures
@@ -127,9 +170,19 @@ pub fn measure_steps(
         let Some(kernel) = kernels.get(&(step.kernel, step.engine)) else {
             continue;
         };
-        let clock_mhz = *clocks
-            .entry(step.cpus.clone())
-            .or_insert_with(|| clock::measure_mhz_on(&**os, &step.cpus));
+        let cooled = around::cool_down(&**os, watch, stop, &mut |t, aim, waited| {
+            observer.cooling(step, t, aim, waited)
+        });
+        let mut seen = Around {
+            temp_start_c: max_temperature(&**os),
+            cooled,
+            clock_reference_mhz: references.get(&step.cpus).copied().flatten(),
+            physical_cores: around::physical_cores(&**os, &step.cpus),
+            ..Around::default()
+        };
+        let before = Snapshot::read(&**os);
+        seen.clock_before_mhz =
+            around::measured_clock(&**os, &step.cpus, &mut seen.clock_implausible);
         let sampler = Sampler::start(Arc::clone(os), &step.cpus, SAMPLE_PERIOD);
         observer.starting(step);
         let from = Instant::now();
@@ -142,6 +195,11 @@ pub fn measure_steps(
             &mut || observer.round_done(),
         );
         let to = Instant::now();
+        if result.is_ok() {
+            seen.clock_after_mhz =
+                around::measured_clock(&**os, &step.cpus, &mut seen.clock_implausible);
+            seen.evidence = Evidence::between(&run_start, &before, &Snapshot::read(&**os));
+        }
         observer.ended(
             step,
             match &result {
@@ -157,9 +215,10 @@ pub fn measure_steps(
                     step: step.clone(),
                     measured,
                     observed,
-                    clock_mhz,
+                    clock_mhz: seen.clock_mhz(),
                     from,
                     to,
+                    around: seen,
                 };
                 if !observer.measured(m) {
                     ended.stopped = true;
@@ -186,7 +245,9 @@ mod tests {
     use super::*;
     use crate::measure::kernels::{self, flaky::FailsMidRun, XzInput};
     use crate::measure::ThreadMode;
-    use crate::observe::HostOs;
+    use crate::observe::os::testing::Scripted;
+    use crate::observe::throttle::GET_THROTTLED;
+    use crate::observe::{HostOs, RecordedOs};
 
     /// What the loop told its observer, in order.
     #[derive(Default)]
@@ -195,6 +256,7 @@ mod tests {
         rounds: usize,
         /// Stop after this many measurements.
         keep: usize,
+        kept: Vec<Measurement>,
     }
 
     impl Observer for Log {
@@ -211,6 +273,7 @@ mod tests {
         fn measured(&mut self, m: Measurement) -> bool {
             assert!(m.from <= m.to && m.measured.samples.len() == 2);
             self.events.push(format!("row {}", m.step.key()));
+            self.kept.push(m);
             self.keep -= 1;
             self.keep > 0
         }
@@ -264,6 +327,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(false),
             &mut log,
         );
@@ -302,6 +366,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(false),
             &mut log,
         );
@@ -317,6 +382,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(true),
             &mut log,
         );
@@ -324,6 +390,86 @@ mod tests {
         assert_eq!(
             log.events,
             ["start sha1 × 1 (cpu 0)", "end sha1 × 1 (cpu 0) interrupted"]
+        );
+    }
+
+    /// A Raspberry Pi whose firmware reports under-voltage from the second
+    /// step on (the fourth read of get_throttled: one at the start of the
+    /// run, then before and after each step).
+    fn pi_going_under_voltage() -> Arc<dyn Os> {
+        let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sysfs/rpi1");
+        Arc::new(
+            Scripted::new(RecordedOs::new(tree))
+                .answers(GET_THROTTLED, &["0", "0", "0", "0x50005"]),
+        )
+    }
+
+    #[test]
+    fn under_voltage_switching_on_mid_run_marks_the_rows_and_says_check_the_supply() {
+        let (kernels, timing, _) = setup();
+        let os = pi_going_under_voltage();
+        let steps = [
+            step(KernelId::Sha1, ThreadMode::One),
+            step(KernelId::Sha1, ThreadMode::Count(1)),
+        ];
+        let mut log = Log {
+            keep: 10,
+            ..Log::default()
+        };
+        let ended = measure_steps(
+            &steps,
+            &kernels,
+            &timing,
+            &os,
+            &StepWatch::none(),
+            &AtomicBool::new(false),
+            &mut log,
+        );
+        assert!(!ended.interrupted && !ended.stopped && ended.failures.is_empty());
+        assert_eq!(log.kept.len(), 2);
+        let topo = crate::observe::Topology::read(&*os);
+        let facts = crate::observe::SystemFacts::gather(&*os, None);
+        let baseline = crate::compare::Baseline::article_visionfive2();
+        let ctx = crate::compare::row::RunContext {
+            facts: &facts,
+            topo: &topo,
+            baseline: &baseline,
+            clock_mhz: None,
+            timestamp: "2026-01-01T00:00:00Z",
+            xz_input: None,
+        };
+        let rows: Vec<_> = log
+            .kept
+            .iter()
+            .map(|m| crate::compare::row::build_row(&ctx, m, &m.summary(), "sha1".into()))
+            .collect();
+        // The recorded tree's governor is ondemand at 400 of 700 MHz: the
+        // sampler's verdict is there on both; only the second saw the supply sag.
+        assert!(
+            !rows[0].throttle_reason.contains("under-voltage"),
+            "{:?}",
+            rows[0]
+        );
+        assert_eq!(rows[1].throttled, Some(true));
+        assert!(
+            rows[1].throttle_reason.starts_with("under-voltage"),
+            "{:?}",
+            rows[1]
+        );
+        assert_eq!(rows[1].temp_start_c, Some(48.692));
+        let warnings = crate::warnings::of_measurement(&log.kept[1], &log.kept[1].summary(), None);
+        let text: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|w| w.contains("under-voltage")
+                    && w.contains("check the power supply and cable")),
+            "{text:?}"
+        );
+        // This machine is not the Pi: its clock, far above 700 MHz, is not believed.
+        assert_eq!(rows[1].clock_measured_mhz, None);
+        assert!(
+            text.iter().any(|w| w.contains("measured clock")),
+            "{text:?}"
         );
     }
 }

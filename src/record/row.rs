@@ -41,7 +41,8 @@ pub struct ResultRow {
     pub clock_mhz: Option<f64>,
     /// Where `clock_mhz` came from: `cpufreq-max`, `user` or empty.
     pub clock_source: ClockSource,
-    /// Dependent-add loop clock measured on the same CPUs.
+    /// Dependent-add loop clock measured on the same CPUs, all busy: the
+    /// mean of the readings just before and just after this step.
     pub clock_measured_mhz: Option<f64>,
     /// clock × threads ÷ throughput: cycles spent by all used cores per byte.
     pub cycles_per_byte: Option<f64>,
@@ -106,6 +107,18 @@ pub struct ResultRow {
     /// row; `false` marks a ratio across engines.
     #[serde(default)]
     pub like_for_like: Option<bool>,
+    /// Why `throttled` is true, causes joined by `; `: `under-voltage`,
+    /// `firmware cap`, `temperature`, `alarm <chip>/<file>`, `clock -12 %`
+    /// (the measured clock below the run's start), `cpufreq below max`.
+    #[serde(default)]
+    pub throttle_reason: String,
+    /// measured clock × physical cores used ÷ MB/s: the cycles the cores
+    /// really spent per byte, beside the article's nominal `cycles_per_byte`.
+    #[serde(default)]
+    pub cycles_per_byte_measured: Option<f64>,
+    /// The hottest sensor when the step started, after any cooldown.
+    #[serde(default)]
+    pub temp_start_c: Option<f64>,
 }
 
 impl ResultRow {
