@@ -245,9 +245,7 @@ mod tests {
     use super::*;
     use crate::measure::kernels::{self, flaky::FailsMidRun, XzInput};
     use crate::measure::ThreadMode;
-    use crate::observe::os::testing::Scripted;
-    use crate::observe::throttle::GET_THROTTLED;
-    use crate::observe::{HostOs, RecordedOs};
+    use crate::observe::HostOs;
 
     /// What the loop told its observer, in order.
     #[derive(Default)]
@@ -256,7 +254,6 @@ mod tests {
         rounds: usize,
         /// Stop after this many measurements.
         keep: usize,
-        kept: Vec<Measurement>,
     }
 
     impl Observer for Log {
@@ -273,7 +270,6 @@ mod tests {
         fn measured(&mut self, m: Measurement) -> bool {
             assert!(m.from <= m.to && m.measured.samples.len() == 2);
             self.events.push(format!("row {}", m.step.key()));
-            self.kept.push(m);
             self.keep -= 1;
             self.keep > 0
         }
@@ -390,86 +386,6 @@ mod tests {
         assert_eq!(
             log.events,
             ["start sha1 × 1 (cpu 0)", "end sha1 × 1 (cpu 0) interrupted"]
-        );
-    }
-
-    /// A Raspberry Pi whose firmware reports under-voltage from the second
-    /// step on (the fourth read of get_throttled: one at the start of the
-    /// run, then before and after each step).
-    fn pi_going_under_voltage() -> Arc<dyn Os> {
-        let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sysfs/rpi1");
-        Arc::new(
-            Scripted::new(RecordedOs::new(tree))
-                .answers(GET_THROTTLED, &["0", "0", "0", "0x50005"]),
-        )
-    }
-
-    #[test]
-    fn under_voltage_switching_on_mid_run_marks_the_rows_and_says_check_the_supply() {
-        let (kernels, timing, _) = setup();
-        let os = pi_going_under_voltage();
-        let steps = [
-            step(KernelId::Sha1, ThreadMode::One),
-            step(KernelId::Sha1, ThreadMode::Count(1)),
-        ];
-        let mut log = Log {
-            keep: 10,
-            ..Log::default()
-        };
-        let ended = measure_steps(
-            &steps,
-            &kernels,
-            &timing,
-            &os,
-            &StepWatch::none(),
-            &AtomicBool::new(false),
-            &mut log,
-        );
-        assert!(!ended.interrupted && !ended.stopped && ended.failures.is_empty());
-        assert_eq!(log.kept.len(), 2);
-        let topo = crate::observe::Topology::read(&*os);
-        let facts = crate::observe::SystemFacts::gather(&*os, None);
-        let baseline = crate::compare::Baseline::article_visionfive2();
-        let ctx = crate::compare::row::RunContext {
-            facts: &facts,
-            topo: &topo,
-            baseline: &baseline,
-            clock_mhz: None,
-            timestamp: "2026-01-01T00:00:00Z",
-            xz_input: None,
-        };
-        let rows: Vec<_> = log
-            .kept
-            .iter()
-            .map(|m| crate::compare::row::build_row(&ctx, m, &m.summary(), "sha1".into()))
-            .collect();
-        // The recorded tree's governor is ondemand at 400 of 700 MHz: the
-        // sampler's verdict is there on both; only the second saw the supply sag.
-        assert!(
-            !rows[0].throttle_reason.contains("under-voltage"),
-            "{:?}",
-            rows[0]
-        );
-        assert_eq!(rows[1].throttled, Some(true));
-        assert!(
-            rows[1].throttle_reason.starts_with("under-voltage"),
-            "{:?}",
-            rows[1]
-        );
-        assert_eq!(rows[1].temp_start_c, Some(48.692));
-        let warnings = crate::warnings::of_measurement(&log.kept[1], &log.kept[1].summary(), None);
-        let text: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
-        assert!(
-            text.iter()
-                .any(|w| w.contains("under-voltage")
-                    && w.contains("check the power supply and cable")),
-            "{text:?}"
-        );
-        // This machine is not the Pi: its clock, far above 700 MHz, is not believed.
-        assert_eq!(rows[1].clock_measured_mhz, None);
-        assert!(
-            text.iter().any(|w| w.contains("measured clock")),
-            "{text:?}"
         );
     }
 }
