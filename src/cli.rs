@@ -80,6 +80,12 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS")]
     pub warmup: Option<f64>,
 
+    /// Before each step, wait at most this long for the SoC to cool back
+    /// to within 3 °C of its temperature at the start, so that later steps
+    /// do not start hotter; 0 to skip [default: 30, 0 with --quick].
+    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS")]
+    pub cooldown: Option<f64>,
+
     /// A few seconds in all: a smoke test, not a measurement to compare.
     #[arg(long)]
     pub quick: bool,

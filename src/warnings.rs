@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::measure::around::Reason;
+use crate::measure::clock::IMPLAUSIBLE_ABOVE;
 use crate::measure::session::Measurement;
 use crate::measure::Summary;
 use crate::observe::preflight::{self, Preflight};
@@ -36,6 +38,18 @@ pub enum Warning {
     Throttled {
         what: String,
         freq_min_mhz: Option<f64>,
+    },
+    /// Throttling seen around a step: under-voltage, a firmware cap, a
+    /// temperature alarm, a measured clock below the run's start.
+    ThrottleSeen {
+        what: String,
+        reasons: Vec<Reason>,
+    },
+    /// A measured clock far above cpufreq's maximum, left out of the row.
+    ImplausibleClock {
+        what: String,
+        measured_mhz: f64,
+        max_mhz: f64,
     },
     Quick,
     /// Standard input closed before every `--power ask` phase was answered.
@@ -94,6 +108,21 @@ impl fmt::Display for Warning {
                 }
                 f.write_str(": it throttled (heat or power supply): add cooling or a better supply")
             }
+            Warning::ThrottleSeen { what, reasons } => {
+                let causes: Vec<String> = reasons.iter().map(|r| r.to_string()).collect();
+                write!(f, "{what}: throttled ({})", causes.join("; "))?;
+                for fix in throttle_fixes(reasons) {
+                    write!(f, "; {fix}")?;
+                }
+                Ok(())
+            }
+            Warning::ImplausibleClock { what, measured_mhz, max_mhz } => write!(
+                f,
+                "{what}: the measured clock ({measured_mhz:.0} MHz) is more than {:.0} % above \
+                 cpuinfo_max_freq ({max_mhz:.0} MHz), which cannot be: it is left out of the row \
+                 (the timer misread, or a recorded tree that is not this machine)",
+                (IMPLAUSIBLE_ABOVE - 1.0) * 100.0
+            ),
             Warning::Meter(s) => f.write_str(s),
             Warning::SystemTool(s) => write!(
                 f,
@@ -109,6 +138,39 @@ impl fmt::Display for Warning {
             ),
         }
     }
+}
+
+/// What to do about each kind of cause, once each.
+fn throttle_fixes(reasons: &[Reason]) -> Vec<&'static str> {
+    let mut fixes = Vec::new();
+    let mut add = |fix| {
+        if !fixes.contains(&fix) {
+            fixes.push(fix);
+        }
+    };
+    let heat = reasons
+        .iter()
+        .any(|r| matches!(r, Reason::FirmwareCap | Reason::Temperature));
+    for r in reasons {
+        match r {
+            Reason::UnderVoltage => add(
+                "the supply's voltage sagged under load: check the power supply and cable \
+                 (one rated for the board, such as its official supply, and a short, thick cable)",
+            ),
+            Reason::FirmwareCap | Reason::Temperature => {
+                add("the SoC got too hot and was held back: add a heatsink or a fan")
+            }
+            Reason::ClockDrop { .. } if !heat => add(
+                "the cores ran slower than at the start of the run (heat or power): add a \
+                 heatsink or a fan, and check the power supply",
+            ),
+            Reason::Alarm(_) => {
+                add("a hardware monitor alarm came on: check what it watches (`sensors`)")
+            }
+            Reason::ClockDrop { .. } | Reason::CpufreqBelowMax => {}
+        }
+    }
+    fixes
 }
 
 /// What makes one measurement's figures less trustworthy: noisy or
@@ -148,7 +210,19 @@ pub fn of_measurement(
             });
         }
     }
-    if m.observed.throttled == Some(true) {
+    if let Some((measured_mhz, max_mhz)) = m.around.clock_implausible {
+        warnings.push(Warning::ImplausibleClock {
+            what: what.clone(),
+            measured_mhz,
+            max_mhz,
+        });
+    }
+    if !m.around.reasons().is_empty() {
+        warnings.push(Warning::ThrottleSeen {
+            what,
+            reasons: m.throttle_reasons(),
+        });
+    } else if m.observed.throttled == Some(true) {
         warnings.push(Warning::Throttled {
             what,
             freq_min_mhz: m.observed.freq_min_mhz,

@@ -264,6 +264,7 @@ fn bad_input_is_refused_before_measuring_and_writes_nothing() {
         (vec!["--threads", "0"], 2, "--threads"),
         (vec!["--threads", &too_many], 2, "online CPUs"),
         (vec!["--min-time", "-1"], 2, "--min-time"),
+        (vec!["--cooldown", "-1"], 2, "--cooldown"),
         (
             vec!["--xz-input", "/nonexistent/linux.tar.xz"],
             2,
@@ -684,4 +685,80 @@ fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
         (Some(2600.0), "user")
     );
     assert!((rows[0].cycles_per_byte.unwrap() - 2600.0 / rows[0].mb_per_s).abs() < 1e-9);
+}
+
+/// A copy of a recorded tree to change, in `dir`.
+fn fixture_copy(name: &str, dir: &Path) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let root = dir.join(name);
+    copy(&fixture(name), &root);
+    root
+}
+
+#[test]
+fn a_raspberry_pi_under_voltage_marks_the_rows_and_says_to_check_the_supply() {
+    let dir = tempfile::tempdir().unwrap();
+    let pi = fixture_copy("rpi1", dir.path());
+    let run = || {
+        run_rows([
+            "--kernels",
+            "sha1",
+            "--threads",
+            "1",
+            "--sysroot",
+            pi.to_str().unwrap(),
+        ])
+    };
+    // A vendor kernel: the firmware reports under-voltage now (bit 0) and
+    // throttling, both since boot too.
+    let firmware = pi.join("sys/devices/platform/soc/soc:firmware/get_throttled");
+    std::fs::write(&firmware, "0x50005\n").unwrap();
+    let (rows, stderr) = run();
+    assert_eq!(rows[0].throttled, Some(true));
+    assert!(
+        rows[0]
+            .throttle_reason
+            .starts_with("under-voltage; firmware cap"),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(rows[0].temp_start_c, Some(48.692));
+    assert!(
+        stderr.contains("check the power supply and cable"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("add a heatsink or a fan"), "{stderr}");
+
+    // A mainline kernel: no firmware file, the rpi_volt alarm instead.
+    std::fs::remove_file(&firmware).unwrap();
+    let volt = pi.join("sys/class/hwmon/hwmon1");
+    std::fs::create_dir_all(&volt).unwrap();
+    std::fs::write(volt.join("name"), "rpi_volt\n").unwrap();
+    std::fs::write(volt.join("in0_lcrit_alarm"), "1\n").unwrap();
+    let (rows, stderr) = run();
+    assert!(
+        rows[0].throttle_reason.starts_with("under-voltage"),
+        "{:?}",
+        rows[0]
+    );
+    assert!(
+        !rows[0].throttle_reason.contains("firmware"),
+        "{:?}",
+        rows[0]
+    );
+    assert!(
+        stderr.contains("check the power supply and cable"),
+        "{stderr}"
+    );
 }

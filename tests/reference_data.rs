@@ -137,6 +137,9 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 efficiency_extrapolated: None,
                 // The article's phases ran a shell busy loop.
                 power_load: if one_core.is_some() { "spin" } else { "" }.to_string(),
+                throttle_reason: String::new(),
+                cycles_per_byte_measured: None,
+                temp_start_c: None,
             });
         }
     }

@@ -13,11 +13,13 @@ use crate::compare::row::RunContext;
 use crate::error::Error;
 use crate::export::{exporter, progress, Format, RunReport};
 use crate::interrupt::STOP;
+use crate::measure::around::StepWatch;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::plan::plan;
 use crate::measure::session::{measure_steps, Ended};
 use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId};
+use crate::observe::sampler::max_temperature;
 use crate::observe::{Os, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::power::attribute::Given;
@@ -43,6 +45,9 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
     let (opts, meter) = RunOptions::from_args(args, &topo)?;
+    // Before the known-answer checks and power phases warm the SoC: the
+    // temperature every step may wait to cool back to.
+    let idle_temp_c = max_temperature(&*os);
     let facts = SystemFacts::gather(&*os, opts.board.as_deref());
     // Before anything is measured or typed: where the results will go.
     if let Some(dir) = &opts.output {
@@ -139,8 +144,22 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         metered: Vec::new(),
         warnings,
         save_failure: None,
+        cooldown: opts.cooldown,
     };
-    let ended = measure_steps(&steps, &by_id, &opts.timing, &os, &STOP, &mut recorder);
+    let watch = StepWatch {
+        cooldown: opts.cooldown,
+        idle_temp_c,
+        sleep: std::thread::sleep,
+    };
+    let ended = measure_steps(
+        &steps,
+        &by_id,
+        &opts.timing,
+        &os,
+        &watch,
+        &STOP,
+        &mut recorder,
+    );
     recorder.progress.finish_and_clear();
     if let Some((_, monitor)) = &monitor {
         let said = monitor.warnings();

@@ -70,6 +70,13 @@ pub fn build_row(
     let cycles_per_byte = clock_sum
         .filter(|_| summary.median > 0.0)
         .map(|c| c / summary.median);
+    // The same from the measured clock, counting physical cores: SMT
+    // siblings share one core's cycles.
+    let measured_cores = ctx.topo.cores_among(&step.cpus).len();
+    let cycles_per_byte_measured = m
+        .clock_mhz
+        .filter(|_| summary.median > 0.0)
+        .map(|c| c * measured_cores as f64 / summary.median);
 
     let baseline = ctx.baseline;
     let reference = baseline.reference(step.kernel, step.engine, step.mode, threads);
@@ -113,7 +120,7 @@ pub fn build_row(
         like_for_like: reference.map(|r| r.engine == step.engine),
         freq_min_mhz: m.observed.freq_min_mhz,
         temp_max_c: m.observed.temp_max_c,
-        throttled: m.observed.throttled,
+        throttled: m.throttled(),
         xz_input: match (step.kernel, ctx.xz_input) {
             (KernelId::Xz, Some(label)) => label.to_string(),
             _ => String::new(),
@@ -129,6 +136,14 @@ pub fn build_row(
         source: "sbcbench".to_string(),
         memory_mib: facts.memory_bytes.map(|b| b >> 20),
         simd: facts.simd.join(" "),
+        throttle_reason: m
+            .throttle_reasons()
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        cycles_per_byte_measured,
+        temp_start_c: m.around.temp_start_c,
         ..ResultRow::default()
     }
 }
@@ -235,6 +250,7 @@ mod tests {
             clock_mhz: None,
             from: now,
             to: now,
+            around: Default::default(),
         }
     }
 

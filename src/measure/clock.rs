@@ -9,6 +9,7 @@
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use crate::observe::cpu::cpufreq_dir;
 use crate::observe::Os;
 
 /// Adds per call of [`add_chain`].
@@ -121,6 +122,49 @@ pub fn measure_mhz() -> Option<f64> {
 /// all-cores rows ran at. Each thread is pinned through `os`; `None` when
 /// one cannot be.
 pub fn measure_mhz_on(os: &dyn Os, cpus: &[usize]) -> Option<f64> {
+    on_cpus(os, cpus, measure_mhz)
+}
+
+/// How long [`quick_mhz_on`] runs: timer reads cost nothing beside a
+/// 0.5 ms chunk, and two of these add nothing noticeable to a step.
+const QUICK_WINDOW: Duration = Duration::from_millis(4);
+const QUICK_CHUNK: Duration = Duration::from_micros(500);
+
+/// The calling thread's clock from the best 0.5 ms chunk within about
+/// 4 ms (the chunk grows to 0.5 ms first, which warms the core up).
+fn quick_mhz() -> Option<f64> {
+    if !SUPPORTED {
+        return None;
+    }
+    let start = Instant::now();
+    let mut iterations = 16u64;
+    let mut best = 0f64;
+    loop {
+        let t = Instant::now();
+        if !add_chain(iterations) {
+            return None;
+        }
+        let elapsed = t.elapsed();
+        if elapsed >= QUICK_CHUNK {
+            let mhz = (iterations * ADDS) as f64 / elapsed.as_nanos() as f64 * 1e3;
+            best = best.max(mhz);
+        } else if iterations < 1 << 24 {
+            iterations *= 2;
+        }
+        if start.elapsed() >= QUICK_WINDOW && best > 0.0 {
+            return Some(best);
+        }
+    }
+}
+
+/// [`measure_mhz_on`] in about 4 ms: the clock of a step's CPUs just
+/// before and just after it, all of them released together so that
+/// their windows overlap and each runs at the all-busy clock.
+pub fn quick_mhz_on(os: &dyn Os, cpus: &[usize]) -> Option<f64> {
+    on_cpus(os, cpus, quick_mhz)
+}
+
+fn on_cpus(os: &dyn Os, cpus: &[usize], measure: fn() -> Option<f64>) -> Option<f64> {
     if cpus.is_empty() || !SUPPORTED {
         return None;
     }
@@ -134,7 +178,7 @@ pub fn measure_mhz_on(os: &dyn Os, cpus: &[usize]) -> Option<f64> {
                     let pinned = os.pin_current_thread(cpu);
                     barrier.wait();
                     if pinned {
-                        measure_mhz()
+                        measure()
                     } else {
                         None
                     }
@@ -151,6 +195,34 @@ pub fn measure_mhz_on(os: &dyn Os, cpus: &[usize]) -> Option<f64> {
         return None;
     }
     Some(ok.iter().sum::<f64>() / ok.len() as f64)
+}
+
+/// A measured clock this far above every `cpuinfo_max_freq` of the CPUs
+/// is not believed: the chain or the timer misread, or the tree is another
+/// machine's (`--sysroot`).
+pub const IMPLAUSIBLE_ABOVE: f64 = 1.10;
+
+/// The cpufreq ceiling `mhz` exceeds by more than [`IMPLAUSIBLE_ABOVE`],
+/// or `None` when it is plausible or cannot be checked: a CPU without
+/// cpufreq, or boost enabled (acpi-cpufreq's `cpuinfo_max_freq` is then
+/// the base clock, and the cores really run above it).
+pub fn implausible(os: &dyn Os, cpus: &[usize], mhz: f64) -> Option<f64> {
+    if os.read("/sys/devices/system/cpu/cpufreq/boost").as_deref() == Some("1") {
+        return None;
+    }
+    let mut ceiling: Option<u64> = None;
+    for &cpu in cpus {
+        let dir = cpufreq_dir(os, cpu)?;
+        if os.read(&format!("{dir}/boost")).as_deref() == Some("1") {
+            return None;
+        }
+        let khz = os
+            .read_u64(&format!("{dir}/cpuinfo_max_freq"))
+            .filter(|&k| k > 0)?;
+        ceiling = Some(ceiling.map_or(khz, |c| c.max(khz)));
+    }
+    let ceiling = ceiling? as f64 / 1000.0;
+    (mhz > ceiling * IMPLAUSIBLE_ABOVE).then_some(ceiling)
 }
 
 #[cfg(test)]
@@ -175,5 +247,40 @@ mod tests {
         let os = crate::observe::os::testing::RefusesPins::default();
         assert_eq!(measure_mhz_on(&os, &[0]), None);
         assert_eq!(*os.asked.lock().unwrap(), vec![0]);
+        assert_eq!(quick_mhz_on(&os, &[0]), None);
+    }
+
+    /// How long it takes is a benchmark's business (docs/benchmarks.md),
+    /// not a test's: other tests share the cores. Only the figure is
+    /// checked, loosely, against the careful measurement.
+    #[test]
+    fn the_quick_clock_agrees_with_the_careful_one() {
+        let os = crate::observe::HostOs;
+        let quick = quick_mhz_on(&os, &[0]).expect("supported here");
+        let careful = measure_mhz_on(&os, &[0]).expect("supported here");
+        assert!(
+            quick > 0.25 * careful && quick < 4.0 * careful,
+            "{quick} vs {careful}"
+        );
+    }
+
+    #[test]
+    fn a_clock_far_above_cpuinfo_max_freq_is_implausible_unless_boosting() {
+        use crate::observe::os::testing::tree;
+        let p = "sys/devices/system/cpu/cpufreq/policy0";
+        let dir = tree(&[
+            (&format!("{p}/related_cpus")[..], "0 1"),
+            (&format!("{p}/cpuinfo_max_freq")[..], "1800000"),
+        ]);
+        let os = crate::observe::RecordedOs::new(dir.path());
+        assert_eq!(implausible(&os, &[0, 1], 1950.0), None, "within 10 %");
+        assert_eq!(implausible(&os, &[0, 1], 3700.0), Some(1800.0));
+        assert_eq!(implausible(&os, &[0, 5], 3700.0), None, "cpu 5: no cpufreq");
+        std::fs::write(dir.path().join(p).join("boost"), "1").unwrap();
+        assert_eq!(
+            implausible(&os, &[0, 1], 3700.0),
+            None,
+            "boost above the base clock"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Measure: the kernels (one file each behind `Kernel`/`Worker`, checked
 //! before timing), the runner that times them on pinned threads, the
 //! measuring loop over a run's steps (`session.rs`), the plan, statistics,
-//! the measured clock and the `--power ask` loads.
+//! the measured clock, what happens around each step (`around.rs`) and the `--power ask` loads.
+pub mod around;
 pub mod clock;
 pub mod corpus;
 pub mod kernel;

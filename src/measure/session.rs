@@ -1,5 +1,7 @@
 //! The measuring loop: every planned step in order, each timed by the
-//! runner while the sampler watches its CPUs' clocks and temperature. What
+//! runner while the sampler watches its CPUs' clocks and temperature, with
+//! a cooldown before it and the clock and the board's throttling reports
+//! read just before and after it (around.rs). What
 //! happens around a step — progress, phase lines, rows, power, saving — is
 //! the caller's, through [`Observer`], so that this loop knows nothing of
 //! results files or meters.
@@ -9,9 +11,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::around::{self, Around, Reason, StepWatch};
 use super::plan::Step;
 use super::runner::{self, Measured, RunError, Timing};
-use super::{clock, Engine, Kernel, KernelError, KernelId, Summary};
+use super::{Engine, Kernel, KernelError, KernelId, Summary};
+use crate::observe::sampler::max_temperature;
+use crate::observe::throttle::{Evidence, Snapshot};
 use crate::observe::{Observation, Os, Sampler};
 
 /// How often the sampler reads clocks and temperatures during a step.
@@ -28,11 +33,14 @@ pub struct Measurement {
     pub measured: Measured,
     /// Clocks, temperature and throttling seen while it ran.
     pub observed: Observation,
-    /// The clock measured on the step's CPUs before its first kernel.
+    /// The clock measured on the step's CPUs, all busy: the mean of the
+    /// readings just before and just after the step.
     pub clock_mhz: Option<f64>,
     /// When the timed work started and ended (for a meter's window).
     pub from: Instant,
     pub to: Instant,
+    /// Cooldown, clocks and the board's throttling reports around the step.
+    pub around: Around,
 }
 
 impl Measurement {
@@ -44,6 +52,26 @@ impl Measurement {
     /// The samples' statistics.
     pub fn summary(&self) -> Summary {
         Summary::of(&self.values()).unwrap_or_default()
+    }
+
+    /// Why the step counts as throttled: what was seen around it, then the
+    /// sampler's cpufreq verdict. Empty when nothing was seen.
+    pub fn throttle_reasons(&self) -> Vec<Reason> {
+        let mut reasons = self.around.reasons();
+        if self.observed.throttled == Some(true) {
+            reasons.push(Reason::CpufreqBelowMax);
+        }
+        reasons
+    }
+
+    /// `throttled`: any reason makes it true; otherwise the sampler's
+    /// verdict (`None` where cpufreq cannot tell and nothing was seen).
+    pub fn throttled(&self) -> Option<bool> {
+        if self.throttle_reasons().is_empty() {
+            self.observed.throttled
+        } else {
+            Some(true)
+        }
     }
 }
 
@@ -71,6 +99,9 @@ pub trait Observer {
     fn starting(&mut self, step: &Step);
     /// After every round of the runner (warm-up included).
     fn round_done(&mut self);
+    /// While waiting for the SoC to cool before `step`: the hottest sensor
+    /// now, the temperature waited for, and how long it has waited.
+    fn cooling(&mut self, _step: &Step, _celsius: f64, _target: f64, _waited: Duration) {}
     /// Right after a step's timing ended, before its result is handled.
     fn ended(&mut self, step: &Step, end: StepEnd);
     /// A measured step. `false` stops the loop (e.g. its row could not be
@@ -106,16 +137,28 @@ pub struct Ended {
 /// Measures `steps` in order with the kernels of `kernels` (each checked
 /// already). A kernel whose output fails its check mid-run (a board with
 /// bad RAM or an undervolted core) is not measured again; the others go on.
+/// Before each step the SoC may cool down (`watch`); the clock of its CPUs
+/// and the board's throttling reports are read just before and after it,
+/// and compared with the clock of the same CPUs at the start of the run.
 pub fn measure_steps(
     steps: &[Step],
     kernels: &Kernels,
     timing: &Timing,
     os: &Arc<dyn Os>,
+    watch: &StepWatch,
     stop: &AtomicBool,
     observer: &mut dyn Observer,
 ) -> Ended {
     let mut ended = Ended::default();
-    let mut clocks: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    let run_start = Snapshot::read(&**os);
+    // The clock of every set of CPUs at the start, before any heat.
+    let mut references: HashMap<Vec<usize>, Option<f64>> = HashMap::new();
+    for step in steps {
+        if !references.contains_key(&step.cpus) {
+            let mhz = around::measured_clock(&**os, &step.cpus, &mut None);
+            references.insert(step.cpus.clone(), mhz);
+        }
+    }
     for step in steps {
         if ended
             .failures
@@ -127,9 +170,18 @@ pub fn measure_steps(
         let Some(kernel) = kernels.get(&(step.kernel, step.engine)) else {
             continue;
         };
-        let clock_mhz = *clocks
-            .entry(step.cpus.clone())
-            .or_insert_with(|| clock::measure_mhz_on(&**os, &step.cpus));
+        let cooled = around::cool_down(&**os, watch, stop, &mut |t, aim, waited| {
+            observer.cooling(step, t, aim, waited)
+        });
+        let mut seen = Around {
+            temp_start_c: max_temperature(&**os),
+            cooled,
+            clock_reference_mhz: references.get(&step.cpus).copied().flatten(),
+            ..Around::default()
+        };
+        let before = Snapshot::read(&**os);
+        seen.clock_before_mhz =
+            around::measured_clock(&**os, &step.cpus, &mut seen.clock_implausible);
         let sampler = Sampler::start(Arc::clone(os), &step.cpus, SAMPLE_PERIOD);
         observer.starting(step);
         let from = Instant::now();
@@ -142,6 +194,11 @@ pub fn measure_steps(
             &mut || observer.round_done(),
         );
         let to = Instant::now();
+        if result.is_ok() {
+            seen.clock_after_mhz =
+                around::measured_clock(&**os, &step.cpus, &mut seen.clock_implausible);
+            seen.evidence = Evidence::between(&run_start, &before, &Snapshot::read(&**os));
+        }
         observer.ended(
             step,
             match &result {
@@ -157,9 +214,10 @@ pub fn measure_steps(
                     step: step.clone(),
                     measured,
                     observed,
-                    clock_mhz,
+                    clock_mhz: seen.clock_mhz(),
                     from,
                     to,
+                    around: seen,
                 };
                 if !observer.measured(m) {
                     ended.stopped = true;
@@ -264,6 +322,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(false),
             &mut log,
         );
@@ -302,6 +361,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(false),
             &mut log,
         );
@@ -317,6 +377,7 @@ mod tests {
             &kernels,
             &timing,
             &os,
+            &StepWatch::none(),
             &AtomicBool::new(true),
             &mut log,
         );

@@ -6,6 +6,7 @@ pub mod os;
 pub mod preflight;
 pub mod sampler;
 pub mod system;
+pub mod throttle;
 
 pub use cpu::{Cluster, Topology};
 pub use os::{BusyProcess, HostOs, Os, RecordedOs};

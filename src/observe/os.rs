@@ -187,6 +187,7 @@ fn list_sorted(dir: &Path) -> Vec<String> {
 /// Small recorded trees for unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::collections::HashMap;
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -218,6 +219,63 @@ pub(crate) mod testing {
         fn pin_current_thread(&self, cpu: usize) -> bool {
             self.asked.lock().expect("pin log").push(cpu);
             false
+        }
+    }
+
+    /// A recorded tree some of whose files answer a script: each read of
+    /// such a file gives its next answer, the last one repeating (a flag
+    /// that switches on mid-run, a sensor cooling down). Counts reads, not
+    /// time, so nothing depends on how fast the test machine is.
+    pub struct Scripted {
+        inner: super::RecordedOs,
+        scripts: Mutex<HashMap<String, (Vec<String>, usize)>>,
+    }
+
+    impl Scripted {
+        pub fn new(inner: super::RecordedOs) -> Scripted {
+            Scripted {
+                inner,
+                scripts: Mutex::new(HashMap::new()),
+            }
+        }
+
+        /// `path` answers `answers` in turn, then its last one.
+        pub fn answers(self, path: &str, answers: &[&str]) -> Scripted {
+            let answers = answers.iter().map(|a| a.to_string()).collect();
+            self.scripts
+                .lock()
+                .expect("script")
+                .insert(path.to_string(), (answers, 0));
+            self
+        }
+    }
+
+    impl Os for Scripted {
+        fn read(&self, path: &str) -> Option<String> {
+            let mut scripts = self.scripts.lock().expect("script");
+            match scripts.get_mut(path) {
+                Some((answers, next)) => {
+                    let answer = answers.get(*next).or(answers.last()).cloned();
+                    *next += 1;
+                    answer
+                }
+                None => self.inner.read(path),
+            }
+        }
+        fn list(&self, dir: &str) -> Vec<String> {
+            self.inner.list(dir)
+        }
+        fn machine(&self) -> String {
+            self.inner.machine()
+        }
+        fn hostname(&self) -> String {
+            self.inner.hostname()
+        }
+        fn busy_processes(&self, window: Duration, threshold: f32) -> Vec<BusyProcess> {
+            self.inner.busy_processes(window, threshold)
+        }
+        fn pin_current_thread(&self, cpu: usize) -> bool {
+            self.inner.pin_current_thread(cpu)
         }
     }
 

@@ -186,10 +186,7 @@ pub fn check(os: &dyn Os, topo: &Topology, busy_window: Duration) -> Vec<Preflig
         }
     }
 
-    if let Some(flags) = os
-        .read("/sys/devices/platform/soc/soc:firmware/get_throttled")
-        .and_then(|s| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-    {
+    if let Some(flags) = super::throttle::firmware_flags(os) {
         if flags & 0xf_000f != 0 {
             out.push(Preflight::RaspberryPiThrottled { flags });
         }

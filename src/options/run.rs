@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub kernels: Vec<KernelId>,
     pub modes: Vec<ThreadMode>,
     pub timing: Timing,
+    /// The longest wait for the SoC to cool before each step.
+    pub cooldown: Duration,
     pub quick: bool,
     /// Loaded and checked; `None` when xz is not among the kernels.
     pub xz_input: Option<XzInput>,
@@ -83,6 +85,8 @@ impl RunOptions {
             min_time,
             samples,
         };
+        let cooldown =
+            Duration::from_secs_f64(args.cooldown.unwrap_or(if args.quick { 0.0 } else { 30.0 }));
         let kernels = dedup(&args.kernels);
         // The xz load of `--power ask` decodes the same input.
         let xz_load = args.power == PowerMode::Ask && args.load == LoadKind::Kernel(KernelId::Xz);
@@ -116,6 +120,7 @@ impl RunOptions {
             kernels,
             modes,
             timing,
+            cooldown,
             quick: args.quick,
             xz_input,
             clock_mhz: args.clock_mhz,
@@ -230,6 +235,20 @@ mod tests {
         assert_eq!(o.timing.min_time, Duration::from_millis(100));
         assert_eq!(o.timing.samples, 4);
         assert_eq!(o.modes, vec![ThreadMode::One, ThreadMode::All]);
+    }
+
+    #[test]
+    fn cooldown_defaults_to_half_a_minute_none_when_quick_and_zero_skips_it() {
+        assert_eq!(build(&[]).unwrap().0.cooldown, Duration::from_secs(30));
+        assert_eq!(build(&["--quick"]).unwrap().0.cooldown, Duration::ZERO);
+        assert_eq!(
+            build(&["--cooldown", "0"]).unwrap().0.cooldown,
+            Duration::ZERO
+        );
+        assert_eq!(
+            build(&["--quick", "--cooldown", "5.5"]).unwrap().0.cooldown,
+            Duration::from_millis(5500)
+        );
     }
 
     #[test]

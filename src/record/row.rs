@@ -41,7 +41,8 @@ pub struct ResultRow {
     pub clock_mhz: Option<f64>,
     /// Where `clock_mhz` came from: `cpufreq-max`, `user` or empty.
     pub clock_source: ClockSource,
-    /// Dependent-add loop clock measured on the same CPUs.
+    /// Dependent-add loop clock measured on the same CPUs, all busy: the
+    /// mean of the readings just before and just after this step.
     pub clock_measured_mhz: Option<f64>,
     /// Σ clock of the used physical cores ÷ throughput: cycles spent by
     /// all used cores per byte (SMT siblings share their core's cycles).
@@ -117,6 +118,18 @@ pub struct ResultRow {
     /// measured rows themselves), empty for `fixed:` figures or no power.
     #[serde(default)]
     pub power_load: String,
+    /// Why `throttled` is true, causes joined by `; `: `under-voltage`,
+    /// `firmware cap`, `temperature`, `alarm <chip>/<file>`, `clock -12 %`
+    /// (the measured clock below the run's start), `cpufreq below max`.
+    #[serde(default)]
+    pub throttle_reason: String,
+    /// measured clock × physical cores used ÷ MB/s: the cycles the cores
+    /// really spent per byte, beside the article's nominal `cycles_per_byte`.
+    #[serde(default)]
+    pub cycles_per_byte_measured: Option<f64>,
+    /// The hottest sensor when the step started, after any cooldown.
+    #[serde(default)]
+    pub temp_start_c: Option<f64>,
 }
 
 impl ResultRow {

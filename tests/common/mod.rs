@@ -40,6 +40,9 @@ pub const FAST: &[&str] = &[
     "2",
     "--warmup",
     "0",
+    // No waiting for the SoC to cool between steps.
+    "--cooldown",
+    "0",
     // The built-in engine only: the system tools' rows have tests of their own.
     "--system-tools",
     "off",

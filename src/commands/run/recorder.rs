@@ -3,6 +3,8 @@
 //! the one rule of power/attribute.rs and their efficiency, and the file
 //! is saved after every row, so an interrupted run keeps what it measured.
 
+use std::time::Duration;
+
 use indicatif::ProgressBar;
 
 use crate::compare::efficiency;
@@ -34,6 +36,8 @@ pub(super) struct Recorder<'a> {
     pub(super) metered: Vec<Option<PowerStats>>,
     pub(super) warnings: Vec<Warning>,
     pub(super) save_failure: Option<String>,
+    /// `--cooldown`, as the cooling message says it.
+    pub(super) cooldown: Duration,
 }
 
 /// The phase fields of a measurement: what the controller matches rows by.
@@ -62,6 +66,23 @@ impl Observer for Recorder<'_> {
 
     fn round_done(&mut self) {
         self.progress.inc(1);
+    }
+
+    fn cooling(&mut self, step: &Step, celsius: f64, target: f64, waited: Duration) {
+        let what = step.key();
+        if waited.is_zero() {
+            self.progress.suspend(|| {
+                eprintln!(
+                    "cooling down before {what}: {celsius:.1} °C, waiting for {target:.1} °C \
+                     (--cooldown {} s at most)",
+                    self.cooldown.as_secs_f64()
+                )
+            });
+        }
+        self.progress.set_message(format!(
+            "cooling down before {what}: {celsius:.1} °C → {target:.1} °C, {:.0} s",
+            waited.as_secs_f64()
+        ));
     }
 
     fn ended(&mut self, step: &Step, end: StepEnd) {

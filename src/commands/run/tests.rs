@@ -1,13 +1,21 @@
 //! A whole run through its kernel-factory seam.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use clap::Parser;
 
 use super::*;
 use crate::cli::{Cli, Command};
+use crate::compare::row::build_row;
+use crate::compare::Baseline;
+use crate::measure::around::StepWatch;
 use crate::measure::kernels::flaky::FailsMidRun;
-use crate::observe::HostOs;
+use crate::measure::session::{Kernels, Measurement, Observer, StepEnd};
+use crate::measure::{Step, ThreadMode, Timing};
+use crate::observe::os::testing::Scripted;
+use crate::observe::throttle::GET_THROTTLED;
+use crate::observe::{HostOs, RecordedOs};
 use crate::record::read_results;
 
 fn run_args(cli: &[&str]) -> RunArgs {
@@ -84,4 +92,105 @@ fn a_kernel_failing_mid_run_is_dropped_and_the_others_are_measured_and_saved() {
     expected.push(("sha1".to_string(), "all".to_string()));
     assert_eq!(kinds, expected);
     assert!(rows.iter().all(|r| r.mb_per_s > 0.0));
+}
+
+/// Keeps every measurement.
+#[derive(Default)]
+struct Kept(Vec<Measurement>);
+
+impl Observer for Kept {
+    fn starting(&mut self, _step: &Step) {}
+    fn round_done(&mut self) {}
+    fn ended(&mut self, _step: &Step, _end: StepEnd) {}
+    fn measured(&mut self, m: Measurement) -> bool {
+        self.0.push(m);
+        true
+    }
+}
+
+#[test]
+fn under_voltage_switching_on_mid_run_marks_the_rows_and_says_check_the_supply() {
+    // A Raspberry Pi whose firmware reports under-voltage from the second
+    // step on: the fourth read of get_throttled (one at the start of the
+    // run, then one before and one after each step).
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sysfs/rpi1");
+    let os: Arc<dyn Os> = Arc::new(
+        Scripted::new(RecordedOs::new(tree)).answers(GET_THROTTLED, &["0", "0", "0", "0x50005"]),
+    );
+    let mut by_id = Kernels::new();
+    by_id.insert(
+        (KernelId::Sha1, Engine::Builtin),
+        kernels::for_id(KernelId::Sha1, None).unwrap(),
+    );
+    let step = |mode| Step {
+        kernel: KernelId::Sha1,
+        engine: Engine::Builtin,
+        mode,
+        cluster: None,
+        cpus: vec![0],
+    };
+    let timing = Timing {
+        warmup: Duration::ZERO,
+        min_time: Duration::from_millis(20),
+        samples: 2,
+    };
+    let mut kept = Kept::default();
+    let ended = measure_steps(
+        &[step(ThreadMode::One), step(ThreadMode::Count(1))],
+        &by_id,
+        &timing,
+        &os,
+        &StepWatch::none(),
+        &AtomicBool::new(false),
+        &mut kept,
+    );
+    assert!(!ended.interrupted && !ended.stopped && ended.failures.is_empty());
+    assert_eq!(kept.0.len(), 2);
+
+    let topo = Topology::read(&*os);
+    let facts = SystemFacts::gather(&*os, None);
+    let baseline = Baseline::article_visionfive2();
+    let ctx = RunContext {
+        facts: &facts,
+        topo: &topo,
+        baseline: &baseline,
+        clock_mhz: None,
+        timestamp: "2026-01-01T00:00:00Z",
+        xz_input: None,
+    };
+    let rows: Vec<_> = kept
+        .0
+        .iter()
+        .map(|m| build_row(&ctx, m, &m.summary(), "sha1".into()))
+        .collect();
+    // The tree's governor is ondemand at 400 of 700 MHz, so the sampler
+    // may call both rows throttled; only the second saw the supply sag.
+    assert!(
+        !rows[0].throttle_reason.contains("under-voltage"),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(rows[1].throttled, Some(true));
+    assert!(
+        rows[1].throttle_reason.starts_with("under-voltage"),
+        "{:?}",
+        rows[1]
+    );
+    assert_eq!(rows[1].temp_start_c, Some(48.692));
+    let m = &kept.0[1];
+    let said: Vec<String> = warnings::of_measurement(m, &m.summary(), None)
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|w| w.contains("under-voltage") && w.contains("check the power supply and cable")),
+        "{said:?}"
+    );
+    // This machine is not the Pi: its clock, far above 700 MHz, is not believed.
+    assert_eq!(rows[1].clock_measured_mhz, None);
+    assert!(
+        said.iter().any(|w| w.contains("measured clock")),
+        "{said:?}"
+    );
 }
