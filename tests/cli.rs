@@ -370,6 +370,8 @@ fn sigint_and_sigterm_keep_the_rows_measured_so_far() {
         assert_eq!(files.len(), 1, "{files:?}");
         let rows = sbcbench::record::read_results(&files[0]).unwrap();
         assert!(!rows.is_empty() && rows.len() < 3, "{} rows", rows.len());
+        // ...and say they come from a run cut short.
+        assert!(rows.iter().all(|r| r.run_kind == "interrupted"), "{rows:?}");
     }
 }
 

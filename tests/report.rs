@@ -889,3 +889,58 @@ fn an_empty_folder_says_what_to_run_first() {
     assert!(out.is_empty());
     assert!(err.contains("run `sbcbench run` on a board first"), "{err}");
 }
+
+/// Real runs: a full one of two kernels on one core and all, then a
+/// `--quick` smoke test of one; the report keeps the full run's figures.
+#[test]
+fn a_quick_run_after_a_full_one_does_not_replace_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = sbcbench_std()
+            .args(["run", "--board", "Desk Board", "--system-tools", "off"])
+            .args(["--format", "csv", "--warmup", "0", "--cooldown", "0"])
+            .arg("--output")
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        crate::common::rows_from_csv(&out.stdout)
+    };
+    // Full timing, kept short by two samples of the default second.
+    let full = run(&["--kernels", "sha1", "--threads", "1,all", "--samples", "2"]);
+    assert!(full.iter().all(|r| r.run_kind == "full"), "{full:?}");
+    // Timestamps have whole seconds: the smoke test must be later.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let quick = run(&["--quick", "--kernels", "sha1", "--threads", "1"]);
+    assert!(quick.iter().all(|r| r.run_kind == "quick"), "{quick:?}");
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--no-reference", "--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let json: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let board = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Desk Board")
+        .unwrap();
+    let sha1 = &board.single_core.kernels["sha1"];
+    let full_one = full.iter().find(|r| r.threads == 1).unwrap();
+    assert_eq!(sha1.mb_per_s.unwrap().value, full_one.mb_per_s);
+    assert!(
+        board.all_cores.kernels.contains_key("sha1"),
+        "all cores kept"
+    );
+    assert!(
+        err.contains("the newest full run") && err.contains("not the newer quick run"),
+        "{err}"
+    );
+}

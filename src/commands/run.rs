@@ -26,7 +26,7 @@ use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{self, Monitor, PowerStats};
 use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
-use crate::record::ResultFile;
+use crate::record::{ResultFile, RunKind};
 use crate::warnings::{self, Warning};
 
 mod engines;
@@ -128,6 +128,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             clock_mhz: opts.clock_mhz,
             timestamp: &timestamp,
             xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
+            run_kind: opts.run_kind,
         },
         kernels: &by_id,
         progress: progress::bar(steps.len() as u64 * rounds_per_step),
@@ -176,11 +177,23 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 
 /// Prints what was measured and says how the run ended.
 fn finish(
-    recorder: Recorder,
+    mut recorder: Recorder,
     ended: Ended,
     facts: &SystemFacts,
     opts: &RunOptions,
 ) -> anyhow::Result<()> {
+    // A run cut short says so in its file, so that `report` prefers a
+    // whole one.
+    if ended.interrupted && !recorder.rows.is_empty() {
+        for row in &mut recorder.rows {
+            row.run_kind = RunKind::Interrupted;
+        }
+        if let Some(file) = recorder.file.as_mut() {
+            if let Err(e) = file.save(&recorder.rows) {
+                recorder.save_failure = Some(file.save_error(&e));
+            }
+        }
+    }
     let saved_to = recorder
         .file
         .as_ref()

@@ -7,7 +7,7 @@ use super::Baseline;
 use crate::measure::session::Measurement;
 use crate::measure::{plan::cpu_list, Engine, KernelId, Summary};
 use crate::observe::{SystemFacts, Topology};
-use crate::record::{ClockSource, ResultRow, SCHEMA_VERSION};
+use crate::record::{ClockSource, ResultRow, RunKind, SCHEMA_VERSION};
 
 /// What is the same for every row of a run.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +21,8 @@ pub struct RunContext<'a> {
     pub timestamp: &'a str,
     /// The xz kernel's input label.
     pub xz_input: Option<&'a str>,
+    /// A full run or a smoke test (`--quick`).
+    pub run_kind: RunKind,
 }
 
 impl RunContext<'_> {
@@ -144,6 +146,7 @@ pub fn build_row(
             .join("; "),
         cycles_per_byte_measured,
         temp_start_c: m.around.temp_start_c,
+        run_kind: ctx.run_kind,
         ..ResultRow::default()
     }
 }
@@ -263,6 +266,7 @@ mod tests {
             clock_mhz: clock,
             timestamp: "2026-12-04T12:00:00Z",
             xz_input: Some("built-in:0123abcd"),
+            run_kind: RunKind::Quick,
         };
         build_row(&ctx, m, &m.summary(), "RustCrypto sha1 0.11".into())
     }
@@ -300,6 +304,7 @@ mod tests {
             ("1", 1)
         );
         assert_eq!(row.xz_input, "", "only xz rows name the xz input");
+        assert_eq!(row.run_kind, RunKind::Quick);
         assert_eq!(
             (row.watts, row.watts_source.to_string().as_str()),
             (None, "")

@@ -16,7 +16,7 @@ use crate::observe::Topology;
 use crate::power::meter::{self, Meter, MeterSpec};
 use crate::power::PowerMode;
 use crate::record::walk::result_files;
-use crate::record::{board_slug, read_results};
+use crate::record::{board_slug, read_results, RunKind};
 
 pub struct RunOptions {
     pub kernels: Vec<KernelId>,
@@ -25,6 +25,9 @@ pub struct RunOptions {
     /// The longest wait for the SoC to cool before each step.
     pub cooldown: Duration,
     pub quick: bool,
+    /// `quick` for `--quick` or a `--min-time` below the default's: the
+    /// rows say they come from a smoke test.
+    pub run_kind: RunKind,
     /// Loaded and checked; `None` when xz is not among the kernels.
     pub xz_input: Option<XzInput>,
     pub clock_mhz: Option<f64>,
@@ -122,6 +125,11 @@ impl RunOptions {
             timing,
             cooldown,
             quick: args.quick,
+            run_kind: if args.quick || args.min_time.is_some_and(|t| t < 1.0) {
+                RunKind::Quick
+            } else {
+                RunKind::Full
+            },
             xz_input,
             clock_mhz: args.clock_mhz,
             board: args.board.clone(),

@@ -100,6 +100,52 @@ impl FromStr for ClockSource {
 
 crate::serde_as_string!(ClockSource);
 
+/// How the run that measured a row went (`run_kind`): `report` prefers a
+/// full run's figure over a smoke test's or a cut-short run's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RunKind {
+    /// Default timing to the end. Files from before the column read so.
+    #[default]
+    Full,
+    /// `--quick`, or a `--min-time` below the default: a smoke test.
+    Quick,
+    /// Stopped by Ctrl-C or SIGTERM before its last step.
+    Interrupted,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Full => "full",
+            RunKind::Quick => "quick",
+            RunKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for RunKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "full" => Ok(RunKind::Full),
+            "quick" => Ok(RunKind::Quick),
+            "interrupted" => Ok(RunKind::Interrupted),
+            _ => Err(format!(
+                "'{s}' is not a run kind; expected full, quick or interrupted"
+            )),
+        }
+    }
+}
+
+crate::serde_as_string!(RunKind);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +170,10 @@ mod tests {
             assert_eq!(source.to_string(), text);
             assert_eq!(text.parse::<ClockSource>(), Ok(source));
         }
+        for kind in [RunKind::Full, RunKind::Quick, RunKind::Interrupted] {
+            assert_eq!(kind.to_string().parse::<RunKind>(), Ok(kind));
+        }
+        assert_eq!("".parse::<RunKind>(), Ok(RunKind::Full));
         assert!("meter:".parse::<WattsSource>().is_err());
         assert!("bios".parse::<ClockSource>().is_err());
     }

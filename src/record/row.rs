@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::columns::{ClockSource, WattsSource};
+use super::columns::{ClockSource, RunKind, WattsSource};
 use crate::measure::{Engine, KernelId, StepKey, ThreadMode};
 use crate::observe::cpu::parse_cpu_list;
 
@@ -130,6 +130,10 @@ pub struct ResultRow {
     /// The hottest sensor when the step started, after any cooldown.
     #[serde(default)]
     pub temp_start_c: Option<f64>,
+    /// `full`, `quick` (a smoke test) or `interrupted`; files from before
+    /// the column are `full`.
+    #[serde(default)]
+    pub run_kind: RunKind,
 }
 
 impl ResultRow {

@@ -157,6 +157,7 @@ fn under_voltage_switching_on_mid_run_marks_the_rows_and_says_check_the_supply()
         clock_mhz: None,
         timestamp: "2026-01-01T00:00:00Z",
         xz_input: None,
+        run_kind: crate::record::RunKind::Full,
     };
     let rows: Vec<_> = kept
         .0

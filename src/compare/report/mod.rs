@@ -10,6 +10,7 @@
 //! baseline has no all-cores measurement, its single-core figure × its
 //! cores stands in ([`Baseline::reference`]) and the ratio is marked.
 
+mod compose;
 mod model;
 mod ratios;
 mod runs;
@@ -27,7 +28,7 @@ pub use model::{
     BaselineInfo, Entry, Family, Figures, Mode, ModeFigures, Power, ReportOptions, Runs,
 };
 use ratios::compare;
-use runs::{built_in_entry, group_runs, summarise};
+use runs::{built_in_entry, group_runs};
 use select::{pick_baseline, shown};
 pub use spread::RunSpread;
 
@@ -57,7 +58,16 @@ impl Report {
         // The baseline: a board of the data, else the built-in one.
         let base_run = pick_baseline(&runs, &opts.baseline, &mut notes)?;
         let (mut base_entry, base_key) = match base_run {
-            Some(run) => (summarise(run, &kernels), Some(run.key.clone())),
+            Some(run) => {
+                // The same composition as the board's own line.
+                let of_board: Vec<&runs::Run> = runs
+                    .iter()
+                    .filter(|r| (&r.key.0, &r.key.1) == (&run.key.0, &run.key.1))
+                    .collect();
+                let mut sorted = of_board;
+                sorted.sort_by(|a, b| a.key.2.cmp(&b.key.2));
+                (compose::compose(&sorted, &kernels).0, Some(run.key.clone()))
+            }
             None => (
                 built_in_entry(&Baseline::article_visionfive2(), &kernels),
                 None,
@@ -66,17 +76,18 @@ impl Report {
         base_entry.is_baseline = true;
         let base_cores = base_entry.cores;
 
-        // Which runs to show: the newest of each board, or all.
-        let mut entries: Vec<(usize, Entry)> = shown(&runs, opts.runs, &mut notes)
+        // Which runs to show: each board's runs composed, or every run.
+        let mut entries: Vec<(usize, Entry)> = shown(&runs, opts.runs)
             .into_iter()
-            .map(|(run, n)| {
-                let mut entry = summarise(run, &kernels);
+            .map(|(group, n)| {
+                let (mut entry, note) = compose::compose(&group, &kernels);
+                notes.extend(note);
                 entry.runs_of_board = n;
                 if opts.runs == Runs::All && n > 1 {
                     entry.label = format!("{} ({})", entry.board, entry.timestamp);
                 }
-                entry.is_baseline = Some(&run.key) == base_key.as_ref();
-                (run.first_seen, entry)
+                entry.is_baseline = group.iter().any(|r| Some(&r.key) == base_key.as_ref());
+                (group[group.len() - 1].first_seen, entry)
             })
             .collect();
         for (_, entry) in &mut entries {

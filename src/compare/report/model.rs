@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::compare::uncertainty::Value;
 use crate::measure::{Engine, KernelId};
 use crate::power::{Phase, PhaseWatts};
+use crate::record::RunKind;
 
 /// Which runs of a board the report shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,6 +154,10 @@ pub struct Figures {
     pub builtin_vs_system: Option<Value>,
     /// Over every run of the board, where it has several.
     pub run_spread: Option<super::spread::RunSpread>,
+    /// The kind of run it comes from: a full one's where the board has it.
+    pub run_kind: RunKind,
+    /// When that run started (a board's figures can come from several).
+    pub timestamp: String,
 }
 
 impl Figures {

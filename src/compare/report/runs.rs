@@ -10,7 +10,7 @@ use crate::measure::{Engine, KernelId, ThreadMode};
 use crate::power::attribute::{phase_of, profile};
 use crate::power::{Phase, PhaseWatts};
 use crate::record::reference::SBCBENCH_SOURCE;
-use crate::record::ResultRow;
+use crate::record::{ResultRow, RunKind};
 
 /// Rows of one board, source and timestamp.
 pub(super) struct Run {
@@ -19,6 +19,18 @@ pub(super) struct Run {
     rows: Vec<ResultRow>,
     /// Its place in the order the rows came in.
     pub(super) first_seen: usize,
+}
+
+impl Run {
+    /// How the run went: its rows' worst kind (a file is one run, so they
+    /// agree unless it was edited).
+    pub(super) fn kind(&self) -> RunKind {
+        self.rows
+            .iter()
+            .map(|r| r.run_kind)
+            .max()
+            .unwrap_or_default()
+    }
 }
 
 fn source_of(row: &ResultRow) -> &str {
@@ -86,6 +98,8 @@ fn figures_of(row: &ResultRow, watts: Option<f64>) -> Figures {
         mb_per_s_per_w: watts
             .and_then(|w| mb_per_s_per_w(row.mb_per_s, w))
             .map(|e| mb.carry(e)),
+        run_kind: row.run_kind,
+        timestamp: row.timestamp.clone(),
         ..Figures::default()
     }
 }

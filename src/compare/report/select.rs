@@ -110,13 +110,10 @@ pub(super) fn pick_baseline<'a>(
     Ok(chosen)
 }
 
-/// The runs to show, each with the number of runs of its board and source:
-/// the newest of each board (noting the others), or all.
-pub(super) fn shown<'a>(
-    runs: &'a [Run],
-    which: Runs,
-    notes: &mut Vec<String>,
-) -> Vec<(&'a Run, usize)> {
+/// The runs of each board and source, oldest first: one group per board
+/// (`--latest`, whose entry is composed from them, see [`super::compose`]),
+/// or one group per run (`--all`). Each with the board's number of runs.
+pub(super) fn shown(runs: &[Run], which: Runs) -> Vec<(Vec<&Run>, usize)> {
     let mut per_board: BTreeMap<(&str, &str), Vec<&Run>> = BTreeMap::new();
     for run in runs {
         per_board
@@ -124,22 +121,13 @@ pub(super) fn shown<'a>(
             .or_default()
             .push(run);
     }
-    let mut shown: Vec<(&Run, usize)> = Vec::new();
-    for ((_, board), mut list) in per_board {
+    let mut shown = Vec::new();
+    for (_, mut list) in per_board {
         list.sort_by(|a, b| a.key.2.cmp(&b.key.2));
         let n = list.len();
         match which {
-            Runs::Latest => {
-                let newest = list[n - 1];
-                if n > 1 {
-                    notes.push(format!(
-                        "{board}: {n} runs; the newest ({}) is shown, --all shows each",
-                        newest.key.2
-                    ));
-                }
-                shown.push((newest, n));
-            }
-            Runs::All => shown.extend(list.into_iter().map(|r| (r, n))),
+            Runs::Latest => shown.push((list, n)),
+            Runs::All => shown.extend(list.into_iter().map(|r| (vec![r], n))),
         }
     }
     shown

@@ -34,6 +34,10 @@ pub struct ReportCsvRow<'a> {
     pub engine: String,
     /// The figure the tables show (the other engine's is beside it).
     pub shown: bool,
+    /// `full`, `quick` or `interrupted`: the kind of run the figure is
+    /// from, and when that run started.
+    pub run_kind: String,
+    pub run_timestamp: &'a str,
     pub implementation: &'a str,
     pub threads: Option<usize>,
     pub samples: Option<usize>,
@@ -112,6 +116,12 @@ fn row<'a>(
             f.engine.to_string()
         },
         shown,
+        run_kind: if kernel == "geomean" {
+            String::new()
+        } else {
+            f.run_kind.to_string()
+        },
+        run_timestamp: &f.timestamp,
         implementation: &f.implementation,
         threads: f.threads,
         samples: f.samples,

@@ -12,6 +12,7 @@ mod table;
 use crate::compare::report::{Entry, Family, Figures, Mode, Report};
 use crate::compare::uncertainty::Value;
 use crate::measure::{Engine, KernelId};
+use crate::record::RunKind;
 
 use super::{ratio_figure, sig3, Format};
 
@@ -103,12 +104,21 @@ fn throughput_cell(f: Option<&Figures>, baseline_row: bool, style: Style) -> Str
     let Some((f, mb)) = f.and_then(|f| Some((f, f.mb_per_s?))) else {
         return "-".to_string();
     };
-    let mut cell = format!("{} MB/s", figure(&mb, style));
+    let mut cell = format!("{} MB/s{}", figure(&mb, style), kind_mark(f));
     if let (Some(s), false) = (f.speedup, baseline_row && !f.baseline_extrapolated) {
         cell.push(' ');
         cell.push_str(&ratio(&s, &marks(f.baseline_extrapolated, f), style));
     }
     cell
+}
+
+/// `§` after a figure of a quick or interrupted run.
+fn kind_mark(f: &Figures) -> &'static str {
+    if f.run_kind == RunKind::Full {
+        ""
+    } else {
+        "§"
+    }
 }
 
 /// `448 (0.72x)`.
@@ -573,6 +583,13 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
         lines.push(
             "sbcbench's boards show their own openssl / xz-utils where the run measured them, \
              as the article did; table 5 has the built-in kernels beside them."
+                .to_string(),
+        );
+    }
+    if any(&|f: &Figures| f.run_kind != RunKind::Full && f.mb_per_s.is_some()) {
+        lines.push(
+            "§ from a quick or interrupted run: the board has no full run with this figure \
+             (`sbcbench run` without --quick measures one)."
                 .to_string(),
         );
     }
