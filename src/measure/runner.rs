@@ -2,13 +2,15 @@
 //! with private state, released together by a barrier for every sample.
 //! The sample is all bytes of all threads over the common wall window
 //! (earliest start to latest end), so a straggler lowers the figure instead
-//! of being averaged away.
+//! of being averaged away. Each thread's sample ends at the first unit
+//! boundary of its worker after `--min-time` (whole xz decodes; every step
+//! for the crypto kernels).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use super::kernel::{Kernel, KernelError};
+use super::kernel::{Kernel, KernelError, Worker};
 use super::stats::Sample;
 use crate::observe::Os;
 
@@ -173,8 +175,12 @@ fn lock(m: &Mutex<Round>) -> std::sync::MutexGuard<'_, Round> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One thread's part of a round: steps until `duration` has passed and the
+/// worker is at a unit boundary ([`Worker::at_boundary`]), or until
+/// `abort`/`stop`, which are looked at between steps even in the middle of
+/// a long unit (a 25 s decode must not hold up Ctrl-C).
 fn run_round(
-    worker: &mut dyn super::kernel::Worker,
+    worker: &mut dyn Worker,
     duration: Duration,
     abort: &AtomicBool,
     stop: &AtomicBool,
@@ -184,6 +190,14 @@ fn run_round(
     let mut bytes = 0u64;
     let mut batch = 1u32;
     let mut last = start;
+    // Past the deadline, mid-unit: every step may be the unit's last.
+    let mut overtime = false;
+    let done = |bytes, end| Round {
+        bytes,
+        start: Some(start),
+        end: Some(end),
+        error: None,
+    };
     loop {
         for _ in 0..batch {
             match worker.step() {
@@ -196,15 +210,21 @@ fn run_round(
                     };
                 }
             }
+            if overtime && worker.at_boundary() {
+                return done(bytes, Instant::now());
+            }
         }
         let now = Instant::now();
-        if now >= deadline || abort.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-            return Round {
-                bytes,
-                start: Some(start),
-                end: Some(now),
-                error: None,
-            };
+        if abort.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+            return done(bytes, now);
+        }
+        if now >= deadline {
+            if worker.at_boundary() {
+                return done(bytes, now);
+            }
+            overtime = true;
+            batch = 1;
+            continue;
         }
         if now - last < CLOCK_CHECK_EVERY && batch < 1 << 16 {
             batch *= 2;
@@ -229,7 +249,7 @@ fn combine(rounds: &[Round]) -> Sample {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::kernel::{KernelId, Worker};
+    use crate::measure::kernel::KernelId;
     use crate::observe::os::testing::RefusesPins;
     use crate::observe::HostOs;
 
@@ -271,6 +291,94 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
             Ok(1000)
         }
+    }
+
+    /// A kernel with units of `UNIT_STEPS` steps whose cost varies along
+    /// the unit, cheap first and dear after, like the xz corpus.
+    struct Units;
+    const UNIT_STEPS: u64 = 40;
+    struct UnitsWorker {
+        steps: u64,
+    }
+    impl Kernel for Units {
+        fn id(&self) -> KernelId {
+            KernelId::Xz
+        }
+        fn implementation(&self) -> String {
+            "units".into()
+        }
+        fn verify(&self) -> Result<(), KernelError> {
+            Ok(())
+        }
+        fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+            Ok(Box::new(UnitsWorker { steps: 0 }))
+        }
+    }
+    impl Worker for UnitsWorker {
+        fn step(&mut self) -> Result<u64, KernelError> {
+            let cheap = self.steps % UNIT_STEPS < UNIT_STEPS / 4;
+            self.steps += 1;
+            std::thread::sleep(Duration::from_micros(if cheap { 100 } else { 1000 }));
+            Ok(1000)
+        }
+        fn at_boundary(&self) -> bool {
+            self.steps.is_multiple_of(UNIT_STEPS)
+        }
+    }
+
+    #[test]
+    fn a_sample_is_whole_units_ending_after_min_time() {
+        let stop = AtomicBool::new(false);
+        let m = measure(&HostOs, &Units, &[0, 0], &timing(), &stop, &mut || {}).unwrap();
+        let unit = 1000 * UNIT_STEPS;
+        // A unit lasts over 30 ms, more than min_time (20 ms): every
+        // sample of each of the two threads is one whole unit.
+        for s in m.samples.iter().chain(&m.warmup) {
+            assert_eq!(s.bytes, 2 * unit, "{s:?}");
+            assert!(s.elapsed_ns >= 20_000_000, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn stop_ends_a_long_unit_at_once() {
+        struct Long;
+        struct LongWorker;
+        impl Kernel for Long {
+            fn id(&self) -> KernelId {
+                KernelId::Xz
+            }
+            fn implementation(&self) -> String {
+                "long".into()
+            }
+            fn verify(&self) -> Result<(), KernelError> {
+                Ok(())
+            }
+            fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+                Ok(Box::new(LongWorker))
+            }
+        }
+        impl Worker for LongWorker {
+            fn step(&mut self) -> Result<u64, KernelError> {
+                std::thread::sleep(Duration::from_millis(1));
+                Ok(1)
+            }
+            /// A unit that never ends.
+            fn at_boundary(&self) -> bool {
+                false
+            }
+        }
+        let stop = AtomicBool::new(false);
+        let t0 = Instant::now();
+        let err = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                stop.store(true, Ordering::Relaxed);
+            });
+            measure(&HostOs, &Long, &[0, 0], &timing(), &stop, &mut || {})
+        })
+        .unwrap_err();
+        assert!(matches!(err, RunError::Interrupted), "{err}");
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     }
 
     fn timing() -> Timing {
