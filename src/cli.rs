@@ -72,7 +72,7 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_seconds, allow_negative_numbers = true, value_name = "SECONDS")]
     pub min_time: Option<f64>,
 
-    /// Timed samples per measurement, at least 2 [default: 5, 3 with --quick].
+    /// Timed samples per measurement, at least 2 [default: 5; 3 with --quick or an --xz-input over 16 MiB].
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), value_name = "N")]
     pub samples: Option<u32>,
 

@@ -15,10 +15,13 @@ pub const DECOMPRESSED_BYTES: u64 = 25_165_824;
 pub const DECOMPRESSED_SHA256: [u8; 32] =
     hex32("d216002a6334994848ac8d295ed1ced2118108f3e1595a5f7b50b3cf838ae8ad");
 
+/// How much of an input's SHA-256 its `xz_input` label shows.
+pub const LABEL_HEX_DIGITS: usize = 12;
+
 /// The `xz_input` label of the built-in corpus: results from different
 /// corpus versions must never be compared silently.
 pub fn label() -> String {
-    format!("built-in:{}", &hex(&XZ_SHA256)[..12])
+    format!("built-in:{}", &hex(&XZ_SHA256)[..LABEL_HEX_DIGITS])
 }
 
 /// Checks that the embedded bytes are the ones the constants describe: a

@@ -139,6 +139,14 @@ pub trait Worker: Send {
     /// Processes one unit of work (a 16 KiB block, an xz chunk) and returns
     /// the bytes it counts towards MB/s.
     fn step(&mut self) -> Result<u64, KernelError>;
+    /// Whether the work done so far is a whole number of the kernel's
+    /// units, so that a sample may end here. The runner steps on past
+    /// `--min-time` until it is: an xz sample is whole decodes of its
+    /// input, as the article timed them, because the cost per byte differs
+    /// along the stream and a slice would depend on where it started.
+    fn at_boundary(&self) -> bool {
+        true
+    }
     /// Checks, after timing, that the work done was the right work.
     fn finish(&mut self) -> Result<(), KernelError> {
         Ok(())

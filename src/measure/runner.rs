@@ -2,13 +2,16 @@
 //! with private state, released together by a barrier for every sample.
 //! The sample is all bytes of all threads over the common wall window
 //! (earliest start to latest end), so a straggler lowers the figure instead
-//! of being averaged away.
+//! of being averaged away. Each thread's sample ends at a unit boundary of
+//! its worker after `--min-time` (whole xz decodes; every step for the
+//! crypto kernels): the first, or the next when that lets the threads end
+//! together ([`Team::one_more`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use super::kernel::{Kernel, KernelError};
+use super::kernel::{Kernel, KernelError, Worker};
 use super::stats::Sample;
 use crate::observe::Os;
 
@@ -75,15 +78,21 @@ pub fn measure(
     let abort = AtomicBool::new(false);
     let quit = AtomicBool::new(false);
     let slots: Vec<Mutex<Round>> = cpus.iter().map(|_| Mutex::new(Round::default())).collect();
+    let busy: Vec<Busy> = cpus.iter().map(|_| Busy::default()).collect();
+    let team = Team {
+        epoch: Instant::now(),
+        busy: &busy,
+    };
     let pinned_all = AtomicBool::new(true);
 
     std::thread::scope(|s| {
         let handles: Vec<_> = cpus
             .iter()
             .zip(&slots)
-            .map(|(&cpu, slot)| {
-                let (barrier, abort, quit, rounds, pinned_all) =
-                    (&barrier, &abort, &quit, &rounds, &pinned_all);
+            .enumerate()
+            .map(|(me, (&cpu, slot))| {
+                let (barrier, abort, quit, rounds, pinned_all, team) =
+                    (&barrier, &abort, &quit, &rounds, &pinned_all, &team);
                 s.spawn(move || -> Result<(), KernelError> {
                     if !os.pin_current_thread(cpu) {
                         pinned_all.store(false, Ordering::Relaxed);
@@ -102,7 +111,7 @@ pub fn measure(
                             return Ok(());
                         }
                         if let Some(w) = worker.as_mut() {
-                            let round = run_round(w.as_mut(), duration, abort, stop);
+                            let round = run_round(w.as_mut(), duration, abort, stop, (team, me));
                             *lock(slot) = round;
                         }
                         barrier.wait();
@@ -173,38 +182,134 @@ fn lock(m: &Mutex<Round>) -> std::sync::MutexGuard<'_, Round> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// When each thread's unit under way started, in ns since `epoch` plus
+/// one; 0 when it is not in one (its round is over). Apart on their own
+/// cache lines: each thread writes its own at every clock check.
+#[derive(Default)]
+#[repr(align(128))]
+struct Busy(AtomicU64);
+
+/// What the threads of one measurement know of each other's units, so
+/// that their samples end together (see [`Team::one_more`]).
+struct Team<'a> {
+    epoch: Instant,
+    busy: &'a [Busy],
+}
+
+impl Team<'_> {
+    fn set(&self, me: usize, unit_start: Option<Instant>) {
+        let ns = unit_start.map_or(0, |t| (t - self.epoch).as_nanos() as u64 + 1);
+        self.busy[me].0.store(ns, Ordering::Relaxed);
+    }
+
+    /// Whether thread `me`, at a unit boundary past the deadline at `now`
+    /// after a unit of its own that began at `unit_start`, should do one
+    /// unit more. Threads in step end their units together; but when the
+    /// deadline falls between their ends, one would stop a unit short and
+    /// the others' last unit would fill the common window alone. So it
+    /// goes on if another thread began its unit under way less than half
+    /// a unit before this one ended: that one still has over half a unit
+    /// to go (at this thread's pace), longer than one more unit here would
+    /// outlast it.
+    fn one_more(&self, me: usize, unit_start: Instant, now: Instant) -> bool {
+        let half_unit = (now - unit_start) / 2;
+        let midpoint = (unit_start + half_unit - self.epoch).as_nanos() as u64 + 1;
+        self.busy
+            .iter()
+            .enumerate()
+            .any(|(i, b)| i != me && b.0.load(Ordering::Relaxed) > midpoint)
+    }
+}
+
+/// One thread's part of a round: steps until `duration` has passed and the
+/// worker is at a unit boundary ([`Worker::at_boundary`]), or until
+/// `abort`/`stop`, which are looked at between steps even in the middle of
+/// a long unit (a 25 s decode must not hold up Ctrl-C). Past the deadline
+/// it may do one unit more so that the threads end together
+/// ([`Team::one_more`]).
 fn run_round(
-    worker: &mut dyn super::kernel::Worker,
+    worker: &mut dyn Worker,
     duration: Duration,
     abort: &AtomicBool,
     stop: &AtomicBool,
+    (team, me): (&Team<'_>, usize),
 ) -> Round {
     let start = Instant::now();
     let deadline = start + duration;
     let mut bytes = 0u64;
     let mut batch = 1u32;
     let mut last = start;
+    // A round starts at a boundary: the previous one ended at one.
+    let mut unit_start = start;
+    team.set(me, Some(start));
+    // A unit ended during the batch: the next one started about now.
+    let mut crossed = false;
+    // Past the deadline, mid-unit: every step may be the unit's last.
+    let mut overtime = false;
+    let mut extra_done = false;
+    // At a boundary past the deadline: stop, or start one unit more.
+    let mut stop_here = |now: Instant, unit_start: &mut Instant| {
+        if !extra_done && team.one_more(me, *unit_start, now) {
+            extra_done = true;
+            *unit_start = now;
+            team.set(me, Some(now));
+            return false;
+        }
+        team.set(me, None);
+        true
+    };
+    let done = |bytes, end| Round {
+        bytes,
+        start: Some(start),
+        end: Some(end),
+        error: None,
+    };
     loop {
         for _ in 0..batch {
             match worker.step() {
                 Ok(n) => bytes += n,
                 Err(e) => {
                     abort.store(true, Ordering::Release);
+                    team.set(me, None);
                     return Round {
                         error: Some(e),
                         ..Round::default()
                     };
                 }
             }
+            if worker.at_boundary() {
+                if overtime {
+                    let now = Instant::now();
+                    if stop_here(now, &mut unit_start) {
+                        return done(bytes, now);
+                    }
+                } else {
+                    crossed = true;
+                }
+            }
         }
         let now = Instant::now();
-        if now >= deadline || abort.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-            return Round {
-                bytes,
-                start: Some(start),
-                end: Some(now),
-                error: None,
-            };
+        if abort.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+            team.set(me, None);
+            return done(bytes, now);
+        }
+        // In overtime the steps above judged every boundary already.
+        if now >= deadline && !overtime && worker.at_boundary() {
+            // Judged on the unit that just ended, before `unit_start` moves.
+            if stop_here(now, &mut unit_start) {
+                return done(bytes, now);
+            }
+            crossed = false;
+        }
+        if crossed {
+            crossed = false;
+            unit_start = now;
+            team.set(me, Some(now));
+        }
+        if now >= deadline {
+            overtime = true;
+            batch = 1;
+            continue;
         }
         if now - last < CLOCK_CHECK_EVERY && batch < 1 << 16 {
             batch *= 2;
@@ -229,7 +334,7 @@ fn combine(rounds: &[Round]) -> Sample {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::kernel::{KernelId, Worker};
+    use crate::measure::kernel::KernelId;
     use crate::observe::os::testing::RefusesPins;
     use crate::observe::HostOs;
 
@@ -271,6 +376,171 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
             Ok(1000)
         }
+    }
+
+    /// A kernel with units of `UNIT_STEPS` steps whose cost varies along
+    /// the unit, cheap first and dear after, like the xz corpus.
+    struct Units;
+    const UNIT_STEPS: u64 = 40;
+    struct UnitsWorker {
+        steps: u64,
+    }
+    impl Kernel for Units {
+        fn id(&self) -> KernelId {
+            KernelId::Xz
+        }
+        fn implementation(&self) -> String {
+            "units".into()
+        }
+        fn verify(&self) -> Result<(), KernelError> {
+            Ok(())
+        }
+        fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+            Ok(Box::new(UnitsWorker { steps: 0 }))
+        }
+    }
+    impl Worker for UnitsWorker {
+        fn step(&mut self) -> Result<u64, KernelError> {
+            let cheap = self.steps % UNIT_STEPS < UNIT_STEPS / 4;
+            self.steps += 1;
+            std::thread::sleep(Duration::from_micros(if cheap { 100 } else { 1000 }));
+            Ok(1000)
+        }
+        fn at_boundary(&self) -> bool {
+            self.steps.is_multiple_of(UNIT_STEPS)
+        }
+    }
+
+    #[test]
+    fn a_sample_is_whole_units_ending_after_min_time() {
+        let stop = AtomicBool::new(false);
+        let m = measure(&HostOs, &Units, &[0, 0], &timing(), &stop, &mut || {}).unwrap();
+        let unit = 1000 * UNIT_STEPS;
+        // A unit lasts over 30 ms, more than min_time (20 ms): every
+        // sample of each of the two threads is one whole unit.
+        for s in m.samples.iter().chain(&m.warmup) {
+            assert_eq!(s.bytes, 2 * unit, "{s:?}");
+            assert!(s.elapsed_ns >= 20_000_000, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn one_more_unit_only_when_another_thread_has_over_half_a_unit_to_go() {
+        let busy: Vec<Busy> = (0..3).map(|_| Busy::default()).collect();
+        let epoch = Instant::now();
+        let team = Team { epoch, busy: &busy };
+        let at = |ms| epoch + Duration::from_millis(ms);
+        // Thread 0 ran a unit from 0 to 100 ms; its midpoint is 50 ms.
+        assert!(!team.one_more(0, at(0), at(100)), "alone");
+        team.set(1, Some(at(40)));
+        assert!(
+            !team.one_more(0, at(0), at(100)),
+            "1 is over half a unit ahead"
+        );
+        team.set(2, Some(at(60)));
+        assert!(team.one_more(0, at(0), at(100)), "2 has 60 ms to go");
+        team.set(2, None);
+        assert!(!team.one_more(0, at(0), at(100)), "2 is done");
+        team.set(0, Some(at(90)));
+        assert!(
+            !team.one_more(0, at(0), at(100)),
+            "its own unit does not count"
+        );
+    }
+
+    /// Two threads out of step: one (units of 5 steps) ends its second
+    /// unit before the deadline, the other (units of 6) just after it.
+    /// Stopping there would leave the first's third unit alone at the end
+    /// of the window; the second does one unit more instead.
+    #[test]
+    fn threads_out_of_step_end_their_samples_together() {
+        struct Paces(std::sync::atomic::AtomicU64);
+        struct PaceWorker {
+            unit: u64,
+            steps: u64,
+        }
+        impl Kernel for Paces {
+            fn id(&self) -> KernelId {
+                KernelId::Xz
+            }
+            fn implementation(&self) -> String {
+                "paces".into()
+            }
+            fn verify(&self) -> Result<(), KernelError> {
+                Ok(())
+            }
+            fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+                let unit = 5 + self.0.fetch_add(1, Ordering::Relaxed);
+                Ok(Box::new(PaceWorker { unit, steps: 0 }))
+            }
+        }
+        impl Worker for PaceWorker {
+            fn step(&mut self) -> Result<u64, KernelError> {
+                self.steps += 1;
+                std::thread::sleep(Duration::from_millis(20));
+                Ok(1)
+            }
+            fn at_boundary(&self) -> bool {
+                self.steps.is_multiple_of(self.unit)
+            }
+        }
+        // Units end at 100, 200, 300 ms and at 120, 240, 360 ms: at 240 ms
+        // the first thread began its third unit 40 ms ago, less than half
+        // a unit, so the second goes on; at 300 ms the second began its
+        // third 60 ms ago, over half of the first's, so the first stops.
+        let timing = Timing {
+            warmup: Duration::ZERO,
+            min_time: Duration::from_millis(220),
+            samples: 2,
+        };
+        let stop = AtomicBool::new(false);
+        let kernel = Paces(std::sync::atomic::AtomicU64::new(0));
+        let m = measure(&HostOs, &kernel, &[0, 0], &timing, &stop, &mut || {}).unwrap();
+        for s in &m.samples {
+            assert_eq!(s.bytes, 3 * 5 + 3 * 6, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn stop_ends_a_long_unit_at_once() {
+        struct Long;
+        struct LongWorker;
+        impl Kernel for Long {
+            fn id(&self) -> KernelId {
+                KernelId::Xz
+            }
+            fn implementation(&self) -> String {
+                "long".into()
+            }
+            fn verify(&self) -> Result<(), KernelError> {
+                Ok(())
+            }
+            fn worker(&self) -> Result<Box<dyn Worker>, KernelError> {
+                Ok(Box::new(LongWorker))
+            }
+        }
+        impl Worker for LongWorker {
+            fn step(&mut self) -> Result<u64, KernelError> {
+                std::thread::sleep(Duration::from_millis(1));
+                Ok(1)
+            }
+            /// A unit that never ends.
+            fn at_boundary(&self) -> bool {
+                false
+            }
+        }
+        let stop = AtomicBool::new(false);
+        let t0 = Instant::now();
+        let err = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                stop.store(true, Ordering::Relaxed);
+            });
+            measure(&HostOs, &Long, &[0, 0], &timing(), &stop, &mut || {})
+        })
+        .unwrap_err();
+        assert!(matches!(err, RunError::Interrupted), "{err}");
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     }
 
     fn timing() -> Timing {

@@ -45,6 +45,9 @@ pub struct RunOptions {
     pub system_tools: SystemTools,
 }
 
+/// The default `--samples` of a run that decodes a large `--xz-input`.
+pub const LARGE_INPUT_SAMPLES: usize = 3;
+
 /// The `--meter` of a run: opened while the options are checked, so that
 /// a wrong port fails before anything is measured, then handed to the run
 /// to be sampled.
@@ -75,7 +78,27 @@ impl RunOptions {
         } else {
             (1.0, 5, 0.5)
         };
-        let samples = args.samples.map(|s| s as usize).unwrap_or(samples);
+        let kernels = dedup(&args.kernels);
+        // The xz load of `--power ask` decodes the same input.
+        let xz_load = args.power == PowerMode::Ask && args.load == LoadKind::Kernel(KernelId::Xz);
+        let xz_input = if kernels.contains(&KernelId::Xz) || xz_load {
+            Some(match &args.xz_input {
+                Some(path) => XzInput::from_file(path).map_err(|e| Error::Usage(e.to_string()))?,
+                None => XzInput::built_in().map_err(|e| Error::Usage(e.to_string()))?,
+            })
+        } else {
+            None
+        };
+        // Every xz sample is whole decodes: with a large input (the
+        // article's linux-5.10.tar.xz, 25 s a decode on a VisionFive 2)
+        // five samples and a warm-up would take minutes per step.
+        let large_xz =
+            kernels.contains(&KernelId::Xz) && xz_input.as_ref().is_some_and(XzInput::is_large);
+        let samples = match args.samples {
+            Some(s) => s as usize,
+            None if large_xz => samples.min(LARGE_INPUT_SAMPLES),
+            None => samples,
+        };
         let mut min_time = Duration::from_secs_f64(args.min_time.unwrap_or(min_time));
         // A meter, here or on the machine that started this run over ssh,
         // needs every measurement long enough to see it settle and give
@@ -90,17 +113,6 @@ impl RunOptions {
         };
         let cooldown =
             Duration::from_secs_f64(args.cooldown.unwrap_or(if args.quick { 0.0 } else { 30.0 }));
-        let kernels = dedup(&args.kernels);
-        // The xz load of `--power ask` decodes the same input.
-        let xz_load = args.power == PowerMode::Ask && args.load == LoadKind::Kernel(KernelId::Xz);
-        let xz_input = if kernels.contains(&KernelId::Xz) || xz_load {
-            Some(match &args.xz_input {
-                Some(path) => XzInput::from_file(path).map_err(|e| Error::Usage(e.to_string()))?,
-                None => XzInput::built_in().map_err(|e| Error::Usage(e.to_string()))?,
-            })
-        } else {
-            None
-        };
         let output = if args.no_save {
             None
         } else {
@@ -243,6 +255,24 @@ mod tests {
         assert_eq!(o.timing.min_time, Duration::from_millis(100));
         assert_eq!(o.timing.samples, 4);
         assert_eq!(o.modes, vec![ThreadMode::One, ThreadMode::All]);
+    }
+
+    /// A large --xz-input makes a sample long (whole decodes): fewer of
+    /// them by default, as many as asked otherwise.
+    #[test]
+    fn a_large_xz_input_takes_fewer_samples_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.tar.xz");
+        let mut data = b"\xFD7zXZ\x00".to_vec();
+        data.resize(crate::measure::kernels::LARGE_INPUT_BYTES + 1, 0);
+        std::fs::write(&big, data).unwrap();
+        let big = big.to_str().unwrap();
+        let (o, _) = build(&["--kernels", "xz", "--xz-input", big]).unwrap();
+        assert_eq!(o.timing.samples, LARGE_INPUT_SAMPLES);
+        let (o, _) = build(&["--kernels", "xz", "--xz-input", big, "--samples", "7"]).unwrap();
+        assert_eq!(o.timing.samples, 7);
+        let (o, _) = build(&["--kernels", "xz"]).unwrap();
+        assert_eq!(o.timing.samples, 5, "the built-in corpus is small");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use self::chacha20_poly1305::Chacha20Poly1305;
 pub use self::sha1::Sha1;
-pub use self::xz::{XzInput, XzKernel};
+pub use self::xz::{XzInput, XzKernel, LARGE_INPUT_BYTES};
 
 use super::kernel::{Kernel, KernelError, KernelId};
 

@@ -2,9 +2,11 @@
 //! `time xz -d < linux-5.10.tar.xz > /dev/null`. MB/s counts *compressed*
 //! input bytes per second of elapsed time.
 //!
-//! A sample decodes in small chunks and looks at the clock between them,
-//! restarting the stream when it ends, so that a sample lasts `--min-time`
-//! on a Raspberry Pi 1 (under 1 MB/s) as on a desktop.
+//! A step decodes a small chunk, restarting the stream when it ends, and a
+//! sample is a whole number of decodes ([`Worker::at_boundary`]): the
+//! first megabytes of the corpus cost less per compressed byte than the
+//! rest, so a slice of the stream would be faster or slower by where it
+//! started. Small steps keep Ctrl-C prompt during a long decode.
 
 use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
@@ -24,11 +26,18 @@ const OUT_CHUNK: usize = 64 * 1024;
 /// Input offered per step; liblzma stops earlier when the output is full.
 const IN_CHUNK: usize = 64 * 1024;
 const XZ_MAGIC: &[u8] = b"\xFD7zXZ\x00";
+/// An input above this is large: a sample is at least one whole decode,
+/// 4 s on a VisionFive 2 and 18 s on a Pi 1 at this size (25 s and 2 min
+/// for linux-5.10.tar.xz), so a run takes fewer samples by default. The
+/// built-in corpus is 2.5 MB.
+pub const LARGE_INPUT_BYTES: usize = 16 << 20;
 
 /// What the xz kernel decompresses.
 #[derive(Clone, Debug)]
 pub struct XzInput {
-    /// For the `xz_input` column: `built-in:<sha256 prefix>` or the file name.
+    /// For the `xz_input` column: `built-in:<sha256 prefix>`, or
+    /// `<file name>:<sha256 prefix>` for a file, so that two files of one
+    /// name are never taken for the same input.
     pub label: String,
     pub data: Arc<[u8]>,
     /// Known decompressed size and SHA-256, when we know them (built-in).
@@ -65,8 +74,9 @@ impl XzInput {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| shown.to_string());
+        let digest = hex(&Sha256::digest(&data));
         Ok(XzInput {
-            label: name,
+            label: format!("{name}:{}", &digest[..corpus::LABEL_HEX_DIGITS]),
             data: Arc::from(data),
             expected: None,
         })
@@ -74,6 +84,12 @@ impl XzInput {
 }
 
 impl XzInput {
+    /// Whether one decode takes long enough that fewer samples are taken
+    /// by default ([`LARGE_INPUT_BYTES`]).
+    pub fn is_large(&self) -> bool {
+        self.data.len() > LARGE_INPUT_BYTES
+    }
+
     /// Decompressed size and SHA-256 of one pass: known for the built-in
     /// corpus, decoded once here for a user's file.
     pub fn decoded(&self) -> Result<(u64, [u8; 32]), KernelError> {
@@ -206,6 +222,11 @@ struct XzWorker {
 }
 
 impl Worker for XzWorker {
+    /// At the start of the stream: every decode so far is whole.
+    fn at_boundary(&self) -> bool {
+        self.pos == 0
+    }
+
     fn step(&mut self) -> Result<u64, KernelError> {
         let end = (self.pos + IN_CHUNK).min(self.data.len());
         let action = if end == self.data.len() {
@@ -290,6 +311,74 @@ mod tests {
             total += w.step().unwrap();
         }
         assert_eq!(total, 3 * xz.len() as u64);
+    }
+
+    /// A step is a chunk of a decode; the worker is at a boundary only
+    /// between whole decodes.
+    #[test]
+    fn at_a_boundary_only_between_whole_decodes() {
+        let plain: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let xz = compress(&plain);
+        let k = XzKernel::new(input(xz.clone()));
+        k.verify().unwrap();
+        let mut w = k.worker().unwrap();
+        assert!(w.at_boundary(), "nothing decoded yet");
+        let mut total = 0u64;
+        let mut steps = 0;
+        for _ in 0..2 {
+            loop {
+                total += w.step().unwrap();
+                steps += 1;
+                if w.at_boundary() {
+                    break;
+                }
+            }
+            assert_eq!(total % xz.len() as u64, 0);
+        }
+        assert_eq!(total, 2 * xz.len() as u64);
+        assert!(steps > 4, "a decode takes several steps: {steps}");
+    }
+
+    /// Every sample of the runner, on one thread or two, is whole decodes:
+    /// its bytes are a multiple of the input's size.
+    #[test]
+    fn every_sample_is_whole_decodes() {
+        use crate::measure::runner::{measure, Timing};
+        use crate::observe::HostOs;
+        use std::sync::atomic::AtomicBool;
+        use std::time::Duration;
+        let plain: Vec<u8> = (0..600_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 29) as u8)
+            .collect();
+        let xz = compress(&plain);
+        let k = XzKernel::new(input(xz.clone()));
+        k.verify().unwrap();
+        let timing = Timing {
+            warmup: Duration::from_millis(1),
+            min_time: Duration::from_millis(3),
+            samples: 3,
+        };
+        let stop = AtomicBool::new(false);
+        for cpus in [&[0][..], &[0, 0]] {
+            let m = measure(&HostOs, &k, cpus, &timing, &stop, &mut || {}).unwrap();
+            for s in m.samples.iter().chain(&m.warmup) {
+                assert!(s.bytes > 0, "{s:?}");
+                assert_eq!(s.bytes % xz.len() as u64, 0, "{s:?} of {} bytes", xz.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_files_label_names_it_and_its_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("linux-5.10.tar.xz");
+        let xz = compress(b"hello");
+        std::fs::write(&path, &xz).unwrap();
+        let inp = XzInput::from_file(&path).unwrap();
+        let digest = hex(&Sha256::digest(&xz));
+        assert_eq!(inp.label, format!("linux-5.10.tar.xz:{}", &digest[..12]));
     }
 
     #[test]
