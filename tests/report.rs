@@ -105,6 +105,8 @@ struct JsonFigures {
     builtin_vs_system: Option<JsonValue>,
     implementation: String,
     mb_per_s: Option<JsonValue>,
+    mb_per_s_min: Option<f64>,
+    mb_per_s_max: Option<f64>,
     speedup: Option<JsonValue>,
     baseline_extrapolated: bool,
     cycles_per_byte: Option<JsonValue>,
@@ -888,4 +890,258 @@ fn an_empty_folder_says_what_to_run_first() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("run `sbcbench run` on a board first"), "{err}");
+}
+
+// ---- what the charts show ----------------------------------------------
+
+/// The rows of the good fixture file.
+fn good_rows() -> Vec<sbcbench::record::ResultRow> {
+    csv::Reader::from_reader(good_file().as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn write_rows(path: &Path, rows: &[sbcbench::record::ResultRow]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    for r in rows {
+        w.serialize(r).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// `report DIR --no-reference --plot DIR/plots`: the charts' folder and
+/// the stderr.
+fn plot_only(dir: &Path) -> (PathBuf, String) {
+    let plots = dir.join("plots");
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir)
+        .args(["--no-reference", "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    (
+        plots,
+        String::from_utf8_lossy(&out.get_output().stderr).to_string(),
+    )
+}
+
+fn attr_f64(n: &roxmltree::Node, name: &str) -> f64 {
+    n.attribute(name).unwrap().parse().unwrap()
+}
+
+#[test]
+fn value_labels_keep_off_the_reference_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    for name in [
+        "speedup-1-core.svg",
+        "speedup-all-cores.svg",
+        "efficiency-sha1.svg",
+    ] {
+        let svg = std::fs::read_to_string(plots.join(name)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let line = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("reference"))
+            .unwrap_or_else(|| panic!("{name}: no reference line"));
+        let rx = attr_f64(&line, "x1");
+        let labels: Vec<_> = doc
+            .descendants()
+            .filter(|n| matches!(n.attribute("class"), Some("value" | "missing")))
+            .collect();
+        assert!(labels.len() > 10, "{name}");
+        for label in labels {
+            let size = label
+                .attribute("font-size")
+                .map_or(12.0, |s| s.parse().unwrap());
+            let x = attr_f64(&label, "x");
+            // Half a font size per character: the narrowest a sans-serif
+            // label of digits is.
+            let w = label.text().unwrap().chars().count() as f64 * size * 0.5;
+            assert!(
+                rx < x - 1.0 || rx > x + w,
+                "{name}: {:?} at {x}..{} lies across the line at {rx}",
+                label.text(),
+                x + w
+            );
+        }
+    }
+}
+
+#[test]
+fn charts_explain_the_dagger_and_set_the_readers_boards_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let captions: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("caption"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        captions
+            .iter()
+            .any(|c| c.starts_with("† not measured by sbcbench") && c.contains("article-2023")),
+        "{captions:?}"
+    );
+    let label = |text: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("text") && n.text() == Some(text))
+            .unwrap_or_else(|| panic!("no label {text}"))
+    };
+    for own in [
+        "Orange Pi RV2",
+        "Radxa ROCK 5B",
+        "Raspberry Pi 5",
+        "Mini PC N100",
+    ] {
+        assert_eq!(label(own).attribute("font-weight"), Some("bold"), "{own}");
+    }
+    for other in ["Mac M1 †", "VisionFive 2 † (baseline)"] {
+        assert_eq!(label(other).attribute("font-weight"), None, "{other}");
+    }
+    // Without the article's boards there is no † to explain.
+    let dir = tempfile::tempdir().unwrap();
+    write_rows(&dir.path().join("rv2.csv"), &good_rows());
+    let (plots, _) = plot_only(dir.path());
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    assert!(!svg.contains('†'), "{svg}");
+}
+
+#[test]
+fn measured_boards_have_error_bars_from_their_samples() {
+    let json = json_of(&[FIXTURES]);
+    let rv2 = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Orange Pi RV2")
+        .unwrap();
+    let sha1 = &rv2.single_core.kernels["sha1"];
+    assert_eq!(
+        (sha1.mb_per_s_min, sha1.mb_per_s_max),
+        (Some(109.31), Some(114.02))
+    );
+    let m1 = json.entries.iter().find(|e| e.board == "Mac M1").unwrap();
+    assert_eq!(
+        m1.single_core.kernels["sha1"].mb_per_s_min, None,
+        "one figure, no samples"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    // Every bar of the four sbcbench boards (three kernels each), none of
+    // the article's.
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let bars: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("error-bar"))
+        .collect();
+    assert_eq!(bars.len(), 4 * 3, "{svg}");
+    // Each spans min..max around its bar's end: the bar's right edge lies
+    // between the error bar's ends.
+    let rects: Vec<(f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("height") == Some("9.0"))
+        .map(|n| (attr_f64(&n, "y"), attr_f64(&n, "x") + attr_f64(&n, "width")))
+        .collect();
+    for bar in bars {
+        let d = bar.attribute("d").unwrap();
+        let nums: Vec<f64> = d
+            .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        // M x0 y V y M x0 mid H x1 M x1 y V y
+        let (x0, mid, x1) = (nums[0], nums[4], nums[5]);
+        assert!(x0 < x1, "{d}");
+        let (_, end) = rects
+            .iter()
+            .find(|(y, _)| (y + 4.5 - mid).abs() < 0.01)
+            .unwrap_or_else(|| panic!("no bar at {mid}"));
+        assert!(x0 <= *end && *end <= x1, "{d} around {end}");
+    }
+}
+
+#[test]
+fn a_chart_without_figures_is_left_out_with_a_note() {
+    // An sbcbench run without any power figure: nothing to draw per W.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = good_rows();
+    for r in &mut rows {
+        r.watts = None;
+        r.watts_min = None;
+        r.watts_max = None;
+        r.watts_readings = None;
+        r.idle_watts = None;
+        r.one_core_watts = None;
+        r.half_cores_watts = None;
+        r.all_cores_watts = None;
+        r.energy_j = None;
+        r.mb_per_s_per_w = None;
+        r.mb_per_s_per_w_extrapolated = None;
+        r.efficiency_speedup = None;
+    }
+    write_rows(&dir.path().join("rv2.csv"), &rows);
+    let (plots, stderr) = plot_only(dir.path());
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["speedup-1-core.svg"], "{stderr}");
+    for kernel in ["sha1", "chacha20-poly1305", "xz"] {
+        assert!(
+            stderr.contains(&format!(
+                "note: efficiency-{kernel}.svg not drawn: no board besides the baseline has a power figure"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn legend_swatches_without_bars_are_dropped() {
+    // One board, single core only: no all-cores bar of either kind.
+    let dir = tempfile::tempdir().unwrap();
+    write_rows(&dir.path().join("rv2.csv"), &good_rows());
+    let (plots, _) = plot_only(dir.path());
+    let svg = std::fs::read_to_string(plots.join("efficiency-sha1.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("legend"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(legend, ["1 core"]);
+    // With the article's boards, extrapolated all-cores bars come back.
+    let plots = dir.path().join("all");
+    sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(plots.join("efficiency-sha1.svg")).unwrap();
+    assert!(svg.contains("all cores, * extrapolated"));
+    assert!(!svg.contains("all cores, measured"));
 }

@@ -1,5 +1,5 @@
 //! The report's output formats, one file each behind [`ReportExporter`],
-//! and its charts (`svg.rs`). The terminal table and Markdown share the
+//! and its charts (`svg/`). The terminal table and Markdown share the
 //! tables built here ([`sections`]); CSV and JSON carry every figure
 //! unrounded, with its standard deviation.
 
