@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::compare::report::Mode;
+use crate::export::report::ReportFormat;
 use crate::export::Format;
 use crate::measure::kernels::system::SystemTools;
 use crate::measure::load::LoadKind;
@@ -199,9 +200,10 @@ pub struct ReportArgs {
     pub baseline: String,
 
     /// Output format on stdout: table, markdown, csv (a row per board, mode
-    /// and kernel) or json [default: table on a terminal, markdown otherwise].
+    /// and kernel), json, or html (one self-contained page with the charts)
+    /// [default: table on a terminal, markdown otherwise].
     #[arg(long, value_enum, hide_possible_values = true)]
-    pub format: Option<Format>,
+    pub format: Option<ReportFormat>,
 
     /// The newest run of each board (the default).
     #[arg(long, conflicts_with = "all")]

@@ -105,6 +105,8 @@ struct JsonFigures {
     builtin_vs_system: Option<JsonValue>,
     implementation: String,
     mb_per_s: Option<JsonValue>,
+    mb_per_s_min: Option<f64>,
+    mb_per_s_max: Option<f64>,
     speedup: Option<JsonValue>,
     baseline_extrapolated: bool,
     cycles_per_byte: Option<JsonValue>,
@@ -320,7 +322,7 @@ fn board_names_are_escaped_in_svg() {
 }
 
 #[test]
-fn hostile_names_are_text_in_csv_and_markdown_exports() {
+fn hostile_names_are_text_in_csv_markdown_and_html_exports() {
     // Someone else's results file: its board, OS and CPU strings would be
     // formulas in a spreadsheet, and a `|` or a line break would break a
     // Markdown table.
@@ -331,10 +333,12 @@ fn hostile_names_are_text_in_csv_and_markdown_exports() {
             .collect::<Result<_, _>>()
             .unwrap();
     let board = "=HYPERLINK(\"http://example.invalid\",\"Pi\")";
+    let implementation = "<script>alert('x')</script> & <b>\"bold\"</b>";
     for r in &mut rows {
         r.board = board.to_string();
         r.os = "+cmd|' /C calc'!A0\nnext line".to_string();
         r.cpu_model = "@SUM(A1)".to_string();
+        r.implementation = implementation.to_string();
     }
     let mut w = csv::Writer::from_path(dir.path().join("hostile.csv")).unwrap();
     for r in &rows {
@@ -367,6 +371,19 @@ fn hostile_names_are_text_in_csv_and_markdown_exports() {
         assert!(!line.contains("| =") && !line.contains("| +cmd"), "{line}");
     }
     assert!(!md.contains("\nnext line"));
+
+    // In the page, every such string is text: no element comes of it.
+    let html = stdout_of(&[path, "--no-reference", "--format", "html"]);
+    let doc = parse_html(&html);
+    assert!(
+        doc.descendants()
+            .all(|n| !n.has_tag_name("script") && !n.has_tag_name("b")),
+        "markup from a results file"
+    );
+    let text = all_text(&doc);
+    assert!(text.contains(board), "{text}");
+    assert!(text.contains(implementation), "{text}");
+    assert!(text.contains("+cmd|' /C calc'!A0 next line"), "{text}");
 }
 
 #[test]
@@ -943,4 +960,448 @@ fn a_quick_run_after_a_full_one_does_not_replace_its_figures() {
         err.contains("the newest full run") && err.contains("not the newer quick run"),
         "{err}"
     );
+}
+
+// ---- what the charts show ----------------------------------------------
+
+/// The rows of the good fixture file.
+fn good_rows() -> Vec<sbcbench::record::ResultRow> {
+    csv::Reader::from_reader(good_file().as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn write_rows(path: &Path, rows: &[sbcbench::record::ResultRow]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    for r in rows {
+        w.serialize(r).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// `report DIR --no-reference --plot DIR/plots`: the charts' folder and
+/// the stderr.
+fn plot_only(dir: &Path) -> (PathBuf, String) {
+    let plots = dir.join("plots");
+    let out = sbcbench()
+        .arg("report")
+        .arg(dir)
+        .args(["--no-reference", "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    (
+        plots,
+        String::from_utf8_lossy(&out.get_output().stderr).to_string(),
+    )
+}
+
+fn attr_f64(n: &roxmltree::Node, name: &str) -> f64 {
+    n.attribute(name).unwrap().parse().unwrap()
+}
+
+#[test]
+fn value_labels_keep_off_the_reference_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    for name in [
+        "speedup-1-core.svg",
+        "speedup-all-cores.svg",
+        "efficiency-sha1.svg",
+    ] {
+        let svg = std::fs::read_to_string(plots.join(name)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let line = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("reference"))
+            .unwrap_or_else(|| panic!("{name}: no reference line"));
+        let rx = attr_f64(&line, "x1");
+        let labels: Vec<_> = doc
+            .descendants()
+            .filter(|n| matches!(n.attribute("class"), Some("value" | "missing")))
+            .collect();
+        assert!(labels.len() > 10, "{name}");
+        for label in labels {
+            let size = label
+                .attribute("font-size")
+                .map_or(12.0, |s| s.parse().unwrap());
+            let x = attr_f64(&label, "x");
+            // Half a font size per character: the narrowest a sans-serif
+            // label of digits is.
+            let w = label.text().unwrap().chars().count() as f64 * size * 0.5;
+            assert!(
+                rx < x - 1.0 || rx > x + w,
+                "{name}: {:?} at {x}..{} lies across the line at {rx}",
+                label.text(),
+                x + w
+            );
+        }
+    }
+}
+
+#[test]
+fn charts_explain_the_dagger_and_set_the_readers_boards_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let captions: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("caption"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        captions
+            .iter()
+            .any(|c| c.starts_with("† not measured by sbcbench") && c.contains("article-2023")),
+        "{captions:?}"
+    );
+    let label = |text: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("text") && n.text() == Some(text))
+            .unwrap_or_else(|| panic!("no label {text}"))
+    };
+    for own in [
+        "Orange Pi RV2",
+        "Radxa ROCK 5B",
+        "Raspberry Pi 5",
+        "Mini PC N100",
+    ] {
+        assert_eq!(label(own).attribute("font-weight"), Some("bold"), "{own}");
+    }
+    for other in ["Mac M1 †", "VisionFive 2 † (baseline)"] {
+        assert_eq!(label(other).attribute("font-weight"), None, "{other}");
+    }
+    // Without the article's boards there is no † to explain.
+    let dir = tempfile::tempdir().unwrap();
+    write_rows(&dir.path().join("rv2.csv"), &good_rows());
+    let (plots, _) = plot_only(dir.path());
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    assert!(!svg.contains('†'), "{svg}");
+}
+
+#[test]
+fn measured_boards_have_error_bars_from_their_samples() {
+    let json = json_of(&[FIXTURES]);
+    let rv2 = json
+        .entries
+        .iter()
+        .find(|e| e.board == "Orange Pi RV2")
+        .unwrap();
+    let sha1 = &rv2.single_core.kernels["sha1"];
+    assert_eq!(
+        (sha1.mb_per_s_min, sha1.mb_per_s_max),
+        (Some(109.31), Some(114.02))
+    );
+    let m1 = json.entries.iter().find(|e| e.board == "Mac M1").unwrap();
+    assert_eq!(
+        m1.single_core.kernels["sha1"].mb_per_s_min, None,
+        "one figure, no samples"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let plots = dir.path().join("charts");
+    sbcbench()
+        .args(["report", FIXTURES, "--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    // Every bar of the four sbcbench boards (three kernels each), none of
+    // the article's.
+    let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let bars: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("error-bar"))
+        .collect();
+    assert_eq!(bars.len(), 4 * 3, "{svg}");
+    // Each spans min..max around its bar's end: the bar's right edge lies
+    // between the error bar's ends.
+    let rects: Vec<(f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("height") == Some("9.0"))
+        .map(|n| (attr_f64(&n, "y"), attr_f64(&n, "x") + attr_f64(&n, "width")))
+        .collect();
+    for bar in bars {
+        let d = bar.attribute("d").unwrap();
+        let nums: Vec<f64> = d
+            .split(|c: char| c.is_ascii_alphabetic() || c == ' ')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        // M x0 y V y M x0 mid H x1 M x1 y V y
+        let (x0, mid, x1) = (nums[0], nums[4], nums[5]);
+        assert!(x0 < x1, "{d}");
+        let (_, end) = rects
+            .iter()
+            .find(|(y, _)| (y + 4.5 - mid).abs() < 0.01)
+            .unwrap_or_else(|| panic!("no bar at {mid}"));
+        assert!(x0 <= *end && *end <= x1, "{d} around {end}");
+    }
+}
+
+#[test]
+fn a_chart_without_figures_is_left_out_with_a_note() {
+    // An sbcbench run without any power figure: nothing to draw per W.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = good_rows();
+    for r in &mut rows {
+        r.watts = None;
+        r.watts_min = None;
+        r.watts_max = None;
+        r.watts_readings = None;
+        r.idle_watts = None;
+        r.one_core_watts = None;
+        r.half_cores_watts = None;
+        r.all_cores_watts = None;
+        r.energy_j = None;
+        r.mb_per_s_per_w = None;
+        r.mb_per_s_per_w_extrapolated = None;
+        r.efficiency_speedup = None;
+    }
+    write_rows(&dir.path().join("rv2.csv"), &rows);
+    let (plots, stderr) = plot_only(dir.path());
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["speedup-1-core.svg"], "{stderr}");
+    for kernel in ["sha1", "chacha20-poly1305", "xz"] {
+        assert!(
+            stderr.contains(&format!(
+                "note: efficiency-{kernel}.svg not drawn: no board besides the baseline has a power figure"
+            )),
+            "{stderr}"
+        );
+    }
+    // The page says so where the chart would be.
+    let html = stdout_of(&[
+        dir.path().to_str().unwrap(),
+        "--no-reference",
+        "--format",
+        "html",
+    ]);
+    assert!(html.contains("efficiency-sha1.svg not drawn"), "{html}");
+    assert_eq!(html.matches("<svg").count(), 1);
+}
+
+#[test]
+fn legend_swatches_without_bars_are_dropped() {
+    // One board, single core only: no all-cores bar of either kind.
+    let dir = tempfile::tempdir().unwrap();
+    write_rows(&dir.path().join("rv2.csv"), &good_rows());
+    let (plots, _) = plot_only(dir.path());
+    let svg = std::fs::read_to_string(plots.join("efficiency-sha1.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("legend"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(legend, ["1 core"]);
+    // With the article's boards, extrapolated all-cores bars come back.
+    let plots = dir.path().join("all");
+    sbcbench()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--format", "csv", "--plot"])
+        .arg(&plots)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(plots.join("efficiency-sha1.svg")).unwrap();
+    assert!(svg.contains("all cores, * extrapolated"));
+    assert!(!svg.contains("all cores, measured"));
+}
+
+// ---- the HTML page --------------------------------------------------------
+
+fn parse_html(html: &str) -> roxmltree::Document<'_> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(html, opts).expect("well-formed markup");
+    assert!(doc.root_element().has_tag_name("html"));
+    doc
+}
+
+fn all_text(doc: &roxmltree::Document) -> String {
+    doc.descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn html_is_one_page_with_every_table_board_and_chart_and_nothing_to_fetch() {
+    let html = stdout_of(&[FIXTURES, "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let doc = parse_html(&html);
+    let text = all_text(&doc);
+    for board in json_of(&[FIXTURES]).entries.iter().map(|e| &e.board) {
+        assert!(text.contains(board.as_str()), "{board} missing");
+    }
+    // The same tables as the Markdown, by title.
+    let md = stdout_of(&[FIXTURES, "--format", "markdown"]);
+    let titles: Vec<&str> = md.lines().filter_map(|l| l.strip_prefix("### ")).collect();
+    assert!(titles.len() >= 8, "{titles:?}");
+    let h2: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("h2"))
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect();
+    for title in &titles {
+        // Markdown escapes `|` and `<`; the titles have neither.
+        assert!(h2.iter().any(|h| h == title), "{title} not in {h2:?}");
+    }
+    for section in ["Method", "Charts", "Legend"] {
+        assert!(h2.iter().any(|h| h == section), "{section}");
+    }
+    assert!(h2.iter().any(|h| h.starts_with("Boards")));
+    // Each board's facts, and the method in short.
+    for fact in [
+        "8x SpacemiT X60",
+        "6.6.63",
+        "1.60 GHz (cpufreq-max)",
+        "liblzma 5.8.1 (builtin)",
+    ] {
+        assert!(text.contains(fact), "{fact}");
+    }
+    assert!(text.contains("openssl speed -evp"));
+    // The legend goes with the tables that use its marks.
+    let notes_of = |title: &str| -> String {
+        let h = doc
+            .descendants()
+            .find(|n| n.has_tag_name("h2") && n.text().is_some_and(|t| t.starts_with(title)))
+            .unwrap();
+        let section = h.parent().unwrap();
+        section
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("notes"))
+            .flat_map(|n| n.descendants().filter_map(|d| d.text()))
+            .collect()
+    };
+    let single = notes_of("1. Performance, single core");
+    assert!(single.contains("† measured by article-2023"), "{single}");
+    assert!(single.contains("± repeatability"), "{single}");
+    assert!(!single.contains("* all cores"), "{single}");
+    assert!(notes_of("1. Performance, all cores").contains("* all cores"));
+    // The five charts inline, no script, nothing fetched.
+    let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
+    assert_eq!(svgs, 5);
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        let tag = n.tag_name().name();
+        assert!(
+            !["script", "link", "img", "iframe", "object", "embed", "image", "use"].contains(&tag),
+            "<{tag}>"
+        );
+        for a in n.attributes() {
+            assert!(
+                !["src", "href"].contains(&a.name()) && !a.name().starts_with("on"),
+                "<{tag} {}>",
+                a.name()
+            );
+            assert!(!a.value().contains("http://") && !a.value().contains("https://"));
+        }
+    }
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script") && !lower.contains("url(") && !lower.contains("@import"));
+}
+
+/// `chromium` or `chromium-browser` on PATH.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn html_renders_in_headless_chromium() {
+    let browser = chromium().expect(
+        "chromium is not on PATH: the HTML report is checked by rendering it \
+         (ci/test installs Debian's `chromium`)",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, stdout_of(&[FIXTURES, "--format", "html"])).unwrap();
+    let png = dir.path().join("report.png");
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--window-size=1280,2000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("chromium took over two minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        png.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let decoder = png::Decoder::new(std::fs::File::open(&png).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((info.width, info.height), (1280, 2000));
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "{:?}", info.color_type);
+    let rgb: Vec<[u8; 3]> = pixels[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let colours: std::collections::HashSet<[u8; 3]> = rgb.iter().copied().collect();
+    let inked = rgb.iter().filter(|p| **p != [255, 255, 255]).count();
+    // Text and rules make many colours and cover a few per cent of the
+    // page; a blank (or one-colour) page has one.
+    assert!(colours.len() > 16, "{} colours", colours.len());
+    assert!(
+        inked * 100 > rgb.len(),
+        "{inked} of {} pixels inked",
+        rgb.len()
+    );
+    // The page's own style, not some error page: the family rows' shade.
+    assert!(colours.contains(&[0xee, 0xf2, 0xf6]), "no family row drawn");
+}
+
+#[test]
+fn html_is_a_report_format_only() {
+    sbcbench()
+        .args(["run", "--format", "html", "--no-save"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'html'"))
+        .stderr(predicate::str::contains("table, markdown, csv, json"));
 }

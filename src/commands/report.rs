@@ -136,8 +136,12 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     }
     super::print(&render(&report, opts.format)?)?;
     if let Some(dir) = &opts.plot {
+        let charts = svg::charts(&report);
+        for note in &charts.not_drawn {
+            eprintln!("note: {note}");
+        }
         let written =
-            svg::write_charts(&report, dir, &crate::interrupt::STOP).map_err(plot_error)?;
+            svg::write_charts(&charts.charts, dir, &crate::interrupt::STOP).map_err(plot_error)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         eprintln!("charts: {}", names.join(", "));
     }

@@ -37,6 +37,25 @@ pub fn markdown_cell(cell: &str) -> String {
         .collect()
 }
 
+/// Text safe inside SVG and HTML, as element text or a quoted attribute:
+/// the five markup characters as entities (`'` as `&#39;`, which both
+/// read), control characters as spaces (XML forbids most of them).
+pub fn markup_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Rows as CSV with a header, every data cell spreadsheet-safe.
 pub fn csv<T: Serialize>(rows: impl IntoIterator<Item = T>) -> anyhow::Result<String> {
     let mut raw = csv::Writer::from_writer(Vec::new());

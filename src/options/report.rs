@@ -7,14 +7,14 @@ use super::check_writable;
 use crate::cli::ReportArgs;
 use crate::compare::report::{self as aggregate, Mode, Runs};
 use crate::error::Error;
-use crate::export::Format;
+use crate::export::report::ReportFormat;
 use crate::measure::KernelId;
 
 pub struct ReportOptions {
     /// Result files and folders, each there; `results` when none was
     /// given, which may be missing.
     pub paths: Vec<PathBuf>,
-    pub format: Format,
+    pub format: ReportFormat,
     pub no_reference: bool,
     /// Created and writable.
     pub plot: Option<PathBuf>,
@@ -24,7 +24,7 @@ pub struct ReportOptions {
 
 impl ReportOptions {
     pub fn from_args(args: &ReportArgs) -> Result<ReportOptions, Error> {
-        let format = Format::default_for_stdout(args.format);
+        let format = ReportFormat::default_for_stdout(args.format);
         let default_paths = args.paths.is_empty();
         let paths = if default_paths {
             vec![PathBuf::from("results")]
@@ -127,7 +127,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(o.paths, vec![PathBuf::from("results")]);
-        assert_eq!(o.format, Format::Json);
+        assert_eq!(o.format, ReportFormat::Json);
         assert_eq!(o.aggregate.runs, Runs::All);
         assert_eq!(o.aggregate.kernels, vec![KernelId::Xz]);
         assert_eq!(o.aggregate.modes, vec![Mode::Single]);

@@ -125,6 +125,10 @@ pub struct Figures {
     pub threads: Option<usize>,
     pub samples: Option<usize>,
     pub mb_per_s: Option<Value>,
+    /// The slowest and fastest of the run's samples, where it took several:
+    /// the charts' error bars.
+    pub mb_per_s_min: Option<f64>,
+    pub mb_per_s_max: Option<f64>,
     /// MB/s ÷ the baseline's.
     pub speedup: Option<Value>,
     /// The baseline's figure was its single-core one × its cores.
@@ -270,6 +274,8 @@ pub struct Entry {
     pub family: Family,
     pub arch: String,
     pub os: String,
+    /// The Linux kernel release (`uname -r`); empty when unknown.
+    pub linux: String,
     pub cpu_model: String,
     /// Physical cores; 0 when unknown.
     pub cores: usize,

@@ -85,12 +85,21 @@ fn figures_of(row: &ResultRow, watts: Option<f64>) -> Figures {
         })
         .map(|cpb| mb.carry(cpb));
     let watts = row.watts.or(watts);
+    // Several samples around the median; a single one (or a file without
+    // the columns) has no range.
+    let sampled = row.samples > 1
+        && row.mb_per_s_min > 0.0
+        && row.mb_per_s_min <= row.mb_per_s
+        && row.mb_per_s <= row.mb_per_s_max
+        && row.mb_per_s_max.is_finite();
     Figures {
         engine: row.engine,
         implementation: row.implementation.clone(),
         threads: Some(row.threads),
         samples: Some(row.samples),
         mb_per_s: Some(mb),
+        mb_per_s_min: sampled.then_some(row.mb_per_s_min),
+        mb_per_s_max: sampled.then_some(row.mb_per_s_max),
         clock_mhz: row.clock_mhz,
         clock_source: row.clock_source.to_string(),
         cycles_per_byte: cycles,
@@ -130,6 +139,7 @@ pub(super) fn summarise(run: &Run, kernels: &[KernelId]) -> Entry {
         family: Family::of(&first.arch),
         arch: first.arch.clone(),
         os: first.os.clone(),
+        linux: first.linux.clone(),
         cpu_model: first.cpu_model.clone(),
         cores,
         power,
@@ -202,6 +212,7 @@ pub(super) fn built_in_entry(b: &Baseline, kernels: &[KernelId]) -> Entry {
         family: Family::RiscV,
         arch: "riscv64".to_string(),
         os: String::new(),
+        linux: String::new(),
         cpu_model: String::new(),
         cores: b.cores,
         power: Power::from_phases(&b.power),

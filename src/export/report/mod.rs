@@ -1,9 +1,11 @@
 //! The report's output formats, one file each behind [`ReportExporter`],
-//! and its charts (`svg.rs`). The terminal table and Markdown share the
-//! tables built here ([`sections`]); CSV and JSON carry every figure
+//! and its charts (`svg/`). The terminal table, Markdown and HTML share
+//! the tables built here ([`sections`]); CSV and JSON carry every figure
 //! unrounded, with its standard deviation.
 
 mod csv;
+mod facts;
+mod html;
 mod json;
 mod markdown;
 pub mod svg;
@@ -16,22 +18,57 @@ use crate::record::RunKind;
 
 use super::{ratio_figure, sig3, Format};
 
+/// `report --format`: the run's formats and one more, a self-contained
+/// HTML page. A list of its own, so that `run --format` does not offer a
+/// page (a run prints its table as it goes; the page is of results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table for people (default on a terminal).
+    Table,
+    Markdown,
+    /// A row per board, mode and kernel.
+    Csv,
+    Json,
+    /// One self-contained page: tables, charts inline, legend, boards, method.
+    Html,
+}
+
+impl ReportFormat {
+    /// The format asked for, or the run's default (a table on a terminal,
+    /// Markdown otherwise).
+    pub fn default_for_stdout(explicit: Option<ReportFormat>) -> ReportFormat {
+        explicit.unwrap_or_else(|| Format::default_for_stdout(None).into())
+    }
+}
+
+impl From<Format> for ReportFormat {
+    fn from(f: Format) -> ReportFormat {
+        match f {
+            Format::Table => ReportFormat::Table,
+            Format::Markdown => ReportFormat::Markdown,
+            Format::Csv => ReportFormat::Csv,
+            Format::Json => ReportFormat::Json,
+        }
+    }
+}
+
 pub trait ReportExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String>;
 }
 
-pub fn exporter(format: Format) -> Box<dyn ReportExporter> {
+pub fn exporter(format: ReportFormat) -> Box<dyn ReportExporter> {
     match format {
-        Format::Table => Box::new(table::TableExporter),
-        Format::Markdown => Box::new(markdown::MarkdownExporter),
-        Format::Csv => Box::new(csv::CsvExporter),
-        Format::Json => Box::new(json::JsonExporter),
+        ReportFormat::Table => Box::new(table::TableExporter),
+        ReportFormat::Markdown => Box::new(markdown::MarkdownExporter),
+        ReportFormat::Csv => Box::new(csv::CsvExporter),
+        ReportFormat::Json => Box::new(json::JsonExporter),
+        ReportFormat::Html => Box::new(html::HtmlExporter),
     }
 }
 
 /// The report in `format`.
-pub fn render(report: &Report, format: Format) -> anyhow::Result<String> {
-    exporter(format).render(report)
+pub fn render(report: &Report, format: impl Into<ReportFormat>) -> anyhow::Result<String> {
+    exporter(format.into()).render(report)
 }
 
 /// A line of a human table.
