@@ -12,8 +12,10 @@ use crate::observe::{Os, Topology};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
-    /// Found before measuring (governor, busy CPUs, no cpufreq).
+    /// Found before measuring (governor, no cpufreq, a hot SoC).
     Preflight(String),
+    /// Other processes keep CPUs busy: said before measuring too.
+    Busy(String),
     HighVariance {
         what: String,
         cv_percent: f64,
@@ -68,7 +70,7 @@ pub const CLOCK_MISMATCH: f64 = 0.10;
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::Preflight(s) => f.write_str(s),
+            Warning::Preflight(s) | Warning::Busy(s) => f.write_str(s),
             Warning::HighVariance { what, cv_percent } => write!(
                 f,
                 "{what}: samples vary by {cv_percent:.1} % (CV above {CV_LIMIT_PERCENT} %): stop other \
@@ -81,8 +83,9 @@ impl fmt::Display for Warning {
             ),
             Warning::Outliers { what, count, samples } => write!(
                 f,
-                "{what}: {count} of {samples} samples are outliers (median/MAD): something else ran \
-                 meanwhile; the median is reported, but check the machine is idle"
+                "{what}: {count} of {samples} samples {} (median/MAD): something else ran \
+                 meanwhile; the median is reported, but check the machine is idle",
+                if *count == 1 { "is an outlier" } else { "are outliers" }
             ),
             Warning::NotPinned { what } => write!(
                 f,
@@ -138,6 +141,109 @@ impl fmt::Display for Warning {
             ),
         }
     }
+}
+
+/// The warnings as people read them: one line per cause naming every
+/// step it concerns, with what to do said once. A `--quick` run is told
+/// nothing about noisy samples: it is a smoke test, and the only cure, a
+/// full run, is what its own warning says.
+pub fn summary(warnings: &[Warning], quick: bool) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let (mut noisy, mut outliers, mut slow, mut unpinned) = (vec![], vec![], vec![], vec![]);
+    let (mut mismatch, mut implausible, mut throttled) = (vec![], vec![], vec![]);
+    let mut reasons: Vec<Reason> = Vec::new();
+    let mut cpufreq_only = false;
+    for w in warnings {
+        match w {
+            Warning::HighVariance { what, cv_percent } => {
+                noisy.push(format!("{what} ({cv_percent:.1} %)"))
+            }
+            Warning::Outliers {
+                what,
+                count,
+                samples,
+            } => outliers.push(format!("{what} ({count} of {samples})")),
+            Warning::SlowFirstSample { what } => slow.push(what.clone()),
+            Warning::NotPinned { what } => unpinned.push(what.clone()),
+            Warning::ClockMismatch {
+                what,
+                nominal_mhz,
+                measured_mhz,
+            } => mismatch.push(format!(
+                "{what} ({measured_mhz:.0} vs {nominal_mhz:.0} MHz)"
+            )),
+            Warning::ImplausibleClock {
+                what, measured_mhz, ..
+            } => implausible.push(format!("{what} ({measured_mhz:.0} MHz)")),
+            Warning::ThrottleSeen { what, reasons: r } => {
+                let causes: Vec<String> = r.iter().map(|r| r.to_string()).collect();
+                throttled.push(format!("{what} ({})", causes.join("; ")));
+                for reason in r {
+                    if !reasons.contains(reason) {
+                        reasons.push(reason.clone());
+                    }
+                }
+            }
+            Warning::Throttled { what, freq_min_mhz } => {
+                cpufreq_only = true;
+                throttled.push(match freq_min_mhz {
+                    Some(m) => format!("{what} (down to {m:.0} MHz)"),
+                    None => what.clone(),
+                });
+            }
+            other => lines.push(other.to_string()),
+        }
+    }
+    let mut group = |list: &[String], cause: &str, fix: &str| {
+        if !list.is_empty() {
+            lines.push(format!("{cause}: {}: {fix}", list.join(", ")));
+        }
+    };
+    if !quick {
+        group(
+            &noisy,
+            &format!("noisy samples (CV above {CV_LIMIT_PERCENT} %)"),
+            "stop other programs, set the 'performance' governor, or use a longer --min-time",
+        );
+        group(
+            &outliers,
+            "outlying samples (median/MAD)",
+            "something else ran meanwhile; the median is reported, but check the machine is idle",
+        );
+        group(
+            &slow,
+            "a slow first sample",
+            "clocks or caches were still ramping up; use a longer --warmup",
+        );
+    }
+    group(
+        &unpinned,
+        "threads not pinned to their CPUs",
+        "a restricted cpuset or container; run outside it",
+    );
+    group(
+        &mismatch,
+        &format!(
+            "measured clock more than {:.0} % off the nominal one",
+            CLOCK_MISMATCH * 100.0
+        ),
+        "the CPU boosts, throttles or cpufreq is wrong; cycles/byte uses the nominal clock \
+         (override with --clock-mhz)",
+    );
+    group(
+        &implausible,
+        &format!(
+            "measured clock more than {:.0} % above cpuinfo_max_freq",
+            (IMPLAUSIBLE_ABOVE - 1.0) * 100.0
+        ),
+        "left out of the rows (the timer misread, or a recorded tree that is not this machine)",
+    );
+    let mut fixes = throttle_fixes(&reasons);
+    if cpufreq_only && fixes.is_empty() {
+        fixes.push("add cooling or a better power supply");
+    }
+    group(&throttled, "throttled", &fixes.join("; "));
+    lines
 }
 
 /// What to do about each kind of cause, once each.
@@ -249,10 +355,79 @@ pub fn before_run(os: &dyn Os, topo: &Topology, quick: bool, clock_given: bool) 
         if no_clock && p == Preflight::NoCpufreq {
             continue;
         }
-        warnings.push(Warning::Preflight(p.to_string()));
+        warnings.push(match p {
+            Preflight::BusyProcesses(_) => Warning::Busy(p.to_string()),
+            _ => Warning::Preflight(p.to_string()),
+        });
     }
     if no_clock {
         warnings.push(Warning::NoClock);
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noisy(what: &str, cv: f64) -> Warning {
+        Warning::HighVariance {
+            what: what.into(),
+            cv_percent: cv,
+        }
+    }
+
+    #[test]
+    fn one_line_per_cause_naming_every_step() {
+        let warnings = vec![
+            Warning::Quick,
+            noisy("sha1 × 1 (cpu 1)", 6.9),
+            Warning::Outliers {
+                what: "sha1 × 1 (cpu 1)".into(),
+                count: 1,
+                samples: 3,
+            },
+            noisy("xz × all (cpu 0-1)", 24.8),
+            Warning::ThrottleSeen {
+                what: "xz × all (cpu 0-1)".into(),
+                reasons: vec![Reason::UnderVoltage],
+            },
+            Warning::ThrottleSeen {
+                what: "sha1 × all (cpu 0-1)".into(),
+                reasons: vec![Reason::UnderVoltage, Reason::Temperature],
+            },
+        ];
+        let full = summary(&warnings, false);
+        assert_eq!(full.len(), 4, "{full:#?}");
+        assert_eq!(
+            full[1],
+            "noisy samples (CV above 2 %): sha1 × 1 (cpu 1) (6.9 %), xz × all (cpu 0-1) (24.8 %): \
+             stop other programs, set the 'performance' governor, or use a longer --min-time"
+        );
+        assert!(full[2].starts_with("outlying samples (median/MAD): sha1 × 1 (cpu 1) (1 of 3)"));
+        // Each fix once, for every cause seen.
+        assert!(full[3].starts_with("throttled: xz × all (cpu 0-1) (under-voltage), sha1 × all"));
+        assert_eq!(
+            full[3].matches("check the power supply and cable").count(),
+            1
+        );
+        assert!(full[3].contains("heatsink"), "{}", full[3]);
+        // A smoke test is not told to measure longer.
+        let quick = summary(&warnings, true);
+        assert_eq!(quick.len(), 2, "{quick:#?}");
+        assert!(
+            quick.iter().all(|l| !l.contains("--min-time")),
+            "{quick:#?}"
+        );
+    }
+
+    #[test]
+    fn one_outlier_is_said_in_the_singular() {
+        let one = Warning::Outliers {
+            what: "x".into(),
+            count: 1,
+            samples: 3,
+        };
+        assert!(one.to_string().contains("1 of 3 samples is an outlier"));
+    }
 }

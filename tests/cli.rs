@@ -586,7 +586,7 @@ fn big_little_board_runs_single_core_once_per_cluster() {
     if rows.iter().any(|r| r.clock_measured_mhz.is_some()) {
         assert!(stderr.contains("measured clock"), "{stderr}");
     } else {
-        assert!(stderr.contains("could not be pinned"), "{stderr}");
+        assert!(stderr.contains("not pinned"), "{stderr}");
     }
 }
 
@@ -681,6 +681,12 @@ fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
         stderr.contains("unattended-upgr"),
         "busy process not reported: {stderr}"
     );
+    // Said once, and before anything is measured (the first phase line).
+    let (_, stderr) = run(&["--phase-events", "--idle-time", "0.1"]);
+    assert_eq!(stderr.matches("unattended-upgr").count(), 1, "{stderr}");
+    let busy = stderr.find("unattended-upgr").unwrap();
+    let first_phase = stderr.find("@sbcbench ").expect("phase lines");
+    assert!(busy < first_phase, "said after measuring began:\n{stderr}");
     let (rows, _) = run(&["--clock-mhz", "2600"]);
     assert_eq!(
         (rows[0].clock_mhz, rows[0].clock_source.as_str()),
@@ -763,4 +769,48 @@ fn a_raspberry_pi_under_voltage_marks_the_rows_and_says_to_check_the_supply() {
         stderr.contains("check the power supply and cable"),
         "{stderr}"
     );
+}
+
+/// Everything `args` prints in a pseudo-terminal `cols` wide, escape
+/// sequences removed, split at line ends and carriage returns.
+fn terminal_lines(args: &str, cols: u16) -> Vec<String> {
+    let cmd = format!(
+        "sh -c 'stty cols {cols} rows 50; exec {} {args}'",
+        sbcbench_path().display()
+    );
+    let mut session = rexpect::spawn(&cmd, Some(120_000)).unwrap();
+    let out = session.exp_eof().unwrap();
+    // The session hands over each byte as a char: decode the UTF-8.
+    let bytes: Vec<u8> = out.chars().map(|c| c as u32 as u8).collect();
+    let out = String::from_utf8_lossy(&bytes);
+    let plain = regex_lite::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]")
+        .unwrap()
+        .replace_all(&out, "");
+    plain.split(['\n', '\r']).map(str::to_string).collect()
+}
+
+#[test]
+fn at_80_columns_run_and_report_fit_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        format!(
+            "run --quick --system-tools off --kernels sha1,xz --output {}",
+            dir.path().display()
+        ),
+        format!(
+            "report tests/fixtures/report/results {}",
+            dir.path().display()
+        ),
+    ];
+    for args in runs {
+        let lines = terminal_lines(&args, 80);
+        assert!(lines.iter().any(|l| l.contains("sha1")), "{lines:#?}");
+        for line in &lines {
+            assert!(
+                line.chars().count() <= 80,
+                "{args}: a line of {} columns:\n{line}",
+                line.chars().count()
+            );
+        }
+    }
 }

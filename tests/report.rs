@@ -363,12 +363,16 @@ fn hostile_names_are_text_in_csv_markdown_and_html_exports() {
         }
     }
 
+    // Markdown is for posts: the name is shown as it is (the spreadsheet
+    // guard is CSV's), and cannot break the table open.
     let md = stdout_of(&[path, "--no-reference", "--format", "markdown"]);
-    assert!(md.contains("'=HYPERLINK"), "{md}");
+    assert!(
+        md.contains("=HYPERLINK") && !md.contains("'=HYPERLINK"),
+        "{md}"
+    );
     for line in md.lines().filter(|l| l.starts_with('|')) {
         // Every table line still ends its row: no cell was broken open.
         assert!(line.ends_with('|'), "{line}");
-        assert!(!line.contains("| =") && !line.contains("| +cmd"), "{line}");
     }
     assert!(!md.contains("\nnext line"));
 

@@ -8,6 +8,7 @@ use crate::cli::ReportArgs;
 use crate::compare::report::Report;
 use crate::error::Error;
 use crate::export::report::{render, svg};
+use crate::export::width::eprint_wrapped;
 use crate::options::{unwritable, ReportOptions};
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
 use crate::record::walk::{walk_into, Found};
@@ -62,7 +63,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     }
     let found = find_files(&opts.paths)?;
     if let Some(note) = found.outside_note() {
-        eprintln!("{note}");
+        eprint_wrapped(&note.to_string());
     }
     if !found.ignored.is_empty() {
         let names: Vec<String> = found
@@ -72,7 +73,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             .map(|p| p.display().to_string())
             .collect();
         let more = found.ignored.len().saturating_sub(names.len());
-        eprintln!(
+        eprint_wrapped(&format!(
             "note: ignored {} file{} that {} not .csv: {}{}",
             found.ignored.len(),
             if found.ignored.len() == 1 { "" } else { "s" },
@@ -87,7 +88,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        );
+        ));
     }
 
     let mut rows = Vec::new();
@@ -96,13 +97,13 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         match read_results_lenient(file) {
             Ok(outcome) => {
                 for e in &outcome.skipped {
-                    eprintln!("{e}");
+                    eprint_wrapped(&e.to_string());
                 }
                 bad_lines += outcome.skipped.len();
                 rows.extend(outcome.rows);
             }
             Err(e) => {
-                eprintln!("{e}");
+                eprint_wrapped(&e.to_string());
                 bad_files += 1;
             }
         }
@@ -119,7 +120,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let first_run = "run `sbcbench run` on a board first (it saves results/<board>/<time>.csv), \
                      then `sbcbench report`";
     if found.csv.is_empty() {
-        eprintln!("note: no result files in {where_}; {first_run}");
+        eprint_wrapped(&format!("note: no result files in {where_}; {first_run}"));
     }
     if !opts.no_reference {
         rows.extend(article_2023()?);
@@ -132,18 +133,18 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
 
     let report = Report::build(rows, &opts.aggregate)?;
     for note in &report.notes {
-        eprintln!("note: {note}");
+        eprint_wrapped(&format!("note: {note}"));
     }
     super::print(&render(&report, opts.format)?)?;
     if let Some(dir) = &opts.plot {
         let charts = svg::charts(&report);
         for note in &charts.not_drawn {
-            eprintln!("note: {note}");
+            eprint_wrapped(&format!("note: {note}"));
         }
         let written =
             svg::write_charts(&charts.charts, dir, &crate::interrupt::STOP).map_err(plot_error)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("charts: {}", names.join(", "));
+        eprint_wrapped(&format!("charts: {}", names.join(", ")));
     }
     if bad_lines + bad_files > 0 {
         let mut parts = Vec::new();

@@ -5,13 +5,15 @@
 //! measurement into a row (compare/row.rs), gives the run its watts
 //! (power/attribute.rs) and saves the file after every row.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
 use crate::error::Error;
-use crate::export::{exporter, progress, Format, RunReport};
+use crate::export::width::{stderr_width, wrap};
+use crate::export::{exporter, notices, progress, Format, RunReport};
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
 use crate::measure::kernels::XzInput;
@@ -20,7 +22,7 @@ use crate::measure::plan::plan;
 use crate::measure::session::{measure_steps, Ended};
 use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId};
 use crate::observe::sampler::max_temperature;
-use crate::observe::{Os, SystemFacts, Topology};
+use crate::observe::{preflight, Os, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
@@ -58,6 +60,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     // The runner stops at its next clock check and the rows are saved.
     crate::interrupt::install();
     let mut warnings = warnings::before_run(&*os, &topo, opts.quick, opts.clock_mhz.is_some());
+    busy_before_measuring(&*os, &opts, &mut warnings);
 
     // Known answers before anything is timed: a wrong result never gets a figure.
     let (by_id, order) = engines::checked(&opts, make, &mut warnings)?;
@@ -205,15 +208,21 @@ fn finish(
         samples_mb_per_s: recorder.samples,
         warnings: recorder.warnings,
         saved_to: saved_to.clone(),
+        quick: opts.quick,
     };
     if !report.rows.is_empty() {
         super::print(&exporter(opts.format).render(&report)?)?;
     }
-    // Table and Markdown carry the warnings under the table; for the
-    // machine formats they go to stderr, where people still see them.
-    if matches!(opts.format, Format::Csv | Format::Json) || report.rows.is_empty() {
-        for w in &report.warnings {
-            eprintln!("warning: {w}");
+    // The terminal table carries them under it; every other format's
+    // stdout is data to paste or parse, so they go to stderr.
+    if opts.format != Format::Table || report.rows.is_empty() {
+        // The busy machine was said on stderr before measuring already.
+        let mut said = report.clone();
+        said.warnings.retain(|w| !matches!(w, Warning::Busy(_)));
+        for line in notices(&said) {
+            for part in wrap(&line, stderr_width()) {
+                eprintln!("{part}");
+            }
         }
     }
     if let Some(e) = recorder.save_failure {
@@ -255,3 +264,30 @@ fn finish(
 
 #[cfg(test)]
 mod tests;
+
+/// How long a run on a terminal waits for a busy machine to become idle.
+const IDLE_WAIT: Duration = Duration::from_secs(30);
+
+/// A busy machine spoils every figure, so it is said before measuring,
+/// not only under the table; on a terminal the run waits a while for the
+/// other programs to finish (Ctrl-C stops it), and measures a machine
+/// that became idle without the warning.
+fn busy_before_measuring(os: &dyn Os, opts: &RunOptions, warnings: &mut Vec<Warning>) {
+    let Some(busy) = warnings.iter().find(|w| matches!(w, Warning::Busy(_))) else {
+        return;
+    };
+    for part in wrap(&format!("warning: {busy}"), stderr_width()) {
+        eprintln!("{part}");
+    }
+    if opts.quick || !std::io::stderr().is_terminal() {
+        return;
+    }
+    eprintln!(
+        "waiting up to {} s for them to finish (Ctrl-C stops the run)…",
+        IDLE_WAIT.as_secs()
+    );
+    if preflight::wait_until_idle(os, IDLE_WAIT, &STOP) {
+        eprintln!("the machine is idle now: measuring");
+        warnings.retain(|w| !matches!(w, Warning::Busy(_)));
+    }
+}

@@ -1,6 +1,7 @@
 //! A GitHub-flavoured Markdown table, for pasting into issues and posts.
 
-use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
+use super::run_table::grid;
+use super::{footer, power_block, Exporter, RunReport};
 
 pub struct MarkdownExporter;
 
@@ -8,13 +9,16 @@ use super::safe::markdown_cell as escape;
 
 impl Exporter for MarkdownExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {
-        let mut out = format!("| {} |\n", HEADERS.join(" | "));
-        let aligns: Vec<&str> = (0..HEADERS.len())
-            .map(|i| if (2..=6).contains(&i) { "---:" } else { "---" })
+        let grid = grid(report);
+        let mut out = format!("| {} |\n", grid.headers.join(" | "));
+        let aligns: Vec<&str> = grid
+            .numeric
+            .iter()
+            .map(|n| if *n { "---:" } else { "---" })
             .collect();
         out.push_str(&format!("| {} |\n", aligns.join(" | ")));
-        for row in &report.rows {
-            let cells: Vec<String> = human_cells(row).iter().map(|c| escape(c)).collect();
+        for row in &grid.rows {
+            let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
             out.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
         out.push('\n');

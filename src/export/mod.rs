@@ -6,8 +6,10 @@ mod json;
 mod markdown;
 pub mod progress;
 pub mod report;
+mod run_table;
 pub mod safe;
-mod table;
+pub(crate) mod table;
+pub mod width;
 
 use std::path::PathBuf;
 
@@ -30,6 +32,9 @@ pub struct RunReport {
     #[serde(serialize_with = "display_all")]
     pub warnings: Vec<Warning>,
     pub saved_to: Option<PathBuf>,
+    /// A `--quick` smoke test: its warnings leave out noise.
+    #[serde(skip)]
+    pub quick: bool,
 }
 
 fn display_all<S: serde::Serializer>(w: &[Warning], s: S) -> Result<S::Ok, S::Error> {
@@ -117,10 +122,11 @@ pub(crate) fn kernel_label(row: &ResultRow) -> String {
     }
 }
 
-/// The rows' thread column for people: `1 (cpu 4, Cortex-A72)`, `all (6)`.
-pub(crate) fn threads_label(row: &ResultRow) -> String {
+/// The rows' thread column for people: `1 (cpu 4, Cortex-A72)`, `all (6)`;
+/// the core's name only where the board has several core classes.
+pub(crate) fn threads_label(row: &ResultRow, with_core: bool) -> String {
     if row.threads == 1 {
-        if row.core_name.is_empty() || row.core_name == "unknown" {
+        if !with_core || row.core_name.is_empty() || row.core_name == "unknown" {
             format!("1 (cpu {})", row.cpus)
         } else {
             format!("1 (cpu {}, {})", row.cpus, row.core_name)
@@ -143,7 +149,9 @@ pub(crate) const HEADERS: [&str; 9] = [
     "min MHz / max °C",
 ];
 
-pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
+/// The cells of one row under [`HEADERS`]; `with_core` names the core of
+/// single-core rows (boards with several core classes).
+pub(crate) fn human_cells(row: &ResultRow, with_core: bool) -> [String; 9] {
     let mut mark = String::new();
     if row.baseline_extrapolated == Some(true) {
         mark.push('*');
@@ -155,10 +163,7 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
         Some(c) => format!("{c:.0} ({})", row.clock_source),
         None => "-".to_string(),
     };
-    let clock = match row.clock_measured_mhz {
-        Some(m) => format!("{clock}, measured {m:.0}"),
-        None => clock,
-    };
+
     let thermal = format!(
         "{} / {}{}",
         opt(row.freq_min_mhz, |f| format!("{f:.0}")),
@@ -171,13 +176,19 @@ pub(crate) fn human_cells(row: &ResultRow) -> [String; 9] {
     );
     [
         kernel_label(row),
-        threads_label(row),
+        threads_label(row, with_core),
         sig3(row.mb_per_s),
         format!(
-            "{}–{} ({:.1} %)",
+            "{}–{} ({:.1} %{})",
             sig3(row.mb_per_s_min),
             sig3(row.mb_per_s_max),
-            row.cv_percent
+            row.cv_percent,
+            // Noisy: the warning under the table says what to do.
+            if row.cv_percent > crate::warnings::CV_LIMIT_PERCENT {
+                " !"
+            } else {
+                ""
+            }
         ),
         opt(row.speedup, |s| format!("{}{mark}", speedup(s))),
         opt(row.cycles_per_byte, sig3),
@@ -307,10 +318,22 @@ pub(crate) fn footer(report: &RunReport) -> Vec<String> {
     if let Some(n) = report.rows.iter().map(|r| r.samples).min() {
         lines.push(repeatability_legend(n));
     }
+    lines
+}
+
+/// What is said about the run rather than its figures: where it was
+/// saved, and its warnings grouped by cause. Under the terminal table; on
+/// stderr for every other format, so that stdout pastes as is.
+pub fn notices(report: &RunReport) -> Vec<String> {
+    let mut lines = Vec::new();
     if let Some(p) = &report.saved_to {
         lines.push(format!("saved: {}", p.display()));
     }
-    lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
+    lines.extend(
+        crate::warnings::summary(&report.warnings, report.quick)
+            .into_iter()
+            .map(|w| format!("warning: {w}")),
+    );
     lines
 }
 

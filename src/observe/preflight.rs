@@ -2,6 +2,7 @@
 //! the machine's configuration or its other work rather than the SoC.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::cpu::{cpufreq_dir, format_cpu_list, parse_cpu_list, Topology};
@@ -197,6 +198,25 @@ pub fn check(os: &dyn Os, topo: &Topology, busy_window: Duration) -> Vec<Preflig
         out.push(Preflight::BusyProcesses(busy));
     }
     out
+}
+
+/// Waits until no other process keeps a CPU busy, for at most `max`
+/// (each look takes a second); `stop` (Ctrl-C) ends the wait. True when
+/// the machine became idle.
+pub fn wait_until_idle(os: &dyn Os, max: Duration, stop: &AtomicBool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < max && !stop.load(Ordering::Relaxed) {
+        let look = std::time::Instant::now();
+        if os
+            .busy_processes(Duration::from_secs(1), BUSY_THRESHOLD_PERCENT)
+            .is_empty()
+        {
+            return true;
+        }
+        // A recorded machine answers at once: still one look a second.
+        std::thread::sleep(Duration::from_secs(1).saturating_sub(look.elapsed()));
+    }
+    false
 }
 
 #[cfg(test)]

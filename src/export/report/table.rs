@@ -5,16 +5,21 @@ use comfy_table::{Cell, CellAlignment, Table};
 
 use super::{footnotes, sections, Line, ReportExporter, Style};
 use crate::compare::report::Report;
+use crate::export::table::fit;
+use crate::export::width::{stdout_width, wrap};
 
 pub struct TableExporter;
 
 impl ReportExporter for TableExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
         let style = Style { uncertainty: true };
+        let width = stdout_width();
         let mut out = String::new();
         for section in sections(report, style) {
-            out.push_str(&section.title);
-            out.push('\n');
+            for part in wrap(&section.title, width) {
+                out.push_str(&part);
+                out.push('\n');
+            }
             if section.lines.is_empty() {
                 if let Some(empty) = &section.empty {
                     out.push_str(&format!("  ({empty})\n\n"));
@@ -24,6 +29,7 @@ impl ReportExporter for TableExporter {
             let mut table = Table::new();
             table.load_style(UTF8_FULL_CONDENSED);
             table.force_no_tty();
+            fit(&mut table, width);
             table.set_header(&section.headers);
             for line in &section.lines {
                 match line {
@@ -48,8 +54,10 @@ impl ReportExporter for TableExporter {
             out.push_str("\n\n");
         }
         for line in footnotes(report, style) {
-            out.push_str(&line);
-            out.push('\n');
+            for part in wrap(&line, width) {
+                out.push_str(&part);
+                out.push('\n');
+            }
         }
         Ok(out)
     }
