@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
 use crate::error::Error;
-use crate::export::width::{stderr_width, wrap};
+use crate::export::width::{eprint_wrapped, stderr_width, wrap};
 use crate::export::{exporter, notices, progress, Format, RunReport};
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
@@ -33,7 +33,7 @@ use crate::warnings::{self, Warning};
 
 mod engines;
 mod recorder;
-use recorder::Recorder;
+use recorder::{Live, Recorder};
 
 /// Builds a kernel by name: [`kernels::for_id`], except in tests that need a
 /// kernel to fail in the middle of a run, which real hardware rarely obliges.
@@ -117,6 +117,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 
     let steps = plan(&order, &opts.modes, &topo);
     let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
+    eprint_wrapped(&plan_summary(&steps, &opts));
     let started = SystemTime::now();
     let timestamp = humantime::format_rfc3339_seconds(started).to_string();
     let stamp: String = timestamp
@@ -149,6 +150,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         warnings,
         save_failure: None,
         cooldown: opts.cooldown,
+        live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
     };
     let watch = StepWatch {
         cooldown: opts.cooldown,
@@ -290,4 +292,22 @@ fn busy_before_measuring(os: &dyn Os, opts: &RunOptions, warnings: &mut Vec<Warn
         eprintln!("the machine is idle now: measuring");
         warnings.retain(|w| !matches!(w, Warning::Busy(_)));
     }
+}
+
+/// `plan: 12 steps (sha1, chacha20-poly1305, xz × 1, all; the system tools
+/// too), about 75 s`: what the run will do and how long it should take,
+/// each step a warm-up and its samples of at least `--min-time`.
+fn plan_summary(steps: &[crate::measure::Step], opts: &RunOptions) -> String {
+    let kernels: Vec<&str> = opts.kernels.iter().map(|k| k.name()).collect();
+    let modes: Vec<String> = opts.modes.iter().map(|m| m.to_string()).collect();
+    let mut what = format!("{} × {}", kernels.join(", "), modes.join(", "));
+    if steps.iter().any(|s| s.engine == Engine::System) {
+        what.push_str("; the system tools too");
+    }
+    let t = &opts.timing;
+    let per_step = t.warmup.as_secs_f64() + t.samples as f64 * t.min_time.as_secs_f64();
+    format!(
+        "plan: {}",
+        progress::plan_line(steps.len(), &what, steps.len() as f64 * per_step * 1.05)
+    )
 }

@@ -53,15 +53,15 @@ struct Round {
 }
 
 /// Measures `kernel` on `cpus`, each worker pinned through `os`. `stop` is
-/// the user's Ctrl-C; `on_round` is called after every round (warm-up
-/// included) for progress display.
+/// the user's Ctrl-C; `on_round` is called after every round for progress
+/// display, with the sample's MB/s (`None` after the warm-up).
 pub fn measure(
     os: &dyn Os,
     kernel: &dyn Kernel,
     cpus: &[usize],
     timing: &Timing,
     stop: &AtomicBool,
-    on_round: &mut dyn FnMut(),
+    on_round: &mut dyn FnMut(Option<f64>),
 ) -> Result<Measured, RunError> {
     let warm = !timing.warmup.is_zero();
     let rounds: Vec<Duration> = warm
@@ -159,10 +159,11 @@ pub fn measure(
             let sample = combine(&rounds_done);
             if warm && i == 0 {
                 measured.warmup = Some(sample);
+                on_round(None);
             } else {
+                on_round(Some(sample.mb_per_s()));
                 measured.samples.push(sample);
             }
-            on_round();
         }
         for h in handles {
             match h.join() {
@@ -414,7 +415,7 @@ mod tests {
     #[test]
     fn a_sample_is_whole_units_ending_after_min_time() {
         let stop = AtomicBool::new(false);
-        let m = measure(&HostOs, &Units, &[0, 0], &timing(), &stop, &mut || {}).unwrap();
+        let m = measure(&HostOs, &Units, &[0, 0], &timing(), &stop, &mut |_| {}).unwrap();
         let unit = 1000 * UNIT_STEPS;
         // A unit lasts over 30 ms, more than min_time (20 ms): every
         // sample of each of the two threads is one whole unit.
@@ -495,7 +496,7 @@ mod tests {
         };
         let stop = AtomicBool::new(false);
         let kernel = Paces(std::sync::atomic::AtomicU64::new(0));
-        let m = measure(&HostOs, &kernel, &[0, 0], &timing, &stop, &mut || {}).unwrap();
+        let m = measure(&HostOs, &kernel, &[0, 0], &timing, &stop, &mut |_| {}).unwrap();
         for s in &m.samples {
             assert_eq!(s.bytes, 3 * 5 + 3 * 6, "{s:?}");
         }
@@ -536,7 +537,7 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(100));
                 stop.store(true, Ordering::Relaxed);
             });
-            measure(&HostOs, &Long, &[0, 0], &timing(), &stop, &mut || {})
+            measure(&HostOs, &Long, &[0, 0], &timing(), &stop, &mut |_| {})
         })
         .unwrap_err();
         assert!(matches!(err, RunError::Interrupted), "{err}");
@@ -561,7 +562,7 @@ mod tests {
             &[0, 0],
             &timing(),
             &stop,
-            &mut || rounds += 1,
+            &mut |_| rounds += 1,
         )
         .unwrap();
         assert_eq!(rounds, 4, "warm-up plus three samples");
@@ -587,7 +588,7 @@ mod tests {
             &[0, 0],
             &timing(),
             &stop,
-            &mut || {},
+            &mut |_| {},
         )
         .unwrap_err();
         assert!(
@@ -611,7 +612,7 @@ mod tests {
                     &[0; 8],
                     &timing(),
                     &stop,
-                    &mut || {},
+                    &mut |_| {},
                 );
                 assert!(matches!(result, Err(RunError::Kernel(_))));
             }
@@ -632,7 +633,7 @@ mod tests {
             &[0],
             &timing(),
             &stop,
-            &mut || {},
+            &mut |_| {},
         )
         .unwrap_err();
         assert!(matches!(err, RunError::Interrupted));
@@ -649,7 +650,7 @@ mod tests {
             &[0, 0],
             &timing(),
             &stop,
-            &mut || {},
+            &mut |_| {},
         )
         .unwrap();
         assert!(!m.pinned);

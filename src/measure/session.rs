@@ -97,8 +97,9 @@ impl StepEnd {
 pub trait Observer {
     /// Before a step is timed.
     fn starting(&mut self, step: &Step);
-    /// After every round of the runner (warm-up included).
-    fn round_done(&mut self);
+    /// After every round of the runner: the sample's MB/s, `None` after
+    /// the warm-up.
+    fn round_done(&mut self, mb_per_s: Option<f64>);
     /// While waiting for the SoC to cool before `step`: the hottest sensor
     /// now, the temperature waited for, and how long it has waited.
     fn cooling(&mut self, _step: &Step, _celsius: f64, _target: f64, _waited: Duration) {}
@@ -191,7 +192,7 @@ pub fn measure_steps(
             &step.cpus,
             timing,
             stop,
-            &mut || observer.round_done(),
+            &mut |mb_per_s| observer.round_done(mb_per_s),
         );
         let to = Instant::now();
         if result.is_ok() {
@@ -259,7 +260,7 @@ mod tests {
         fn starting(&mut self, step: &Step) {
             self.events.push(format!("start {}", step.key()));
         }
-        fn round_done(&mut self) {
+        fn round_done(&mut self, _mb_per_s: Option<f64>) {
             self.rounds += 1;
         }
         fn ended(&mut self, step: &Step, end: StepEnd) {

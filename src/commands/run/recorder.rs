@@ -38,6 +38,48 @@ pub(super) struct Recorder<'a> {
     pub(super) save_failure: Option<String>,
     /// `--cooldown`, as the cooling message says it.
     pub(super) cooldown: Duration,
+    /// What the progress line says of the step under way.
+    pub(super) live: Live,
+}
+
+/// The progress line's account of the step under way: warm-up or which
+/// sample, the last sample's MB/s, and the meter's last reading.
+#[derive(Debug, Default)]
+pub(super) struct Live {
+    samples: usize,
+    /// The run warms up before each step's samples.
+    warmup: bool,
+    in_warmup: bool,
+    label: String,
+    done: usize,
+    last_mb_per_s: Option<f64>,
+}
+
+impl Live {
+    pub(super) fn new(samples: usize, warmup: bool) -> Live {
+        Live {
+            samples,
+            warmup,
+            ..Live::default()
+        }
+    }
+
+    fn message(&self, watts: Option<f64>) -> String {
+        let mut msg = self.label.clone();
+        if self.in_warmup {
+            msg.push_str(" · warm-up");
+        } else {
+            let next = (self.done + 1).min(self.samples);
+            msg.push_str(&format!(" · sample {next}/{}", self.samples));
+        }
+        if let Some(mb) = self.last_mb_per_s {
+            msg.push_str(&format!(" · {} MB/s", crate::export::sig3(mb)));
+        }
+        if let Some(w) = watts {
+            msg.push_str(&format!(" · {w:.1} W"));
+        }
+        msg
+    }
 }
 
 /// The phase fields of a measurement: what the controller matches rows by.
@@ -59,13 +101,31 @@ fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
 
 impl Observer for Recorder<'_> {
     fn starting(&mut self, step: &Step) {
-        self.progress.set_message(step.key().to_string());
+        self.live.label = step.key().to_string();
+        self.live.done = 0;
+        self.live.last_mb_per_s = None;
+        self.live.in_warmup = self.live.warmup;
+        self.progress.set_message(self.live.message(None));
         self.progress
             .suspend(|| self.events.start(&step_fields(step)));
     }
 
-    fn round_done(&mut self) {
+    fn round_done(&mut self, mb_per_s: Option<f64>) {
         self.progress.inc(1);
+        if let Some(mb) = mb_per_s {
+            self.live.done += 1;
+            self.live.last_mb_per_s = Some(mb);
+        } else {
+            // After the warm-up: the first sample is under way.
+            self.live.in_warmup = false;
+        }
+        let now = std::time::Instant::now();
+        let watts = self.monitor.and_then(|(_, m)| {
+            m.readings_between(now - std::time::Duration::from_secs(3), now)
+                .last()
+                .map(|r| r.watts)
+        });
+        self.progress.set_message(self.live.message(watts));
     }
 
     fn cooling(&mut self, step: &Step, celsius: f64, target: f64, waited: Duration) {
@@ -119,5 +179,28 @@ impl Observer for Recorder<'_> {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Live;
+
+    #[test]
+    fn the_progress_line_tells_the_warm_up_from_the_samples() {
+        let mut live = Live::new(5, true);
+        live.label = "sha1 × 1 (cpu 1)".into();
+        live.in_warmup = true;
+        assert_eq!(live.message(None), "sha1 × 1 (cpu 1) · warm-up");
+        live.in_warmup = false;
+        assert_eq!(live.message(None), "sha1 × 1 (cpu 1) · sample 1/5");
+        live.done = 2;
+        live.last_mb_per_s = Some(1849.4);
+        assert_eq!(
+            live.message(Some(5.26)),
+            "sha1 × 1 (cpu 1) · sample 3/5 · 1849 MB/s · 5.3 W"
+        );
+        live.done = 5;
+        assert!(live.message(None).contains("sample 5/5"));
     }
 }

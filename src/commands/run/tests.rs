@@ -100,7 +100,7 @@ struct Kept(Vec<Measurement>);
 
 impl Observer for Kept {
     fn starting(&mut self, _step: &Step) {}
-    fn round_done(&mut self) {}
+    fn round_done(&mut self, _mb_per_s: Option<f64>) {}
     fn ended(&mut self, _step: &Step, _end: StepEnd) {}
     fn measured(&mut self, m: Measurement) -> bool {
         self.0.push(m);

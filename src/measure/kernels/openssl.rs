@@ -312,7 +312,7 @@ mod tests {
             &[0],
             &timing,
             &AtomicBool::new(false),
-            &mut || {},
+            &mut |_| {},
         )
         .unwrap();
         assert!(m.pinned);

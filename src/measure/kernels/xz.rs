@@ -362,7 +362,7 @@ mod tests {
         };
         let stop = AtomicBool::new(false);
         for cpus in [&[0][..], &[0, 0]] {
-            let m = measure(&HostOs, &k, cpus, &timing, &stop, &mut || {}).unwrap();
+            let m = measure(&HostOs, &k, cpus, &timing, &stop, &mut |_| {}).unwrap();
             for s in m.samples.iter().chain(&m.warmup) {
                 assert!(s.bytes > 0, "{s:?}");
                 assert_eq!(s.bytes % xz.len() as u64, 0, "{s:?} of {} bytes", xz.len());
