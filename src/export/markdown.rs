@@ -1,6 +1,6 @@
 //! A GitHub-flavoured Markdown table, for pasting into issues and posts.
 
-use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
+use super::{footer, headers, human_cells, power_block, Exporter, RunReport};
 
 pub struct MarkdownExporter;
 
@@ -8,8 +8,9 @@ use super::safe::markdown_cell as escape;
 
 impl Exporter for MarkdownExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {
-        let mut out = format!("| {} |\n", HEADERS.join(" | "));
-        let aligns: Vec<&str> = (0..HEADERS.len())
+        let headers = headers(&report.baseline);
+        let mut out = format!("| {} |\n", headers.join(" | "));
+        let aligns: Vec<&str> = (0..headers.len())
             .map(|i| if (2..=6).contains(&i) { "---:" } else { "---" })
             .collect();
         out.push_str(&format!("| {} |\n", aligns.join(" | ")));

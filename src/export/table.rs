@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
-use super::{footer, human_cells, power_block, Exporter, RunReport, HEADERS};
+use super::{footer, headers, human_cells, power_block, Exporter, RunReport};
 
 pub struct TableExporter;
 
@@ -19,7 +19,7 @@ impl Exporter for TableExporter {
         } else {
             table.enforce_styling();
         }
-        table.set_header(HEADERS);
+        table.set_header(headers(&report.baseline));
         for row in &report.rows {
             let cells = human_cells(row);
             table.add_row(cells.into_iter().enumerate().map(|(i, text)| {
