@@ -72,7 +72,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             .map(|p| p.display().to_string())
             .collect();
         let more = found.ignored.len().saturating_sub(names.len());
-        eprintln!(
+        crate::term::note(&format!(
             "note: ignored {} file{} that {} not .csv: {}{}",
             found.ignored.len(),
             if found.ignored.len() == 1 { "" } else { "s" },
@@ -87,7 +87,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        );
+        ));
     }
 
     let mut rows = Vec::new();
@@ -119,7 +119,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let first_run = "run `sbcbench run` on a board first (it saves results/<board>/<time>.csv), \
                      then `sbcbench report`";
     if found.csv.is_empty() {
-        eprintln!("note: no result files in {where_}; {first_run}");
+        crate::term::note(&format!("note: no result files in {where_}; {first_run}"));
     }
     if !opts.no_reference {
         rows.extend(article_2023()?);
@@ -132,7 +132,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
 
     let report = Report::build(rows, &opts.aggregate)?;
     for note in &report.notes {
-        eprintln!("note: {note}");
+        crate::term::note(&format!("note: {note}"));
     }
     super::print(&render(&report, opts.format)?)?;
     if let Some(dir) = &opts.plot {

@@ -45,6 +45,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
     let (opts, meter) = RunOptions::from_args(args, &topo)?;
+    crate::term::detail(&format!("baseline: {}", opts.baseline.name));
     // Before the known-answer checks and power phases warm the SoC: the
     // temperature every step may wait to cool back to.
     let idle_temp_c = max_temperature(&*os);
@@ -213,7 +214,7 @@ fn finish(
     // machine formats they go to stderr, where people still see them.
     if matches!(opts.format, Format::Csv | Format::Json) || report.rows.is_empty() {
         for w in &report.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("{} {w}", crate::term::warning_prefix());
         }
     }
     if let Some(e) = recorder.save_failure {

@@ -1,7 +1,5 @@
 //! A terminal table in the shape of the article's.
 
-use std::io::IsTerminal;
-
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, Table};
 
@@ -11,7 +9,7 @@ pub struct TableExporter;
 
 impl Exporter for TableExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = crate::term::color_stdout();
         let mut table = Table::new();
         table.load_style(UTF8_FULL_CONDENSED);
         if !color {
