@@ -40,7 +40,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             read.map_err(|e| match e {
                 // Nothing was read: a wrong path or permissions, like a bad flag.
                 crate::power::meter::MeterError::Open { .. } => {
-                    crate::error::Error::Usage(format!("sbcbench meter {}: {e}", opts.spec)).into()
+                    crate::error::Error::Usage(e.to_string()).into()
                 }
                 e => anyhow::Error::new(e),
             })

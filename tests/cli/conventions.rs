@@ -386,3 +386,52 @@ fn version_verbose_names_the_code_each_kernel_runs() {
         .success()
         .stdout(predicate::str::contains("kernel chacha20-poly1305"));
 }
+
+#[test]
+fn a_file_given_as_a_folder_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("passwd");
+    std::fs::write(&file, "root:x:0:0").unwrap();
+    let file = file.to_str().unwrap();
+    sbcbench()
+        .args(["run", "--quick", "--output", file])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: --output {file}: is a file, not a folder; give a folder or use --no-save\n"
+        ));
+    sbcbench()
+        .args(["report", "--plot", &format!("{file}/charts")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "is a file, not a folder ({file} is a file); give a folder"
+        )))
+        .stderr(predicate::str::contains("os error").not());
+}
+
+#[test]
+fn a_meter_path_that_is_no_serial_device_is_said_to_be_none() {
+    sbcbench()
+        .args(["meter", "line:/dev/null", "--count", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/dev/null: cannot open it: it is not a serial device (a tty); give the port",
+        ))
+        .stderr(predicate::str::contains("typewriter").not());
+}
+
+#[test]
+fn every_error_has_the_one_prefix_of_clap() {
+    for args in [
+        &["run", "--baseline", "/nowhere/x.csv"][..],
+        &["run", "--kernels", "md5"],
+        &["report", "/nowhere"],
+    ] {
+        let out = sbcbench().args(args).assert().failure();
+        let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("sbcbench: error"), "{args:?}: {stderr}");
+    }
+}
