@@ -44,8 +44,8 @@ pub struct Cli {
     )]
     pub quiet: bool,
 
-    /// Say more: what was chosen and why (the baseline, each kernel's code
-    /// and the CPU features it uses).
+    /// Say more: what was chosen (the baseline of a run; with --version,
+    /// each kernel's code and the CPU features it dispatches on).
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
 
