@@ -3,9 +3,10 @@
 //! machine (thread counts, files) is checked in `options/` before any
 //! measuring starts.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::compare::report::Mode;
 use crate::export::report::ReportFormat;
@@ -23,11 +24,37 @@ use crate::power::PowerMode;
     long_version = crate::build_info::LONG_VERSION,
     about = "How fast and how energy-efficient is this board? SHA-1, ChaCha20-Poly1305 and xz \
              decompression on one core and on all cores, relative to a VisionFive 2.",
-    propagate_version = true
+    propagate_version = true,
+    after_help = "Examples:
+  sbcbench run                         benchmark this board (about 40 s)
+  sbcbench run --baseline \"Pi 4\"       ratios × the article's Raspberry Pi 4B
+  sbcbench report                      every board in results/ among the article's 15
+  sbcbench completions bash > ~/.local/share/bash-completion/completions/sbcbench"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Say less: no progress bar and no notes; errors, warnings and results only.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
+    pub quiet: bool,
+
+    /// Say more: what was chosen (the baseline of a run; with --version,
+    /// each kernel's code and the CPU features it dispatches on).
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub verbose: bool,
+
+    /// Colour clap's messages, the table and `warning:`/`error:`: auto (on
+    /// a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN",
+          help_heading = "Global options")]
+    pub color: ColorChoice,
 
     /// Read /proc, /sys and /etc under this directory instead of `/`
     /// (replays a recorded board; for tests).
@@ -44,116 +71,244 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the benchmark and save a results CSV.
+    #[command(after_help = "Examples:
+  sbcbench run                                  all kernels, one core and all cores
+  sbcbench run --quick                          a few seconds: is everything working?
+  sbcbench run -k sha1,xz -t 1                  two kernels, single core only
+  sbcbench run -b \"Pi 4\"                        ratios × the article's Raspberry Pi 4B
+  sbcbench run --meter pzem004t:/dev/ttyUSB0    MB/s per W from a wattmeter
+  sbcbench run -f csv --no-save > rows.csv      rows on stdout, nothing saved")]
     Run(Box<RunArgs>),
     /// Run every known-answer test of every kernel; exit 0 when all pass.
+    #[command(after_help = "Examples:
+  sbcbench selftest                  before the first run on a new board or build")]
     Selftest,
     /// Show what sbcbench knows about this machine.
+    #[command(after_help = "Examples:
+  sbcbench info                      board, core classes, clocks, SIMD, each kernel's code
+  sbcbench info --json > facts.json")]
     Info(InfoArgs),
     /// Print live readings of a wattmeter, to check it before a long run.
+    #[command(after_help = "Examples:
+  sbcbench meter pzem004t:/dev/ttyUSB0 --count 5
+  sbcbench meter line:/dev/ttyACM0,unit=mW --interval 0.5")]
     Meter(MeterArgs),
     /// Aggregate result CSVs into the article's tables, among its 15 boards.
+    #[command(after_help = "Examples:
+  sbcbench report                          every board in results/, beside the article's 15
+  sbcbench report -b rpi4 -t 1             single core, × the Raspberry Pi 4B
+  sbcbench report --plot charts/           plus SVG charts
+  sbcbench report results/my-board -f csv")]
     Report(ReportArgs),
     /// Benchmark every board of boards.toml over SSH and fetch the CSVs back.
+    #[command(after_help = "Examples:
+  sbcbench fleet --dry-run               the ssh commands it would run
+  sbcbench fleet -j 2 --tag arm          two boards at a time, those tagged arm
+  sbcbench fleet -- --quick              with `sbcbench run --quick` on every board")]
     Fleet(FleetArgs),
+    /// Print a shell completion script, generated from this binary's own options.
+    #[command(after_help = "Examples:
+  sbcbench completions bash > ~/.local/share/bash-completion/completions/sbcbench
+  sbcbench completions zsh > ~/.zfunc/_sbcbench
+  sbcbench completions fish > ~/.config/fish/completions/sbcbench.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from this binary's own options.
+    #[command(after_help = "Examples:
+  sbcbench man | man -l -
+  sbcbench man > ~/.local/share/man/man1/sbcbench.1")]
+    Man,
+    /// Print the version; with --verbose (or `--version --verbose`) also the
+    /// CPU features each kernel dispatches on.
+    #[command(after_help = "Examples:
+  sbcbench version --verbose")]
+    Version,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The command line of this process. `--color` is looked for before
+/// parsing so that clap's own messages (a typo's error) follow it too,
+/// and `--version --verbose` becomes `version --verbose`.
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os())
+}
+
+pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Cli {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let before_dashes = |a: &[OsString]| -> Vec<String> {
+        a.iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .take_while(|a| a != "--")
+            .collect()
+    };
+    let given = before_dashes(&args);
+    let has = |names: &[&str]| given.iter().any(|a| names.contains(&a.as_str()));
+    if has(&["--version", "-V"]) && has(&["--verbose", "-v"]) {
+        args.truncate(1);
+        args.extend(["version", "--verbose"].map(OsString::from));
+    }
+    let color = given
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--color") {
+            Some(v) if v.starts_with('=') => Some(v[1..].to_string()),
+            Some("") => given.get(i + 1).cloned(),
+            _ => None,
+        });
+    let color = match color.as_deref() {
+        Some("always") => ColorChoice::Always,
+        Some("never") => ColorChoice::Never,
+        _ => ColorChoice::Auto,
+    };
+    let mut command = Cli::command().color(color);
+    let parsed = command
+        .try_get_matches_from_mut(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => suggest_subcommand(e, &command).format(&mut command).exit(),
+    };
+    crate::term::set(
+        if cli.quiet {
+            crate::term::Verbosity::Quiet
+        } else if cli.verbose {
+            crate::term::Verbosity::Verbose
+        } else {
+            crate::term::Verbosity::Normal
+        },
+        match cli.color {
+            ColorChoice::Always => crate::term::Color::Always,
+            ColorChoice::Never => crate::term::Color::Never,
+            ColorChoice::Auto => crate::term::Color::Auto,
+        },
+    );
+    cli
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Kernels to run, comma-separated.
-    #[arg(long, value_delimiter = ',', value_parser = parse_kernel,
-          default_value = "sha1,chacha20-poly1305,xz", value_name = "LIST")]
+    #[arg(short, long, value_delimiter = ',', value_parser = parse_kernel,
+          default_value = "sha1,chacha20-poly1305,xz", value_name = "LIST",
+          help_heading = "What to measure")]
     pub kernels: Vec<KernelId>,
 
     /// Thread modes: `1` (each CPU cluster once), `half`, `all`, or counts.
-    #[arg(long, value_delimiter = ',', value_parser = parse_threads,
-          default_value = "1,all", value_name = "LIST")]
+    #[arg(short, long, value_delimiter = ',', value_parser = parse_threads,
+          default_value = "1,all", value_name = "LIST", help_heading = "What to measure")]
     pub threads: Vec<ThreadMode>,
 
     /// Shortest duration of one sample [default: 1.0, 0.1 with --quick].
-    #[arg(long, value_parser = parse_seconds, allow_negative_numbers = true, value_name = "SECONDS")]
+    #[arg(long, value_parser = parse_seconds, allow_negative_numbers = true, value_name = "SECONDS",
+          help_heading = "Timing")]
     pub min_time: Option<f64>,
 
     /// Timed samples per measurement, at least 2 [default: 5; 3 with --quick or an --xz-input over 16 MiB].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), value_name = "N")]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), value_name = "N",
+          help_heading = "Timing")]
     pub samples: Option<u32>,
 
     /// Untimed warm-up before the samples, 0 for none [default: 0.5, 0.05 with --quick].
-    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS")]
+    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS",
+          help_heading = "Timing")]
     pub warmup: Option<f64>,
 
     /// Before each step, wait at most this long for the SoC to cool back
     /// to within 3 °C of its temperature at the start, so that later steps
     /// do not start hotter; 0 to skip [default: 30, 0 with --quick].
-    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS")]
+    #[arg(long, value_parser = parse_seconds_or_zero, allow_negative_numbers = true, value_name = "SECONDS",
+          help_heading = "Timing")]
     pub cooldown: Option<f64>,
 
     /// A few seconds in all: a smoke test, not a measurement to compare.
-    #[arg(long)]
+    #[arg(long, help_heading = "Timing")]
     pub quick: bool,
 
     /// Decompress this .xz file instead of the built-in corpus
     /// (e.g. linux-5.10.tar.xz for the article's exact workload).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "What to measure")]
     pub xz_input: Option<PathBuf>,
 
     /// Clock for cycles/byte instead of the cpufreq maximum.
-    #[arg(long, value_parser = parse_mhz, value_name = "MHZ")]
+    #[arg(long, value_parser = parse_mhz, value_name = "MHZ", help_heading = "Comparison")]
     pub clock_mhz: Option<f64>,
 
     /// Board name in results [default: device-tree model, DMI product or hostname].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
     pub board: Option<String>,
 
-    /// Compare with a results CSV, or with the latest run of a board in
-    /// --output [default: the article's VisionFive 2].
-    #[arg(long, value_name = "FILE|BOARD")]
+    /// Compare with a results CSV, or a board: the latest run of a board in
+    /// --output, else one of the article's 15, named loosely ("Pi 4", rpi4)
+    /// [default: the article's VisionFive 2].
+    #[arg(short, long, value_name = "FILE|BOARD", help_heading = "Comparison")]
     pub baseline: Option<String>,
 
     /// Where result files go: <DIR>/<board>/<UTC time>.csv.
-    #[arg(long, default_value = "results", value_name = "DIR")]
+    #[arg(
+        short,
+        long,
+        default_value = "results",
+        value_name = "DIR",
+        help_heading = "Output"
+    )]
     pub output: PathBuf,
 
     /// Do not save a results file.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_save: bool,
 
     /// Output format on stdout [default: table on a terminal, markdown otherwise].
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
     /// Whole-board power: `none`, `ask` (type the wattmeter's reading while
     /// each load runs), or `fixed:idle=W,1=W,half=W,all=W` (any of the keys).
-    #[arg(long, value_parser = parse_power, default_value = "none", value_name = "MODE")]
+    #[arg(long, value_parser = parse_power, default_value = "none", value_name = "MODE",
+          help_heading = "Power")]
     pub power: PowerMode,
 
     /// Load kept running while `--power ask` waits for a reading: spin
     /// (the article's busy loop, so the watts compare with its figures),
     /// xz, sha1 or chacha20-poly1305.
-    #[arg(long, value_parser = parse_load, default_value = "spin", value_name = "KIND")]
+    #[arg(long, value_parser = parse_load, default_value = "spin", value_name = "KIND",
+          help_heading = "Power")]
     pub load: LoadKind,
 
     /// Sample a wattmeter during the run: PROTOCOL:PATH[,key=value…]
     /// (see `sbcbench meter`). Every row gets its own power figures.
-    #[arg(long, value_parser = parse_meter, value_name = "SPEC")]
+    #[arg(long, value_parser = parse_meter, value_name = "SPEC", help_heading = "Power")]
     pub meter: Option<MeterSpec>,
 
     /// Idle time before the kernels, to read idle power with --meter or
     /// --phase-events.
-    #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS")]
+    #[arg(long, default_value = "10", value_parser = parse_seconds, value_name = "SECONDS",
+          help_heading = "Power")]
     pub idle_time: f64,
 
     /// A wattmeter on another machine measures this board (`sbcbench
     /// fleet` sets this for a board with `meter`): print each phase on
     /// stderr as an `@sbcbench phase` line, measure idle first, and make
     /// every measurement long enough for the meter.
-    #[arg(long, conflicts_with = "meter")]
+    #[arg(long, conflicts_with = "meter", help_heading = "Power")]
     pub phase_events: bool,
 
     /// Also measure the board's own `openssl speed` and `xz -d` (the
     /// article's tools) as `engine=system` rows, so that ratios to the
     /// article compare like with like: auto (where they are on PATH), off,
     /// or require.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "What to measure"
+    )]
     pub system_tools: SystemTools,
 }
 
@@ -194,15 +349,15 @@ pub struct ReportArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Board the ratios are relative to: a board in the results, or the
-    /// built-in VisionFive 2 of the article.
-    #[arg(long, default_value = "VisionFive 2", value_name = "NAME")]
+    /// Board the ratios are relative to: a board in the results or of the
+    /// article's 15, named loosely ("Pi 4", rpi4).
+    #[arg(short, long, default_value = "VisionFive 2", value_name = "NAME")]
     pub baseline: String,
 
     /// Output format on stdout: table, markdown, csv (a row per board, mode
     /// and kernel), json, or html (one self-contained page with the charts)
     /// [default: table on a terminal, markdown otherwise].
-    #[arg(long, value_enum, hide_possible_values = true)]
+    #[arg(short, long, value_enum, hide_possible_values = true)]
     pub format: Option<ReportFormat>,
 
     /// The newest run of each board (the default).
@@ -222,11 +377,11 @@ pub struct ReportArgs {
     pub plot: Option<PathBuf>,
 
     /// Only these kernels, comma-separated.
-    #[arg(long, value_delimiter = ',', value_parser = parse_kernel, value_name = "LIST")]
+    #[arg(short, long, value_delimiter = ',', value_parser = parse_kernel, value_name = "LIST")]
     pub kernels: Vec<KernelId>,
 
     /// Only single-core (`1`) or all-cores (`all`) figures.
-    #[arg(long, value_enum, value_name = "1|all")]
+    #[arg(short, long, value_enum, value_name = "1|all")]
     pub threads: Option<Mode>,
 }
 
@@ -245,7 +400,7 @@ pub struct FleetArgs {
     pub tag: Option<String>,
 
     /// Boards benchmarked at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64), value_name = "N")]
+    #[arg(short, long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64), value_name = "N")]
     pub jobs: u32,
 
     /// Where the binaries of ci/cross-build are, with their SHA256SUMS.
@@ -253,7 +408,7 @@ pub struct FleetArgs {
     pub dist: PathBuf,
 
     /// Where the fetched result files go: <DIR>/<board>/<UTC time>.csv.
-    #[arg(long, default_value = "results", value_name = "DIR")]
+    #[arg(short, long, default_value = "results", value_name = "DIR")]
     pub output: PathBuf,
 
     /// Give up on a board after this long, from connecting to fetching its results.
@@ -279,6 +434,31 @@ pub struct FleetArgs {
     pub run_args: Vec<String>,
 }
 
+/// clap suggests a subcommand only for a close spelling (`reprot`); a
+/// short one with a letter left out (`rn`) gets the suggestion here.
+fn suggest_subcommand(mut e: clap::Error, command: &clap::Command) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand || e.get(ContextKind::SuggestedSubcommand).is_some()
+    {
+        return e;
+    }
+    let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else {
+        return e;
+    };
+    let near: Vec<&str> = command
+        .get_subcommands()
+        .map(|s| s.get_name())
+        .filter(|name| strsim::damerau_levenshtein(typed, name) <= 1)
+        .collect();
+    if let [name] = near[..] {
+        e.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::String(name.to_string()),
+        );
+    }
+    e
+}
+
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 7.0 * 86400.0 => Ok(v),
@@ -291,7 +471,20 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 fn parse_kernel(s: &str) -> Result<KernelId, String> {
     KernelId::from_name(s.trim()).ok_or_else(|| {
         let known: Vec<_> = KernelId::ALL.iter().map(|k| k.name()).collect();
-        format!("unknown kernel '{s}'; the kernels are {}", known.join(", "))
+        // The board matcher knows `SHA-1` is sha1 and `chacha` the start
+        // of chacha20-poly1305.
+        use crate::compare::board_name::{find, Found};
+        let close = match find(&known, s) {
+            Found::One(k)
+            | Found::None {
+                did_you_mean: Some(k),
+            } => format!("did you mean {k}? "),
+            _ => String::new(),
+        };
+        format!(
+            "unknown kernel '{s}'; {close}the kernels are {}",
+            known.join(", ")
+        )
     })
 }
 

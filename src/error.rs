@@ -13,6 +13,21 @@ pub enum Error {
     Interrupted { saved: Option<String> },
 }
 
+/// Says what went wrong, on stderr after `error:` (clap's prefix, so that
+/// every error of sbcbench looks alike), and returns the exit code. A
+/// closed stdout is no error: a reader such as `head` had enough.
+pub fn report(result: anyhow::Result<()>) -> i32 {
+    let Err(err) = result else { return 0 };
+    if matches!(
+        err.downcast_ref::<crate::term::StdoutError>(),
+        Some(crate::term::StdoutError::Closed)
+    ) {
+        return 0;
+    }
+    eprintln!("{} {err:#}", crate::term::error_prefix());
+    exit_code(&err)
+}
+
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     match err.downcast_ref::<Error>() {
         Some(Error::Usage(_)) => 2,

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 /// Lowest first. The shared utilities (`build_info`, `error`,
-/// `interrupt`, and `serde_str` with its macro at the crate root) may be
+/// `interrupt`, `term`, and `serde_str` with its macro at the crate root) may be
 /// used from every stage.
 const STAGES: &[&str] = &[
     "observe", "measure", "record", "power", "compare", "warnings", "deploy", "export", "cli",
@@ -21,6 +21,7 @@ const SHARED: &[&str] = &[
     "interrupt",
     "serde_str",
     "serde_as_string",
+    "term",
 ];
 
 fn rank(stage: &str) -> Option<usize> {

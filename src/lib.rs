@@ -26,4 +26,5 @@ pub mod options;
 pub mod power;
 pub mod record;
 mod serde_str;
+pub mod term;
 pub mod warnings;

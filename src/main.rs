@@ -1,10 +1,6 @@
-use clap::Parser;
-
 fn main() {
     sbcbench::interrupt::survive_file_size_limit();
-    let cli = sbcbench::cli::Cli::parse();
-    if let Err(err) = sbcbench::commands::dispatch(cli) {
-        eprintln!("sbcbench: error: {err:#}");
-        std::process::exit(sbcbench::error::exit_code(&err));
-    }
+    let cli = sbcbench::cli::parse();
+    let result = sbcbench::commands::dispatch(cli);
+    std::process::exit(sbcbench::error::report(result));
 }

@@ -9,6 +9,9 @@ use predicates::prelude::*;
 
 use crate::common::{files_under, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST};
 
+/// Names, help, completions, pipes and error messages: issue 15's CLI items.
+mod conventions;
+
 /// `sbcbench run --no-save --format csv ARGS` with fast settings: the rows
 /// it printed and its stderr.
 fn run_rows<'a>(

@@ -543,6 +543,44 @@ fn a_hostile_board_name_never_reaches_a_shell() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
+/// A board with its `target` set is asked for a temp directory first: when
+/// ssh never reached it, nothing can be left there, and no message says so.
+#[test]
+fn a_board_never_connected_to_is_not_said_to_keep_a_temp_directory() {
+    ensure_openssh();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = work.path().join("boards.toml");
+    std::fs::write(
+        &boards,
+        format!(
+            "[[boards]]\nname = \"Closed\"\nhost = \"127.0.0.1\"\nport = {}\ntarget = \"{}\"\n",
+            free_port(),
+            host_target()
+        ),
+    )
+    .unwrap();
+    let out = sbcbench_std()
+        .arg("fleet")
+        .arg("--boards")
+        .arg(&boards)
+        .arg("--dist")
+        .arg(&dist)
+        .arg("--output")
+        .arg(work.path().join("results"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(summary(&stdout)[0].1, "unreachable", "{stdout}");
+    assert!(
+        stderr.contains("[Closed] unreachable: cannot connect"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("temp"), "{stderr}");
+    assert!(!stderr.contains("directory"), "{stderr}");
+}
+
 #[test]
 fn host_keys_are_never_trusted_silently() {
     let sshd = Sshd::start();
@@ -560,7 +598,7 @@ fn host_keys_are_never_trusted_silently() {
         .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert_eq!(summary(&stdout)[0].1, "auth failed", "{stdout}");
+    assert_eq!(summary(&stdout)[0].1, "unknown host key", "{stdout}");
     for want in [
         format!("the host key of 127.0.0.1 port {} is not known", sshd.port),
         "never trusted silently".to_string(),
@@ -603,7 +641,7 @@ fn host_keys_are_never_trusted_silently() {
         .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert_eq!(summary(&stdout)[0].1, "auth failed", "{stdout}");
+    assert_eq!(summary(&stdout)[0].1, "host key changed", "{stdout}");
     assert!(stderr.contains("has CHANGED"), "{stderr}");
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
@@ -1083,6 +1121,8 @@ fn the_guide_documents_every_flag_status_and_phase_key() {
         "ok",
         "unreachable",
         "auth failed",
+        "unknown host key",
+        "host key changed",
         "unknown arch",
         "no binary for target",
         "run failed",

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::InfoArgs;
+use crate::measure::kernels::{self, XzInput};
 use crate::measure::plan::cpu_list;
+use crate::measure::KernelId;
 use crate::observe::cpu::clock_domain;
 use crate::observe::{preflight, Os, SystemFacts, Topology};
 
@@ -74,9 +76,45 @@ pub fn info(args: &InfoArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
         "sbcbench",
         format!("{} {} {}", facts.version, facts.git_hash, facts.target),
     );
+    out.push_str(&kernel_lines(&*os));
     let topo = Topology::read(&*os);
     for warning in preflight::check(&*os, &topo, Duration::from_millis(500)) {
         out.push_str(&format!("warning: {warning}\n"));
+    }
+    super::print(&out)
+}
+
+/// The code each kernel runs here: its crate and the backend it
+/// dispatched to at run time (SHA-NI, NEON, soft…), and the CPU's SIMD
+/// features those choices depend on.
+fn kernel_lines(os: &dyn Os) -> String {
+    let simd = crate::observe::cpu::simd_features(os);
+    let mut out = format!(
+        "{:<15} {}\n",
+        "cpu features",
+        if simd.is_empty() {
+            "-".to_string()
+        } else {
+            simd.join(" ")
+        }
+    );
+    let input = XzInput::built_in().ok();
+    for id in KernelId::ALL {
+        let code = match kernels::for_id(id, input.as_ref()) {
+            Ok(k) => k.implementation(),
+            Err(e) => format!("unavailable: {e}"),
+        };
+        out.push_str(&format!("{:<15} {code}\n", format!("kernel {id}")));
+    }
+    out
+}
+
+/// `sbcbench version` (and `--version --verbose`): the build, and with
+/// --verbose what each kernel runs on this CPU.
+pub fn version(os: Arc<dyn Os>) -> anyhow::Result<()> {
+    let mut out = format!("sbcbench {}\n", crate::build_info::LONG_VERSION);
+    if crate::term::verbose() {
+        out.push_str(&kernel_lines(&*os));
     }
     super::print(&out)
 }

@@ -1,11 +1,11 @@
 //! One file per subcommand; each wires the pipeline stages together.
+mod docs;
 mod fleet;
 mod info;
 mod report;
 mod run;
 mod selftest;
 
-use std::io::Write;
 use std::sync::Arc;
 
 use crate::cli::{Cli, Command};
@@ -22,27 +22,39 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::info(args, os),
         Command::Meter(args) => {
             let opts = crate::options::MeterOptions::from_args(args);
-            let mut out = std::io::stdout();
-            crate::power::meter::live(&opts.spec, opts.count, opts.interval, &mut out).map_err(
-                |e| match e {
-                    // Nothing was read: a wrong path or permissions, like a bad flag.
-                    crate::power::meter::MeterError::Open { .. } => {
-                        crate::error::Error::Usage(e.to_string()).into()
+            // Stops at the first line stdout does not take.
+            let mut unwritten = None;
+            let read =
+                crate::power::meter::live(&opts.spec, opts.count, opts.interval, &mut |line| {
+                    match crate::term::print(&format!("{line}\n")) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            unwritten = Some(e);
+                            false
+                        }
                     }
-                    e => anyhow::Error::new(e),
-                },
-            )
+                });
+            if let Some(e) = unwritten {
+                return Err(e.into());
+            }
+            read.map_err(|e| match e {
+                // Nothing was read: a wrong path or permissions, like a bad flag.
+                crate::power::meter::MeterError::Open { .. } => {
+                    crate::error::Error::Usage(e.to_string()).into()
+                }
+                e => anyhow::Error::new(e),
+            })
         }
         Command::Report(args) => report::report(args),
         Command::Fleet(args) => fleet::fleet(args),
+        Command::Completions(args) => docs::completions(args.shell),
+        Command::Man => docs::man(),
+        Command::Version => info::version(os),
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// Writes to stdout. A closed pipe (`| head`) ends the command quietly
+/// with exit 0 (see `error::report`); a full disk is an error.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    Ok(crate::term::print(text)?)
 }

@@ -8,7 +8,7 @@ use crate::cli::ReportArgs;
 use crate::compare::report::Report;
 use crate::error::Error;
 use crate::export::report::{render, svg};
-use crate::export::width::eprint_wrapped;
+use crate::export::width::{eprint_wrapped, note};
 use crate::options::{unwritable, ReportOptions};
 use crate::record::reference::{article_2023, SBCBENCH_SOURCE};
 use crate::record::walk::{walk_into, Found};
@@ -73,7 +73,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             .map(|p| p.display().to_string())
             .collect();
         let more = found.ignored.len().saturating_sub(names.len());
-        eprint_wrapped(&format!(
+        note(&format!(
             "note: ignored {} file{} that {} not .csv: {}{}",
             found.ignored.len(),
             if found.ignored.len() == 1 { "" } else { "s" },
@@ -120,7 +120,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let first_run = "run `sbcbench run` on a board first (it saves results/<board>/<time>.csv), \
                      then `sbcbench report`";
     if found.csv.is_empty() {
-        eprint_wrapped(&format!("note: no result files in {where_}; {first_run}"));
+        note(&format!("note: no result files in {where_}; {first_run}"));
     }
     if !opts.no_reference {
         rows.extend(article_2023()?);
@@ -132,19 +132,19 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     }
 
     let report = Report::build(rows, &opts.aggregate)?;
-    for note in &report.notes {
-        eprint_wrapped(&format!("note: {note}"));
+    for line in &report.notes {
+        note(&format!("note: {line}"));
     }
     super::print(&render(&report, opts.format)?)?;
     if let Some(dir) = &opts.plot {
         let charts = svg::charts(&report);
-        for note in &charts.not_drawn {
-            eprint_wrapped(&format!("note: {note}"));
+        for line in &charts.not_drawn {
+            note(&format!("note: {line}"));
         }
         let written =
             svg::write_charts(&charts.charts, dir, &crate::interrupt::STOP).map_err(plot_error)?;
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        eprint_wrapped(&format!("charts: {}", names.join(", ")));
+        note(&format!("charts: {}", names.join(", ")));
     }
     if bad_lines + bad_files > 0 {
         let mut parts = Vec::new();

@@ -47,6 +47,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
     let (opts, meter) = RunOptions::from_args(args, &topo)?;
+    crate::term::detail(&format!("baseline: {}", opts.baseline.name));
     // Before the known-answer checks and power phases warm the SoC: the
     // temperature every step may wait to cool back to.
     let idle_temp_c = max_temperature(&*os);
@@ -222,6 +223,10 @@ fn finish(
         let mut said = report.clone();
         said.warnings.retain(|w| !matches!(w, Warning::Busy(_)));
         for line in notices(&said) {
+            let line = match line.strip_prefix("warning:") {
+                Some(rest) => format!("{}{rest}", crate::term::warning_prefix()),
+                None => line,
+            };
             for part in wrap(&line, stderr_width()) {
                 eprintln!("{part}");
             }

@@ -6,11 +6,19 @@ use crate::measure::{clock, KernelId};
 
 pub fn selftest() -> anyhow::Result<()> {
     let mut failed = 0;
-    let mut report = |name: &str, result: Result<String, String>| match result {
-        Ok(detail) => println!("ok    {name:<18} {detail}"),
-        Err(e) => {
-            failed += 1;
-            println!("FAIL  {name:<18} {e}");
+    // Each line as soon as its test is done; a closed or full stdout
+    // stops the tests (see `super::print`).
+    let mut unwritten = Ok(());
+    let mut report = |name: &str, result: Result<String, String>| {
+        let line = match result {
+            Ok(detail) => format!("ok    {name:<18} {detail}\n"),
+            Err(e) => {
+                failed += 1;
+                format!("FAIL  {name:<18} {e}\n")
+            }
+        };
+        if unwritten.is_ok() {
+            unwritten = super::print(&line);
         }
     };
     let input = XzInput::built_in();
@@ -39,6 +47,7 @@ pub fn selftest() -> anyhow::Result<()> {
             None => Err("the add chain computed a wrong sum".to_string()),
         },
     );
+    unwritten?;
     if failed > 0 {
         anyhow::bail!("{failed} self-test(s) failed: this build must not be used for measurements on this machine");
     }

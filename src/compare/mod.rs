@@ -2,6 +2,7 @@
 //! board (by default the VisionFive 2 of the January 2023 article); MB/s
 //! per watt (`efficiency.rs`); the report's comparison tables (`report/`).
 mod baseline;
+pub mod board_name;
 pub mod efficiency;
 pub mod report;
 pub mod row;

@@ -28,6 +28,8 @@ pub enum Status {
     Ok,
     Unreachable,
     AuthFailed,
+    UnknownHostKey,
+    HostKeyChanged,
     UnknownArch,
     NoBinary,
     RunFailed,
@@ -40,6 +42,8 @@ impl fmt::Display for Status {
             Status::Ok => "ok",
             Status::Unreachable => "unreachable",
             Status::AuthFailed => "auth failed",
+            Status::UnknownHostKey => "unknown host key",
+            Status::HostKeyChanged => "host key changed",
             Status::UnknownArch => "unknown arch",
             Status::NoBinary => "no binary for target",
             Status::RunFailed => "run failed",
@@ -88,6 +92,8 @@ struct Fail {
     status: Status,
     detail: String,
     interrupted: bool,
+    /// ssh never reached the board: nothing of this session is there.
+    never_connected: bool,
 }
 
 impl Fail {
@@ -96,6 +102,7 @@ impl Fail {
             status,
             detail: detail.into(),
             interrupted: false,
+            never_connected: false,
         }
     }
 }
@@ -168,7 +175,19 @@ impl Session<'_> {
 
     fn ssh_failed(&self, stderr: &str) -> Fail {
         match classify(stderr, &self.ssh) {
+            SshFailure::NeverConnected(m) => Fail {
+                never_connected: true,
+                ..Fail::new(Status::Unreachable, m)
+            },
             SshFailure::Unreachable(m) => Fail::new(Status::Unreachable, m),
+            SshFailure::UnknownHostKey(m) => Fail {
+                never_connected: true,
+                ..Fail::new(Status::UnknownHostKey, m)
+            },
+            SshFailure::HostKeyChanged(m) => Fail {
+                never_connected: true,
+                ..Fail::new(Status::HostKeyChanged, m)
+            },
             SshFailure::AuthFailed(m) => Fail::new(Status::AuthFailed, m),
         }
     }
@@ -186,9 +205,11 @@ impl Session<'_> {
 
 fn interrupted(what: &str) -> Fail {
     Fail {
-        status: Status::RunFailed,
-        detail: format!("interrupted (Ctrl-C) while {what}"),
         interrupted: true,
+        ..Fail::new(
+            Status::RunFailed,
+            format!("interrupted (Ctrl-C) while {what}"),
+        )
     }
 }
 
@@ -383,6 +404,8 @@ mod tests {
             Status::Ok,
             Status::Unreachable,
             Status::AuthFailed,
+            Status::UnknownHostKey,
+            Status::HostKeyChanged,
             Status::UnknownArch,
             Status::NoBinary,
             Status::RunFailed,
@@ -397,6 +420,8 @@ mod tests {
                 "ok",
                 "unreachable",
                 "auth failed",
+                "unknown host key",
+                "host key changed",
                 "unknown arch",
                 "no binary for target",
                 "run failed",

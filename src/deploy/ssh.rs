@@ -179,7 +179,15 @@ impl Ssh {
 /// Why ssh itself failed (exit status 255), from its messages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SshFailure {
+    /// No connection was ever made (refused, no route, no such name):
+    /// nothing can have been left on the board.
+    NeverConnected(String),
+    /// Lost, or failed in a way that does not say when.
     Unreachable(String),
+    /// The board's host key is not in known_hosts.
+    UnknownHostKey(String),
+    /// The board's host key differs from the one in known_hosts.
+    HostKeyChanged(String),
     AuthFailed(String),
 }
 
@@ -200,7 +208,7 @@ pub fn classify(stderr: &str, ssh: &Ssh) -> SshFailure {
     };
     let keyscan_port = ssh.port.map(|p| format!("-p {p} ")).unwrap_or_default();
     if stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-        return SshFailure::AuthFailed(format!(
+        return SshFailure::HostKeyChanged(format!(
             "the host key of {} has CHANGED since it was recorded in known_hosts: either the board \
              was reinstalled or someone is in the way. If you know the board was reinstalled, remove \
              the old key with `ssh-keygen -R {}` and add the new one (see docs/fleet.md)",
@@ -214,13 +222,14 @@ pub fn classify(stderr: &str, ssh: &Ssh) -> SshFailure {
     if stderr.contains("Host key verification failed")
         || stderr.contains("No ED25519 host key is known")
     {
-        return SshFailure::AuthFailed(format!(
+        return SshFailure::UnknownHostKey(format!(
             "the host key of {} is not known (not in known_hosts), and host keys are never trusted \
-             silently. Either rerun with --accept-new-host-keys to accept the key of a board never \
-             connected to before, or add it yourself: `ssh-keyscan {keyscan_port}{} >> ~/.ssh/known_hosts` \
-             after checking its fingerprint against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` \
-             run on the board",
+             silently. Either connect once with `ssh {keyscan_port}{}` and accept the key after \
+             checking its fingerprint against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run \
+             on the board (or add it with `ssh-keyscan {keyscan_port}{} >> ~/.ssh/known_hosts`), or \
+             rerun with --accept-new-host-keys to accept the key of a board never connected to before",
             ssh.where_(),
+            ssh.host,
             ssh.host
         ));
     }
@@ -233,43 +242,54 @@ pub fn classify(stderr: &str, ssh: &Ssh) -> SshFailure {
             ssh.where_()
         ));
     }
+    // Refused before any connection: (pattern, meaning, whether ssh can have
+    // been connected at all).
     let unreachable = [
         (
             "Could not resolve hostname",
             "the host name does not resolve; check boards.toml `host`",
+            false,
         ),
         (
             "Name or service not known",
             "the host name does not resolve; check boards.toml `host`",
+            false,
         ),
         (
             "Connection refused",
             "nothing listens for ssh there; is sshd running, and is the port right?",
+            false,
         ),
         (
             "No route to host",
             "no route to it; is the board on and on this network?",
+            false,
         ),
         (
             "Network is unreachable",
             "the network is unreachable from this machine",
+            false,
         ),
         (
             "timed out",
             "it did not answer in time; is the board on and on this network?",
+            true,
         ),
-        ("Connection reset", "the connection was reset"),
+        ("Connection reset", "the connection was reset", true),
         (
             "Connection closed",
             "the connection was closed before login",
+            true,
         ),
     ];
-    for (pattern, meaning) in unreachable {
+    for (pattern, meaning, maybe_connected) in unreachable {
         if stderr.contains(pattern) {
-            return SshFailure::Unreachable(format!(
-                "cannot connect to {}: {meaning}{said}",
-                ssh.where_()
-            ));
+            let m = format!("cannot connect to {}: {meaning}{said}", ssh.where_());
+            return if maybe_connected {
+                SshFailure::Unreachable(m)
+            } else {
+                SshFailure::NeverConnected(m)
+            };
         }
     }
     SshFailure::Unreachable(format!(
@@ -579,10 +599,11 @@ mod tests {
             connect_timeout_s: 5,
         };
         let cases = [
-            ("ssh: connect to host h port 2: Connection refused\r\n", "unreachable"),
-            ("ssh: Could not resolve hostname h: Name or service not known", "unreachable"),
+            ("ssh: connect to host h port 2: Connection refused\r\n", "never"),
+            ("ssh: Could not resolve hostname h: Name or service not known", "never"),
             ("ssh: connect to host h port 2: Connection timed out", "unreachable"),
-            ("ssh: connect to host h port 2: No route to host", "unreachable"),
+            ("ssh: connect to host h port 2: No route to host", "never"),
+            ("Connection to h closed by remote host.", "unreachable"),
             ("root@h: Permission denied (publickey).", "auth"),
             ("No ED25519 host key is known for [h]:2 and you have requested strict checking.\r\nHost key verification failed.", "hostkey"),
         ];
@@ -590,10 +611,12 @@ mod tests {
             let got = classify(stderr, &ssh);
             match (want, &got) {
                 ("unreachable", SshFailure::Unreachable(_)) => {}
+                ("never", SshFailure::NeverConnected(_)) => {}
                 ("auth", SshFailure::AuthFailed(m)) => assert!(m.contains("ssh-copy-id"), "{m}"),
-                ("hostkey", SshFailure::AuthFailed(m)) => {
+                ("hostkey", SshFailure::UnknownHostKey(m)) => {
                     assert!(m.contains("not known"), "{m}");
                     assert!(m.contains("--accept-new-host-keys"), "{m}");
+                    assert!(m.contains("connect once with `ssh -p 2 h`"), "{m}");
                     assert!(m.contains("ssh-keyscan -p 2 h"), "{m}");
                 }
                 _ => panic!("{stderr}: {got:?}"),

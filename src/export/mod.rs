@@ -149,6 +149,20 @@ pub(crate) const HEADERS: [&str; 9] = [
     "min MHz / max °C",
 ];
 
+/// The ratio columns' name: `×VF2`, or `×Pi 4B` against a Raspberry Pi
+/// 4B, so that a table says what it was compared with.
+pub(crate) fn ratio_header(baseline: &str) -> String {
+    format!("×{}", crate::compare::board_name::short(baseline))
+}
+
+/// [`HEADERS`] with the ratio columns named after the baseline.
+pub(crate) fn headers(baseline: &str) -> Vec<String> {
+    HEADERS
+        .iter()
+        .map(|h| h.replace("×VF2", &ratio_header(baseline)))
+        .collect()
+}
+
 /// The cells of one row under [`HEADERS`]; `with_core` names the core of
 /// single-core rows (boards with several core classes).
 pub(crate) fn human_cells(row: &ResultRow, with_core: bool) -> [String; 9] {
@@ -218,7 +232,8 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
         }
     }
     let mut headers = vec!["phase".to_string(), "W".to_string()];
-    headers.extend(kernels.iter().map(|k| format!("{k} MB/s/W (×VF2)")));
+    let ratio = ratio_header(&report.baseline);
+    headers.extend(kernels.iter().map(|k| format!("{k} MB/s/W ({ratio})")));
     // The ratio carries the marks of the performance cells: `*` against
     // an extrapolated baseline figure, `‡` across engines.
     let cell = |row: Option<&&ResultRow>| {
@@ -283,11 +298,12 @@ pub(crate) fn power_block(report: &RunReport) -> Option<(Vec<String>, Vec<Vec<St
 /// Lines under a human table: what the ratios mean, and the warnings.
 pub(crate) fn footer(report: &RunReport) -> Vec<String> {
     let mut lines = vec![format!(
-        "{} on {} ({}, {}); ×VF2 = relative to {}, higher is better.",
+        "{} on {} ({}, {}); {} = relative to {}, higher is better.",
         report.system.board,
         report.system.cpu_model,
         report.system.arch,
         report.system.os,
+        ratio_header(&report.baseline),
         report.baseline
     )];
     if let Some(source) = report

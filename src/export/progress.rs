@@ -6,6 +6,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// A bar of `len` rounds; hidden by indicatif itself when stderr is not a
 /// terminal.
 pub fn bar(len: u64) -> ProgressBar {
+    if crate::term::quiet() {
+        return ProgressBar::hidden();
+    }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     // A bar of fixed width, the time left, and the step's own account
     // (warm-up or sample, last MB/s, watts) cut to what the line holds.

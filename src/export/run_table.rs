@@ -2,11 +2,11 @@
 //! say something on this machine (a VM has no clock, a board without
 //! sensors no temperature), so that it fits a terminal and a post.
 
-use super::{human_cells, RunReport, HEADERS};
+use super::{headers, human_cells, RunReport, HEADERS};
 
 /// The shown columns and their cells.
 pub(crate) struct Grid {
-    pub headers: Vec<&'static str>,
+    pub headers: Vec<String>,
     /// Right-aligned columns.
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
@@ -30,8 +30,9 @@ pub(crate) fn grid(report: &RunReport) -> Grid {
     let keep: Vec<usize> = (0..HEADERS.len())
         .filter(|&i| i < 3 || all.iter().any(|cells| !placeholder(&cells[i])))
         .collect();
+    let names = headers(&report.baseline);
     Grid {
-        headers: keep.iter().map(|&i| HEADERS[i]).collect(),
+        headers: keep.iter().map(|&i| names[i].clone()).collect(),
         numeric: keep.iter().map(|&i| (2..=6).contains(&i)).collect(),
         rows: all
             .iter()

@@ -1,7 +1,5 @@
 //! A terminal table in the shape of the article's.
 
-use std::io::IsTerminal;
-
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
@@ -13,7 +11,7 @@ pub struct TableExporter;
 
 impl Exporter for TableExporter {
     fn render(&self, report: &RunReport) -> anyhow::Result<String> {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = crate::term::color_stdout();
         let width = stdout_width();
         let grid = grid(report);
         let mut table = Table::new();

@@ -61,6 +61,14 @@ pub fn wrap(line: &str, width: Option<usize>) -> Vec<String> {
         .collect()
 }
 
+/// A note on stderr (what was skipped, where files went), wrapped to its
+/// terminal; nothing with `--quiet`.
+pub fn note(line: &str) {
+    if !crate::term::quiet() {
+        eprint_wrapped(line);
+    }
+}
+
 /// Prints a message on stderr, wrapped to its terminal.
 pub fn eprint_wrapped(line: &str) {
     for part in wrap(line, stderr_width()) {

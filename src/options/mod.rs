@@ -21,6 +21,18 @@ use crate::error::Error;
 /// there, without leaving anything behind. `or` is the other way out that
 /// the message offers, e.g. " or use --no-save".
 fn check_writable(flag: &str, dir: &Path, or: &str) -> Result<(), Error> {
+    // A file where a folder must be (EEXIST, ENOTDIR): said as such.
+    if let Some(file) = dir.ancestors().find(|a| a.is_file()) {
+        let what = if file == dir {
+            String::new()
+        } else {
+            format!(" ({} is a file)", file.display())
+        };
+        return Err(Error::Usage(format!(
+            "{flag} {}: is a file, not a folder{what}; give a folder{or}",
+            dir.display()
+        )));
+    }
     let fail = |e: std::io::Error| unwritable(flag, dir, &e, or);
     std::fs::create_dir_all(dir).map_err(fail)?;
     tempfile::tempfile_in(dir).map(drop).map_err(fail)
@@ -65,6 +77,15 @@ mod tests {
         std::fs::write(&file, "not a folder").unwrap();
         let m = usage_message(check_writable("--plot", &file.join("sub"), " or else"));
         assert!(m.starts_with("--plot "), "{m}");
-        assert!(m.ends_with("; choose a writable directory or else"), "{m}");
+        assert!(m.contains("is a file, not a folder"), "{m}");
+        assert!(m.ends_with("; give a folder or else"), "{m}");
+        let m = usage_message(check_writable("--output", &file, ""));
+        assert_eq!(
+            m,
+            format!(
+                "--output {}: is a file, not a folder; give a folder",
+                file.display()
+            )
+        );
     }
 }

@@ -99,7 +99,7 @@ mod tests {
         let under_a_file = format!("{file}/charts");
         let m = usage_message(build(&[file, "--plot", &under_a_file]));
         assert!(
-            m.starts_with(&format!("--plot {under_a_file}: cannot write there")),
+            m.starts_with(&format!("--plot {under_a_file}: is a file, not a folder")),
             "{m}"
         );
     }

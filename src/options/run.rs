@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::check_writable;
 use crate::cli::RunArgs;
+use crate::compare::board_name::{self, Found};
 use crate::compare::Baseline;
 use crate::error::Error;
 use crate::export::Format;
@@ -15,8 +16,9 @@ use crate::measure::{plan, KernelId, ThreadMode, Timing};
 use crate::observe::Topology;
 use crate::power::meter::{self, Meter, MeterSpec};
 use crate::power::PowerMode;
+use crate::record::reference::{article_2023, ARTICLE_2023_PATH};
 use crate::record::walk::result_files;
-use crate::record::{board_slug, read_results, RunKind};
+use crate::record::{read_results, ResultRow, RunKind};
 
 pub struct RunOptions {
     pub kernels: Vec<KernelId>,
@@ -158,16 +160,78 @@ impl RunOptions {
     }
 }
 
-/// `--baseline` is a results file, or the name of a board with results in
-/// the output directory (its latest run).
+/// `--baseline`: a results file; or a board, of the user's results in
+/// the output folder (its latest run) or of the built-in reference (the
+/// article's 15 boards), matched loosely as `report --baseline` matches.
+/// The user's own results of a board win over the article's.
 fn load_baseline(spec: &str, output: &Path) -> Result<Baseline, Error> {
     let path = Path::new(spec);
     if path.is_file() {
         return Baseline::from_file(path).map_err(Error::Usage);
     }
-    let dir = output.join(board_slug(spec));
-    // The latest run: file names are UTC times.
-    let latest = result_files(&dir).ok().and_then(|found| {
+    if spec.contains('/') || spec.to_ascii_lowercase().ends_with(".csv") {
+        return Err(Error::Usage(format!(
+            "--baseline {spec}: no such file; give a results CSV written by `sbcbench run`, \
+             or a board's name (e.g. --baseline 'Raspberry Pi 4B')"
+        )));
+    }
+    let mine = board_folders(output);
+    let reference =
+        article_2023().map_err(|e| Error::Usage(format!("the built-in reference: {e}")))?;
+    let mut names: Vec<&str> = mine.iter().map(String::as_str).collect();
+    for row in &reference {
+        let key = board_name::normalise(&row.board);
+        if !names.iter().any(|n| board_name::normalise(n) == key) {
+            names.push(&row.board);
+        }
+    }
+    match board_name::find(&names, spec) {
+        Found::One(name) if mine.iter().any(|m| m == name) => latest_of(spec, &output.join(name)),
+        Found::One("VisionFive 2") => Ok(Baseline::article_visionfive2()),
+        Found::One(name) => {
+            let rows: Vec<ResultRow> = reference
+                .iter()
+                .filter(|r| r.board == name)
+                .cloned()
+                .collect();
+            let mut baseline =
+                Baseline::from_rows(&rows, ARTICLE_2023_PATH).map_err(Error::Usage)?;
+            baseline.name = format!("{name} (article 2023, openssl/xz-utils)");
+            Ok(baseline)
+        }
+        found => Err(Error::Usage(format!(
+            "--baseline {spec}: {}{}",
+            board_name::explain(&found, &names),
+            match found {
+                Found::None { did_you_mean: None } => format!(
+                    " (the article's and those with results in {}); or give a results CSV",
+                    output.display()
+                ),
+                _ => String::new(),
+            }
+        ))),
+    }
+}
+
+/// The boards with results in `output`: its folders, named by slug
+/// (`results/reference` is the shipped reference, not a board).
+fn board_folders(output: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(output) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.') && n != "reference")
+        .collect();
+    names.sort();
+    names
+}
+
+/// The latest run in a board's folder: file names are UTC times.
+fn latest_of(spec: &str, dir: &Path) -> Result<Baseline, Error> {
+    let latest = result_files(dir).ok().and_then(|found| {
         if let Some(note) = found.outside_note() {
             eprintln!("{note}");
         }
@@ -183,7 +247,7 @@ fn load_baseline(spec: &str, output: &Path) -> Result<Baseline, Error> {
             Baseline::from_rows(&rows, &file.display().to_string()).map_err(Error::Usage)
         }
         None => Err(Error::Usage(format!(
-            "--baseline {spec}: no such file, and no results for a board of that name in {}; \
+            "--baseline {spec}: no results for a board of that name in {}; \
              give a results CSV or run `sbcbench run --board '{spec}'` on that board first",
             dir.display()
         ))),

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::runs::Run;
 use super::Runs;
+use crate::compare::board_name::{self, Found};
 use crate::error::Error;
-use crate::record::board_slug;
 use crate::record::reference::SBCBENCH_SOURCE;
 
 /// `NAME` or `NAME (SOURCE)`.
@@ -20,19 +20,23 @@ fn split_source(spec: &str) -> (&str, Option<&str>) {
     (spec, None)
 }
 
-/// Runs whose board is `name`: exactly, else ignoring case, else by slug.
-fn matching<'a>(runs: &'a [Run], name: &str) -> Vec<&'a Run> {
-    let tests: [&dyn Fn(&str) -> bool; 3] =
-        [&|b| b == name, &|b| b.eq_ignore_ascii_case(name), &|b| {
-            board_slug(b) == board_slug(name)
-        }];
-    for test in tests {
-        let found: Vec<&Run> = runs.iter().filter(|r| test(&r.key.1)).collect();
-        if !found.is_empty() {
-            return found;
-        }
-    }
-    Vec::new()
+/// Runs whose board is `name`, matched loosely (see `board_name`), and
+/// what the match found.
+fn matching<'a>(runs: &'a [Run], name: &str) -> (Vec<&'a Run>, Found<'a>) {
+    let found = board_name::find(&boards(runs), name);
+    let of = match &found {
+        Found::One(board) => runs.iter().filter(|r| r.key.1 == *board).collect(),
+        _ => Vec::new(),
+    };
+    (of, found)
+}
+
+/// The boards of the runs, sorted, once each.
+fn boards(runs: &[Run]) -> Vec<&str> {
+    let mut boards: Vec<&str> = runs.iter().map(|r| r.key.1.as_str()).collect();
+    boards.sort();
+    boards.dedup();
+    boards
 }
 
 /// The baseline run: the newest of the named board, preferring sbcbench's
@@ -43,7 +47,7 @@ pub(super) fn pick_baseline<'a>(
     notes: &mut Vec<String>,
 ) -> Result<Option<&'a Run>, Error> {
     let (name, source) = split_source(spec);
-    let mut found = matching(runs, name);
+    let (mut found, mut how) = matching(runs, name);
     if let Some(source) = source {
         let with_source: Vec<&Run> = found
             .iter()
@@ -52,7 +56,7 @@ pub(super) fn pick_baseline<'a>(
             .collect();
         if with_source.is_empty() {
             // Maybe the parenthesis is part of the board's name.
-            found = matching(runs, spec);
+            (found, how) = matching(runs, spec);
         } else {
             found = with_source;
         }
@@ -93,18 +97,12 @@ pub(super) fn pick_baseline<'a>(
             run
         }
     };
-    if chosen.is_none() && board_slug(name) != board_slug("VisionFive 2") {
-        let mut boards: Vec<&str> = runs.iter().map(|r| r.key.1.as_str()).collect();
-        boards.sort();
-        boards.dedup();
+    let default = matches!(how, Found::One(_) | Found::None { .. })
+        && board_name::normalise(name) == board_name::normalise("VisionFive 2");
+    if chosen.is_none() && !default {
         return Err(Error::Usage(format!(
-            "--baseline {spec}: no board of that name in the results; the boards are: {} \
-             (or leave --baseline out to compare with the VisionFive 2)",
-            if boards.is_empty() {
-                "none".to_string()
-            } else {
-                boards.join(", ")
-            }
+            "--baseline {spec}: {} (or leave --baseline out to compare with the VisionFive 2)",
+            board_name::explain(&how, &boards(runs))
         )));
     }
     Ok(chosen)

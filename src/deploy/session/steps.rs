@@ -99,10 +99,12 @@ impl Session<'_> {
                 self.stop,
             )
             .map_err(|mut fail| {
-                // The directory may exist without its name having come back.
-                if fail.status == Status::Timeout
-                    || fail.status == Status::Unreachable
-                    || fail.interrupted
+                // The directory may exist without its name having come
+                // back; not when ssh never reached the board.
+                if !fail.never_connected
+                    && (fail.status == Status::Timeout
+                        || fail.status == Status::Unreachable
+                        || fail.interrupted)
                 {
                     let left = format!("${{TMPDIR:-/tmp}}/sbcbench.{token}*");
                     let cleanup = self.call(

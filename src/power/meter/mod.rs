@@ -16,7 +16,6 @@ mod um;
 mod values;
 mod wattsup;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 pub use line::line_decode;
@@ -114,12 +113,13 @@ pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
     })
 }
 
-/// `sbcbench meter`: prints `count` readings (or until stopped), one a line.
+/// `sbcbench meter`: gives `count` readings (or until stopped), one a
+/// line, to `out`, which returns false when no more are wanted.
 pub fn live(
     spec: &MeterSpec,
     count: Option<u64>,
     interval: Duration,
-    out: &mut dyn Write,
+    out: &mut dyn FnMut(&str) -> bool,
 ) -> Result<(), MeterError> {
     let mut meter = open(spec)?;
     let started = Instant::now();
@@ -138,7 +138,9 @@ pub fn live(
         if let Some(a) = r.amps {
             line.push_str(&format!("  {a:7.4} A"));
         }
-        let _ = writeln!(out, "{line}");
+        if !out(&line) {
+            return Ok(());
+        }
         n += 1;
         if count.is_none_or(|c| n < c) {
             std::thread::sleep(interval.saturating_sub(t.elapsed()));

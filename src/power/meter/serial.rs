@@ -2,7 +2,7 @@
 //! opened with the protocol's settings, and a [`Link`] that sends requests
 //! and collects replies within a time limit.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
 
 use super::{MeterError, MeterSpec, Protocol};
@@ -117,7 +117,7 @@ fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
             .write(true)
             .open(&spec.path)
             .map_err(|e| fail(explain(&e.to_string(), e.kind())))?;
-        if !std::io::IsTerminal::is_terminal(&file) {
+        if !file.is_terminal() {
             return Ok(Box::new(file));
         }
     }
@@ -137,6 +137,15 @@ fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
         .timeout(Duration::from_millis(100))
         .open_native()
         .map_err(|e| {
+            // /dev/null, a file: opened, then refused the terminal settings.
+            let tty = std::fs::File::open(&spec.path).map(|f| f.is_terminal());
+            if let Ok(false) = tty {
+                return fail(
+                    "it is not a serial device (a tty); give the port the meter is plugged \
+                     into, e.g. /dev/ttyUSB0 or /dev/ttyACM0 (see `ls /dev/tty* /dev/rfcomm*`)"
+                        .to_string(),
+                );
+            }
             let kind = match e.kind() {
                 serialport::ErrorKind::Io(k) => k,
                 serialport::ErrorKind::NoDevice => std::io::ErrorKind::NotFound,
