@@ -11,7 +11,9 @@
 use std::fmt::Write as _;
 
 use super::svg::{self, Charts};
-use super::{facts::facts, footnotes, sections, Line, ReportExporter, Section, Style};
+use super::{
+    facts::facts, footnotes, mark_of, notes_for, sections, Line, ReportExporter, Section, Style,
+};
 use crate::compare::report::Report;
 use crate::export::safe::markup_text as escape;
 
@@ -29,33 +31,6 @@ tr.group th{background:#eef2f6;padding-top:.4em}\
 .notes,.empty,.lead{color:#444;font-size:.9em}.notes p{margin:.2em 0}\
 .scroll{overflow-x:auto}figure{margin:1.5em 0}svg{max-width:100%;height:auto}\
 code{background:#f3f3f3;padding:0 .2em}";
-
-/// The mark a footnote explains, as it appears in the cells it is about;
-/// `None` for a line about the whole report.
-fn mark_of(note: &str) -> Option<&'static str> {
-    ["†", "‡", "*", "±", "geomean"]
-        .into_iter()
-        .find(|m| note.starts_with(m))
-}
-
-/// The footnotes whose mark a table shows.
-fn notes_for<'a>(section: &Section, notes: &'a [String]) -> Vec<&'a String> {
-    let mut text = section.title.clone();
-    text.push_str(&section.headers.join(" "));
-    for line in &section.lines {
-        if let Line::Cells(cells) = line {
-            text.push_str(&cells.join(" "));
-        }
-    }
-    // The article's extrapolated efficiency is a `*` of the efficiency
-    // tables only.
-    let efficiency = section.title.contains("per W");
-    notes
-        .iter()
-        .filter(|n| mark_of(n).is_some_and(|m| text.contains(m)))
-        .filter(|n| efficiency || !n.starts_with("* MB/s per W"))
-        .collect()
-}
 
 /// One table, with its title, or its sentence when it is empty.
 fn table(out: &mut String, section: &Section, notes: &[String]) {
@@ -83,8 +58,9 @@ fn table(out: &mut String, section: &Section, notes: &[String]) {
                     escape(name)
                 );
             }
-            Line::Cells(cells) => {
-                out.push_str("<tr>");
+            Line::Cells(cells) | Line::Mine(cells) => {
+                let mine = matches!(line, Line::Mine(_));
+                out.push_str(if mine { r#"<tr class="mine">"# } else { "<tr>" });
                 for (cell, numeric) in cells.iter().zip(&section.numeric) {
                     if *numeric {
                         let _ = write!(out, r#"<td class="num">{}</td>"#, escape(cell));

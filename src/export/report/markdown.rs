@@ -1,16 +1,28 @@
 //! The report as GitHub-flavoured Markdown, for posts and issues: the
-//! article's cells, without ± (the CSV and JSON have it).
+//! article's cells, without ± (the CSV and JSON have it), each table with
+//! the notes on its marks, the reader's boards in bold.
 
-use super::{footnotes, sections, Line, ReportExporter, Style};
+use super::{footnotes, mark_of, notes_for, sections, Line, ReportExporter, Style};
 use crate::compare::report::Report;
 
 pub struct MarkdownExporter;
 
 use crate::export::safe::markdown_cell as escape;
 
+/// A note as a paragraph line: a leading `*` escaped, so that it is the
+/// mark it explains and not a list bullet.
+fn note_line(note: &str) -> String {
+    let text = escape(note);
+    match text.strip_prefix('*') {
+        Some(rest) => format!("\\*{rest}  \n"),
+        None => format!("{text}  \n"),
+    }
+}
+
 impl ReportExporter for MarkdownExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
         let style = Style { uncertainty: false };
+        let notes = footnotes(report, style);
         let mut out = String::new();
         for section in sections(report, style) {
             out.push_str(&format!("### {}\n\n", escape(&section.title)));
@@ -34,15 +46,44 @@ impl ReportExporter for MarkdownExporter {
                         .chain((1..section.headers.len()).map(|_| String::new()))
                         .collect(),
                     Line::Cells(cells) => cells.iter().map(|c| escape(c)).collect(),
+                    Line::Mine(cells) => cells
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if i == 0 {
+                                format!("**{}**", escape(c))
+                            } else {
+                                escape(c)
+                            }
+                        })
+                        .collect(),
                 };
                 out.push_str(&format!("| {} |\n", cells.join(" | ")));
             }
             out.push('\n');
+            let applies = notes_for(&section, &notes);
+            if !applies.is_empty() {
+                for note in applies {
+                    out.push_str(&note_line(note));
+                }
+                out.push('\n');
+            }
         }
-        for line in footnotes(report, style) {
-            out.push_str(&escape(&line));
-            out.push_str("  \n");
+        // What concerns the whole report, once at the end.
+        for note in notes.iter().filter(|n| mark_of(n).is_none()) {
+            out.push_str(&note_line(note));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::note_line;
+
+    #[test]
+    fn a_mark_at_the_start_of_a_note_is_no_bullet() {
+        assert_eq!(note_line("* against x"), "\\* against x  \n");
+        assert_eq!(note_line("‡ not like"), "‡ not like  \n");
     }
 }

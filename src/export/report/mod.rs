@@ -76,7 +76,43 @@ pub fn render(report: &Report, format: impl Into<ReportFormat>) -> anyhow::Resul
 pub(crate) enum Line {
     /// An architecture family's header row.
     Group(&'static str),
+    /// A reference board (measured by others, `†`).
     Cells(Vec<String>),
+    /// A board of the reader's, set apart (bold in Markdown and HTML).
+    Mine(Vec<String>),
+}
+
+impl Line {
+    /// The cells of a board's line.
+    pub(crate) fn cells(&self) -> Option<&[String]> {
+        match self {
+            Line::Group(_) => None,
+            Line::Cells(c) | Line::Mine(c) => Some(c),
+        }
+    }
+}
+
+/// The mark a footnote explains, as it appears in the cells it is about;
+/// `None` for a line about the whole report.
+pub(crate) fn mark_of(note: &str) -> Option<&'static str> {
+    ["†", "‡", "§", "*", "≈", "±", "geomean"]
+        .into_iter()
+        .find(|m| note.starts_with(m))
+}
+
+/// The footnotes whose mark a table shows, to print with it.
+pub(crate) fn notes_for<'a>(section: &Section, notes: &'a [String]) -> Vec<&'a String> {
+    let mut text = section.title.clone();
+    text.push_str(&section.headers.join(" "));
+    for line in &section.lines {
+        if let Some(cells) = line.cells() {
+            text.push_str(&cells.join(" "));
+        }
+    }
+    notes
+        .iter()
+        .filter(|n| mark_of(n).is_some_and(|m| text.contains(m)))
+        .collect()
 }
 
 /// One table of the report, ready for a human format.
@@ -186,10 +222,12 @@ fn efficiency_cell(f: Option<&Figures>, mode: Mode, baseline_row: bool, style: S
     let Some((v, extrapolated)) = shown else {
         return "-".to_string();
     };
-    let mut cell = figure(&v, style);
-    if extrapolated {
-        cell.push('*');
-    }
+    // `≈`: the article's extrapolation, not a measurement.
+    let mut cell = if extrapolated {
+        format!("≈{}", figure(&v, style))
+    } else {
+        figure(&v, style)
+    };
     if let (Some(s), false) = (f.efficiency_speedup, baseline_row) {
         // A measured figure against the baseline's extrapolated one.
         let star = f.efficiency_extrapolated && !extrapolated;
@@ -202,7 +240,7 @@ fn efficiency_cell(f: Option<&Figures>, mode: Mode, baseline_row: bool, style: S
 /// W to a tenth, as the article's `7.4`, `112.7`.
 fn watts(w: Option<f64>) -> String {
     match w {
-        Some(w) => format!("{w:.1}"),
+        Some(w) => format!("{w:.1} W"),
         None => "-".to_string(),
     }
 }
@@ -216,6 +254,18 @@ fn board_cell(e: &Entry) -> String {
         s.push_str(" (baseline)");
     }
     s
+}
+
+/// The OS as the article wrote it: `Debian 12` for `Debian GNU/Linux 12
+/// (bookworm)`, `Ubuntu 24.04.2` for `Ubuntu 24.04.2 LTS`.
+fn short_os(os: &str) -> String {
+    let mut s = os.replace(" GNU/Linux", "");
+    if let Some(open) = s.find(" (") {
+        if s.ends_with(')') {
+            s.truncate(open);
+        }
+    }
+    s.strip_suffix(" LTS").unwrap_or(&s).trim().to_string()
 }
 
 fn mode_title(mode: Mode) -> &'static str {
@@ -237,7 +287,11 @@ fn grouped<'a>(
             family = Some(e.family);
             lines.push(Line::Group(e.family.title()));
         }
-        lines.push(Line::Cells(cells(e)));
+        lines.push(if e.other_implementation {
+            Line::Cells(cells(e))
+        } else {
+            Line::Mine(cells(e))
+        });
     }
     lines
 }
@@ -262,7 +316,7 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         }
         let lines = grouped(report.with_throughput(mode), |e| {
             let figures = e.mode(mode);
-            let mut cells = vec![board_cell(e), e.os.clone()];
+            let mut cells = vec![board_cell(e), short_os(&e.os)];
             for k in kernels {
                 cells.push(throughput_cell(figures.get(*k), e.is_baseline, style));
             }
@@ -280,7 +334,7 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         });
         out.push(Section {
             title: format!(
-                "1. Performance, {}: MB/s (× {base})",
+                "Performance, {}: MB/s (× {base})",
                 mode.label()
             ),
             headers,
@@ -349,7 +403,7 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         });
         out.push(Section {
             title: format!(
-                "2. xz cycles per byte: clock ÷ MB/s, lower is better; the ratio is {base} ÷ board"
+                "xz cycles per byte: clock ÷ MB/s, lower is better; the ratio is {base} ÷ board"
             ),
             headers,
             numeric,
@@ -385,7 +439,7 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         ]
     });
     out.push(Section {
-        title: "3. Power, whole board: W".to_string(),
+        title: "Power, whole board: W".to_string(),
         headers,
         numeric: vec![false, true, true, true, true, true],
         lines,
@@ -422,10 +476,10 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
         numeric.extend(kernels.iter().map(|_| true));
         out.push(Section {
             title: format!(
-                "4. Efficiency, {}: MB/s per W{} (× {base})",
+                "Efficiency, {}: MB/s per W{} (× {base})",
                 mode.label(),
                 if mode == Mode::All {
-                    ", measured or * extrapolated"
+                    ", measured or ≈ the article's extrapolation"
                 } else {
                     ""
                 }
@@ -438,6 +492,10 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
     }
     out.extend(builtin_sections(report, style));
     out.extend(spread_sections(report));
+    // Numbered once each, in the order shown.
+    for (i, section) in out.iter_mut().enumerate() {
+        section.title = format!("{}. {}", i + 1, section.title);
+    }
     out
 }
 
@@ -485,7 +543,7 @@ fn spread_sections(report: &Report) -> Vec<Section> {
         numeric.extend(kernels.iter().map(|_| true));
         out.push(Section {
             title: format!(
-                "6. Run to run, {}: the slowest and fastest run of each board measured several times (spread)",
+                "Run to run, {}: the slowest and fastest run of each board measured several times (spread)",
                 mode.label()
             ),
             headers,
@@ -542,7 +600,7 @@ fn builtin_sections(report: &Report, style: Style) -> Vec<Section> {
         numeric.extend(kernels.iter().map(|_| true));
         out.push(Section {
             title: format!(
-                "5. Built-in kernels, {}: MB/s (× the system tool, same board and CPUs)",
+                "Built-in kernels, {}: MB/s (× the system tool, same board and CPUs)",
                 mode.label()
             ),
             headers,
@@ -619,7 +677,7 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
     }) {
         lines.push(
             "sbcbench's boards show their own openssl / xz-utils where the run measured them, \
-             as the article did; table 5 has the built-in kernels beside them."
+             as the article did; the built-in kernels' tables put sbcbench's own kernels beside them."
                 .to_string(),
         );
     }
@@ -656,7 +714,8 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
         })
     {
         lines.push(format!(
-            "* all cores: relative to {}'s single-core figure × its {} cores (it has no all-cores measurement).",
+            "* against an extrapolated figure: {} has no all-cores measurement, so its single-core \
+             figure × its {} cores stands in (for MB/s per W, ÷ its all-cores W, as the article).",
             b.board, b.cores
         ));
     }
@@ -664,7 +723,8 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
         && any(&|f: &Figures| f.mb_per_s.is_none() && f.mb_per_s_per_w_extrapolated.is_some())
     {
         lines.push(
-            "* MB/s per W, all cores: the article's extrapolation, single-core MB/s × cores ÷ all-cores W."
+            "≈ MB/s per W, all cores: the article's extrapolation, single-core MB/s × cores ÷ \
+             all-cores W."
                 .to_string(),
         );
     }
@@ -672,7 +732,7 @@ pub(crate) fn footnotes(report: &Report, style: Style) -> Vec<String> {
         lines.push(
             "± repeatability: one standard deviation of one run's back-to-back samples, carried into \
              ratios (none for single measurements); not how far another run or board would differ \
-             (table 6 has the run-to-run spread where a board ran several times)."
+             (the run-to-run tables show that spread where a board ran several times)."
                 .to_string(),
         );
     }
@@ -699,10 +759,17 @@ mod tests {
     }
 
     #[test]
+    fn the_os_as_the_article_wrote_it() {
+        assert_eq!(short_os("Debian GNU/Linux 12 (bookworm)"), "Debian 12");
+        assert_eq!(short_os("Ubuntu 24.04.2 LTS"), "Ubuntu 24.04.2");
+        assert_eq!(short_os("Armbian 22.02.1"), "Armbian 22.02.1");
+    }
+
+    #[test]
     fn watts_as_the_article() {
-        assert_eq!(watts(Some(7.4)), "7.4");
-        assert_eq!(watts(Some(12.0)), "12.0");
-        assert_eq!(watts(Some(112.7)), "112.7");
+        assert_eq!(watts(Some(7.4)), "7.4 W");
+        assert_eq!(watts(Some(12.0)), "12.0 W");
+        assert_eq!(watts(Some(112.7)), "112.7 W");
         assert_eq!(watts(None), "-");
     }
 }

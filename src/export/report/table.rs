@@ -3,7 +3,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use super::{footnotes, sections, Line, ReportExporter, Style};
+use super::{footnotes, mark_of, notes_for, sections, Line, ReportExporter, Style};
 use crate::compare::report::Report;
 use crate::export::table::fit;
 use crate::export::width::{stdout_width, wrap};
@@ -14,6 +14,7 @@ impl ReportExporter for TableExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
         let style = Style { uncertainty: true };
         let width = stdout_width();
+        let notes = footnotes(report, style);
         let mut out = String::new();
         for section in sections(report, style) {
             for part in wrap(&section.title, width) {
@@ -38,7 +39,7 @@ impl ReportExporter for TableExporter {
                         cells.extend((1..section.headers.len()).map(|_| Cell::new("")));
                         table.add_row(cells);
                     }
-                    Line::Cells(cells) => {
+                    Line::Cells(cells) | Line::Mine(cells) => {
                         table.add_row(cells.iter().zip(&section.numeric).map(|(text, num)| {
                             let cell = Cell::new(text);
                             if *num {
@@ -51,10 +52,18 @@ impl ReportExporter for TableExporter {
                 }
             }
             out.push_str(&table.to_string());
-            out.push_str("\n\n");
+            out.push('\n');
+            // The legend of the marks this table shows, with it.
+            for note in notes_for(&section, &notes) {
+                for part in wrap(note, width) {
+                    out.push_str(&part);
+                    out.push('\n');
+                }
+            }
+            out.push('\n');
         }
-        for line in footnotes(report, style) {
-            for part in wrap(&line, width) {
+        for line in notes.iter().filter(|n| mark_of(n).is_none()) {
+            for part in wrap(line, width) {
                 out.push_str(&part);
                 out.push('\n');
             }
