@@ -73,6 +73,13 @@ fn run_saves_a_results_file_whose_figures_agree_with_the_baseline() {
     );
     // stdout in --format csv is the saved file, byte for byte.
     assert_eq!(std::fs::read(file).unwrap(), out);
+    // Readable by others as the umask allows (the tests' is 022 or 002),
+    // not the private mode of a temporary file.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "{mode:o}");
+    }
 
     let rows = sbcbench::record::read_results(file).unwrap();
     let kernels: Vec<_> = rows.iter().map(|r| r.kernel.name()).collect();

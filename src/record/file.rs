@@ -65,10 +65,16 @@ impl ResultFile {
     pub fn save(&mut self, rows: &[ResultRow]) -> std::io::Result<&Path> {
         self.check().map_err(std::io::Error::other)?;
         std::fs::create_dir_all(&self.dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".sbcbench-")
-            .suffix(".csv.tmp")
-            .tempfile_in(&self.dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".sbcbench-").suffix(".csv.tmp");
+        // Readable as any file the user writes (the umask applies), not
+        // the private mode of temporary files: results are to share.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(&self.dir)?;
         {
             let mut w = csv::Writer::from_writer(tmp.as_file_mut());
             for row in rows {
