@@ -480,6 +480,55 @@ fn without_a_terminal_each_board_says_its_states_and_its_output_follows_the_summ
 }
 
 #[test]
+fn on_a_terminal_each_board_has_a_line_and_its_output_follows_the_summary() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(work.path(), &[("Loop One", "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let cmd = format!(
+        "{} fleet --boards {} --dist {} --output {} \
+         --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
+         --ssh-option IdentitiesOnly=yes --ssh-option User={} {}",
+        sbcbench_path().display(),
+        boards.display(),
+        dist.display(),
+        output.display(),
+        sshd.path("known_hosts").display(),
+        sshd.path("id").display(),
+        user(),
+        RUN.join(" ")
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("Loop One done: 1 row in ").unwrap();
+    p.exp_string("rows saved").unwrap();
+    p.exp_string("[Loop One] | sha1 |").unwrap();
+    p.exp_eof().unwrap();
+    assert_saved(&output, "Loop One");
+}
+
+#[test]
+fn run_status_lines_announce_each_step_without_the_idle_phase() {
+    let out = sbcbench_std()
+        .args(["run", "--board", "Status", "--no-save", "--status-lines"])
+        .args(["--idle-time", "600"])
+        .args(&RUN[1..])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let steps: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("@sbcbench "))
+        .collect();
+    assert_eq!(steps.len(), 1, "{stderr}");
+    assert!(
+        steps[0].starts_with("@sbcbench step kernel=sha1 mode=1 threads=1 cpus="),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     // A line meter whose reading climbs 1 W a second, printed every 100 ms:
     // a phase that ran later reads higher, so each row's figures show which
