@@ -298,6 +298,11 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "meter", help_heading = "Power")]
     pub phase_events: bool,
 
+    /// Set by `sbcbench fleet`: print an `@sbcbench step` line on stderr as
+    /// each measurement starts, for the fleet's live status (docs/fleet.md).
+    #[arg(long, hide = true)]
+    pub status_lines: bool,
+
     /// Also measure the board's own `openssl speed` and `xz -d` (the
     /// article's tools) as `engine=system` rows, so that ratios to the
     /// article compare like with like: auto (where they are on PATH), off,
@@ -428,6 +433,11 @@ pub struct FleetArgs {
     /// (e.g. IdentityFile=…, User=…, UserKnownHostsFile=…); repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub ssh_option: Vec<String>,
+
+    /// Show each board's output (its table, warnings) as it comes, under
+    /// the status lines, instead of after the summary.
+    #[arg(long)]
+    pub verbose: bool,
 
     /// Arguments for `sbcbench run` on every board, after the boards.toml ones.
     #[arg(last = true, value_name = "RUN ARGS")]

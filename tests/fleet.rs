@@ -398,6 +398,136 @@ fn two_boards_ok_and_a_closed_port_unreachable() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
+/// The states `board` went through, from the timestamped lines on
+/// stderr (`16:03:04 Loop One: uploading sbcbench`), without the time.
+fn states(stderr: &str, board: &str) -> Vec<String> {
+    let tail = format!(" {board}: ");
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (time, rest) = l.split_at_checked(8)?;
+            let is_time = time.len() == 8
+                && time.char_indices().all(|(i, c)| {
+                    if i == 2 || i == 5 {
+                        c == ':'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            (is_time && rest.starts_with(&tail)).then(|| rest[tail.len()..].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn without_a_terminal_each_board_says_its_states_and_its_output_follows_the_summary() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(
+        work.path(),
+        &[
+            ("Loop One", "127.0.0.1", sshd.port),
+            ("Loop Two", "127.0.0.2", sshd.port),
+        ],
+    );
+    let output = work.path().join("results");
+    let (code, stdout, stderr) = sshd.run_fleet(&boards, &dist, &output);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    for board in ["Loop One", "Loop Two"] {
+        let got = states(&stderr, board);
+        assert_eq!(got.len(), 6, "{board}: {got:?}\n{stderr}");
+        assert_eq!(
+            got[..3],
+            ["connecting", "uploading sbcbench", "running: starting"],
+            "{stderr}"
+        );
+        assert!(
+            got[3].starts_with("running sha1 × 1 (cpu ") && got[3].ends_with("measurement 1"),
+            "{got:?}"
+        );
+        assert_eq!(got[4], "fetching the results", "{got:?}");
+        assert!(got[5].starts_with("done: 1 row in "), "{got:?}");
+    }
+    // Each board's output after the summary, and where its file is here.
+    let summary_at = stdout.find("rows saved").expect(&stdout);
+    let table_at = stdout.find("[Loop One] | sha1 |").expect(&stdout);
+    assert!(summary_at < table_at, "{stdout}");
+    let file = &files_under(&output.join("loop-one"))[0];
+    assert!(
+        stderr.contains(&format!("[Loop One] ok: 1 row saved to {}", file.display())),
+        "{stderr}"
+    );
+    // The board's temp directory is gone: never shown as where results are.
+    assert!(!stdout.contains("/tmp/sbcbench."), "{stdout}");
+    assert!(!stderr.contains("/tmp/sbcbench."), "{stderr}");
+    assert!(!stderr.contains("saved: "), "{stderr}");
+
+    // --verbose: the output as it comes, before the summary.
+    let verbose = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(["--only", "Loop One", "--verbose"])
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&verbose.stdout), text(&verbose.stderr));
+    assert_eq!(verbose.status.code(), Some(0), "{stdout}\n{stderr}");
+    let table_at = stdout.find("[Loop One] | sha1 |").expect(&stdout);
+    assert!(table_at < stdout.find("rows saved").unwrap(), "{stdout}");
+    assert_eq!(states(&stderr, "Loop One").len(), 6, "{stderr}");
+    assert!(!stderr.contains("/tmp/sbcbench."), "{stderr}");
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn on_a_terminal_each_board_has_a_line_and_its_output_follows_the_summary() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(work.path(), &[("Loop One", "127.0.0.1", sshd.port)]);
+    let output = work.path().join("results");
+    let cmd = format!(
+        "{} fleet --boards {} --dist {} --output {} \
+         --ssh-option UserKnownHostsFile={} --ssh-option IdentityFile={} \
+         --ssh-option IdentitiesOnly=yes --ssh-option User={} {}",
+        sbcbench_path().display(),
+        boards.display(),
+        dist.display(),
+        output.display(),
+        sshd.path("known_hosts").display(),
+        sshd.path("id").display(),
+        user(),
+        RUN.join(" ")
+    );
+    let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
+    p.exp_string("Loop One done: 1 row in ").unwrap();
+    p.exp_string("rows saved").unwrap();
+    p.exp_string("[Loop One] | sha1 |").unwrap();
+    p.exp_eof().unwrap();
+    assert_saved(&output, "Loop One");
+}
+
+#[test]
+fn run_status_lines_announce_each_step_without_the_idle_phase() {
+    let out = sbcbench_std()
+        .args(["run", "--board", "Status", "--no-save", "--status-lines"])
+        .args(["--idle-time", "600"])
+        .args(&RUN[1..])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let steps: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("@sbcbench "))
+        .collect();
+    assert_eq!(steps.len(), 1, "{stderr}");
+    assert!(
+        steps[0].starts_with("@sbcbench step kernel=sha1 mode=1 threads=1 cpus="),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     // A line meter whose reading climbs 1 W a second, printed every 100 ms:

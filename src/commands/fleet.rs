@@ -6,7 +6,9 @@ use crate::cli::FleetArgs;
 use crate::deploy::session::Status;
 use crate::deploy::{plan, pool};
 use crate::error::Error;
-use crate::export::fleet::summary_table;
+use std::io::IsTerminal;
+
+use crate::export::fleet::{summary_table, FleetStatus};
 use crate::interrupt::STOP;
 use crate::options::FleetOptions;
 use crate::power::meter::{self, MeterSpec};
@@ -47,8 +49,16 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let outcomes = pool::run_all(&chosen, &plan, &STOP, meters);
+    // A line per board redrawn in place on a terminal; but a board that
+    // asks for readings through ssh -t needs the terminal to itself, and a
+    // log wants timestamped lines.
+    let terminal = std::io::stderr().is_terminal() && !chosen.iter().any(|b| plan.tty(b));
+    let names: Vec<&str> = chosen.iter().map(|b| b.name.as_str()).collect();
+    let status = FleetStatus::new(&names, terminal, args.verbose);
+    let outcomes = pool::run_all(&chosen, &plan, &STOP, meters, &status);
+    status.finish();
     super::print(&summary_table(&outcomes))?;
+    status.print_held();
 
     if outcomes.iter().any(|o| o.interrupted) {
         return Err(Error::Interrupted { saved: None }.into());

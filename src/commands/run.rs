@@ -68,6 +68,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 
     let events = PhaseEvents {
         on: opts.phase_events,
+        steps: opts.status_lines,
     };
     let given = match &opts.power {
         PowerMode::None => None,

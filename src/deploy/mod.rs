@@ -6,6 +6,7 @@
 //! - `ssh`: the ssh client, run with an argument vector, and its failures.
 //! - `pool`: `--jobs` boards at a time, their output in one piece per write.
 //! - `session`: one board from connection to clean-up, and its outcome.
+//! - `status`: each board's state as it goes, for a live status line.
 //! - `framing`: the results files a board sends back, split and checked.
 //! - `forward`: a board's output, prefixed, with its control lines taken
 //!   out (their format and what a meter here makes of them: `power`).
@@ -17,5 +18,6 @@ pub mod pool;
 mod remote;
 pub mod session;
 pub mod ssh;
+pub mod status;
 
 pub use boards::{Board, BoardsError};

@@ -51,7 +51,7 @@ impl Plan {
     }
 
     /// `ssh -t`: the run asks for the wattmeter's readings, one board at a time.
-    pub(super) fn tty(&self, board: &Board) -> bool {
+    pub fn tty(&self, board: &Board) -> bool {
         self.jobs == 1 && wants_power_ask(&self.board_args(board))
     }
 }
@@ -206,6 +206,10 @@ pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
         if !has_flag(&extra, "--clock-mhz") {
             args.extend(["--clock-mhz".into(), mhz.to_string()]);
         }
+    }
+    // The board says which measurement starts, for the fleet's status line.
+    if !has_flag(&extra, "--status-lines") {
+        args.push("--status-lines".into());
     }
     // A meter measures what the fixed figures only estimate.
     if board.meter.is_some() && !has_flag(&extra, "--phase-events") {
@@ -391,6 +395,7 @@ mod tests {
                 "/tmp/sbcbench.x/results",
                 "--clock-mhz",
                 "1500",
+                "--status-lines",
                 "--power",
                 "fixed:idle=2.5,all=6",
                 "--threads",

@@ -10,10 +10,11 @@ use std::sync::Mutex;
 use super::plan::Plan;
 use super::session::{run_board, BoardMeter, Outcome, Status};
 use super::ssh::Stream;
+use super::status::{BoardState, Watch};
 use super::Board;
 
 /// Writes to this process's stdout or stderr in one piece.
-pub(super) fn emit(stream: Stream, text: &str) {
+pub fn emit(stream: Stream, text: &str) {
     let _ = match stream {
         Stream::Out => {
             let mut o = std::io::stdout().lock();
@@ -27,12 +28,14 @@ pub(super) fn emit(stream: Stream, text: &str) {
 }
 
 /// Runs every board, `plan.jobs` at a time; in the boards' order.
-/// `meters[i]` is the meter of `boards[i]`.
+/// `meters[i]` is the meter of `boards[i]`. Every state change and every
+/// line of output goes to `watch`.
 pub fn run_all(
     boards: &[Board],
     plan: &Plan,
     stop: &AtomicBool,
     meters: Vec<Option<BoardMeter>>,
+    watch: &dyn Watch,
 ) -> Vec<Outcome> {
     let meters: Vec<Mutex<Option<BoardMeter>>> = meters.into_iter().map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
@@ -43,6 +46,13 @@ pub fn run_all(
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(board) = boards.get(i) else { break };
                 let outcome = if stop.load(Ordering::SeqCst) {
+                    watch.state(
+                        &board.name,
+                        &BoardState::Failed {
+                            status: Status::RunFailed,
+                            took: std::time::Duration::ZERO,
+                        },
+                    );
                     Outcome {
                         interrupted: true,
                         ..Outcome::new(
@@ -55,7 +65,7 @@ pub fn run_all(
                     let meter = meters
                         .get(i)
                         .and_then(|m| m.lock().ok().and_then(|mut m| m.take()));
-                    run_board(board, plan, stop, meter)
+                    run_board(board, plan, stop, meter, watch)
                 };
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(outcome);

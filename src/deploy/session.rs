@@ -12,9 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::plan::{has_flag, Plan};
-use super::pool::emit;
 use super::remote::{cleanup_cmd, kill_cmd};
 use super::ssh::{self, classify, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream};
+use super::status::{BoardState, Watch};
 use super::Board;
 use crate::power::events::PhaseLog;
 use crate::power::meter::{self, Meter, MeterSpec, Monitor};
@@ -121,11 +121,21 @@ struct Session<'a> {
     stop: &'a AtomicBool,
     deadline: Instant,
     prefix: String,
+    watch: &'a dyn Watch,
 }
 
 impl Session<'_> {
     fn say(&self, text: &str) {
-        emit(Stream::Err, &format!("{}{text}\n", self.prefix));
+        self.watch.detail(
+            &self.board.name,
+            Stream::Err,
+            &format!("{}{text}\n", self.prefix),
+            false,
+        );
+    }
+
+    fn state(&self, state: BoardState) {
+        self.watch.state(&self.board.name, &state);
     }
 
     /// A short command: output captured, ssh's own messages shown after.
@@ -282,6 +292,7 @@ pub fn run_board(
     plan: &Plan,
     stop: &AtomicBool,
     meter: Option<BoardMeter>,
+    watch: &dyn Watch,
 ) -> Outcome {
     let started = Instant::now();
     let session = Session {
@@ -291,7 +302,9 @@ pub fn run_board(
         stop,
         deadline: started + plan.timeout,
         prefix: format!("[{}] ", board.name),
+        watch,
     };
+    session.state(BoardState::Connecting);
     let mut outcome = Outcome::new(&board.name, Status::Ok, None);
     if let Err(fail) = session_steps(&session, &mut outcome, meter) {
         outcome.status = fail.status;
@@ -323,6 +336,16 @@ pub fn run_board(
         (s, None) => s.to_string(),
     };
     session.say(&summary);
+    session.state(match outcome.status {
+        Status::Ok => BoardState::Done {
+            rows: outcome.rows,
+            took: outcome.duration,
+        },
+        status => BoardState::Failed {
+            status,
+            took: outcome.duration,
+        },
+    });
     outcome
 }
 
@@ -341,11 +364,16 @@ fn session_steps(
         running: true,
         removed: false,
     };
+    session.state(BoardState::Uploading);
     session.upload(&dir, &binary, &sum)?;
     // Sampled from just before the run starts until its rows are fetched.
     let monitor = meter.map(|(spec, m)| {
         let protocol = spec.protocol.name();
         (protocol, Monitor::start(m, Some(spec), meter::PERIOD))
+    });
+    session.state(BoardState::Running {
+        step: None,
+        started: 0,
     });
     let ran = session.run(&mut dir, &mut outcome.phases);
     let spans = outcome.phases.spans();
@@ -361,6 +389,7 @@ fn session_steps(
         }
         _ => (session.deadline, session.stop),
     };
+    session.state(BoardState::Fetching);
     let fetched = session.fetch(&dir, deadline, stop, power);
     if let Some((_, m)) = monitor {
         for w in m.warnings() {

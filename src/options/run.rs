@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub idle_time: Duration,
     /// Phase lines on stderr for a meter on another machine.
     pub phase_events: bool,
+    /// `step` lines on stderr for the fleet's live status.
+    pub status_lines: bool,
     /// Also measure the board's own openssl and xz.
     pub system_tools: SystemTools,
 }
@@ -154,6 +156,7 @@ impl RunOptions {
             load: args.load,
             idle_time: Duration::from_secs_f64(args.idle_time),
             phase_events: args.phase_events,
+            status_lines: args.status_lines,
             system_tools: args.system_tools,
         };
         Ok((opts, meter))

@@ -6,7 +6,13 @@
 //! @sbcbench phase start kernel=xz mode=1 threads=1 cpus=0 t=1700000000.123
 //! @sbcbench phase end kernel=xz mode=1 threads=1 cpus=0 status=ok
 //! @sbcbench pid 4242
+//! @sbcbench step kernel=xz mode=1 threads=1 cpus=0
 //! ```
+//!
+//! `step` lines (run `--status-lines`, which the fleet always passes) only
+//! say which measurement starts, for the fleet's live status: they carry
+//! no timing duty, so they come without the idle phase and the longer
+//! measurements that `--phase-events` costs.
 //!
 //! A control line is a whole line beginning with `@sbcbench `; the
 //! controller timestamps each one when it arrives, since the board's clock
@@ -87,6 +93,9 @@ pub enum Control {
     /// The pid (and process group) of the remote run, printed by the
     /// fleet's own remote command before it starts sbcbench.
     Pid(u32),
+    /// A measurement starts (`step`, same keys as a phase start): only
+    /// for the fleet's status line, never for power.
+    Step(PhaseEvent),
     /// A verb this sbcbench does not know: ignored, for newer boards.
     Unknown(String),
 }
@@ -120,31 +129,44 @@ fn parse_rest(rest: &str) -> Result<Control, String> {
                 Some(other) => return Err(format!("phase: '{other}' is neither start nor end")),
                 None => return Err("phase: start or end expected".into()),
             };
-            let mut fields = BTreeMap::new();
-            for word in words {
-                let (key, value) = word
-                    .split_once('=')
-                    .ok_or_else(|| format!("phase: '{word}' is not key=value"))?;
-                let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                if !key_ok {
-                    return Err(format!("phase: '{key}' is not a key (a-z, 0-9, _)"));
-                }
-                let value = percent_decode(value).map_err(|e| format!("phase: {key}: {e}"))?;
-                if value.is_empty() {
-                    return Err(format!("phase: {key} has no value"));
-                }
-                check_known(key, &value)?;
-                if fields.insert(key.to_string(), value).is_some() {
-                    return Err(format!("phase: {key} given twice"));
-                }
-            }
+            let fields = parse_fields("phase", words)?;
             Ok(Control::Phase(PhaseEvent { edge, fields }))
         }
+        "step" => Ok(Control::Step(PhaseEvent {
+            edge: Edge::Start,
+            fields: parse_fields("step", words)?,
+        })),
         other => Ok(Control::Unknown(other.to_string())),
     }
+}
+
+/// The `key=value` words of a `phase` or `step` line.
+fn parse_fields<'a>(
+    verb: &str,
+    words: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut fields = BTreeMap::new();
+    for word in words {
+        let (key, value) = word
+            .split_once('=')
+            .ok_or_else(|| format!("{verb}: '{word}' is not key=value"))?;
+        let key_ok = key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !key_ok {
+            return Err(format!("{verb}: '{key}' is not a key (a-z, 0-9, _)"));
+        }
+        let value = percent_decode(value).map_err(|e| format!("{verb}: {key}: {e}"))?;
+        if value.is_empty() {
+            return Err(format!("{verb}: {key} has no value"));
+        }
+        check_known(key, &value).map_err(|e| format!("{verb}: {e}"))?;
+        if fields.insert(key.to_string(), value).is_some() {
+            return Err(format!("{verb}: {key} given twice"));
+        }
+    }
+    Ok(fields)
 }
 
 /// The keys with a defined meaning must have a value of their kind.
@@ -163,7 +185,7 @@ fn check_known(key: &str, value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("phase: {key}='{value}' is not a valid {key}"))
+        Err(format!("{key}='{value}' is not a valid {key}"))
     }
 }
 
@@ -224,10 +246,13 @@ pub fn phase_line(edge: Edge, fields: &[(&str, String)]) -> String {
 
 /// The printing side: `run --phase-events` announces each phase on stderr
 /// as a control line, so that a meter on the machine that started this run
-/// over ssh can tell which power belongs to which row.
+/// over ssh can tell which power belongs to which row. With only `steps`
+/// (`run --status-lines`), each measurement's start is announced as a
+/// `step` line instead, for the fleet's status: no other phase, no end.
 #[derive(Debug, Clone, Copy)]
 pub struct PhaseEvents {
     pub on: bool,
+    pub steps: bool,
 }
 
 impl PhaseEvents {
@@ -252,6 +277,13 @@ impl PhaseEvents {
 
     fn print(&self, edge: Edge, mut fields: Vec<(&str, String)>) {
         if !self.on {
+            // A measurement's start has a kernel; the power phases have `power`.
+            let is_step = edge == Edge::Start
+                && fields.iter().any(|(k, _)| *k == "kernel")
+                && !fields.iter().any(|(k, _)| *k == "power");
+            if self.steps && is_step {
+                write_line(&step_line(&fields));
+            }
             return;
         }
         if let Ok(t) = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
@@ -259,10 +291,25 @@ impl PhaseEvents {
         }
         // One write of the whole line, under the lock: never interleaved
         // with other output of this process.
-        let line = format!("{}\n", phase_line(edge, &fields));
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
+        write_line(&phase_line(edge, &fields));
     }
+}
+
+/// A whole `@sbcbench step …` line (without its newline).
+pub fn step_line(fields: &[(&str, String)]) -> String {
+    let mut line = format!("{TAG}step");
+    for (key, value) in fields {
+        line.push_str(&format!(" {key}={}", percent_encode(value)));
+    }
+    line
+}
+
+/// One write of the whole line, under the lock: never interleaved with
+/// other output of this process.
+fn write_line(line: &str) {
+    let line = format!("{line}\n");
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
 }
 
 /// See [`PhaseEvents::end_on_drop`].
@@ -396,6 +443,31 @@ mod tests {
         assert_eq!(key(&system).to_string(), "sha1 (system) × 1 (cpu 0)");
         match parse_control("@sbcbench phase start kernel=sha1 engine=gpu") {
             Some(Err(e)) => assert!(e.contains("engine='gpu'"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn step_lines_parse_and_a_bad_one_says_why() {
+        let fields = [
+            ("kernel", "sha1".to_string()),
+            ("mode", "all".to_string()),
+            ("threads", "4".to_string()),
+            ("cpus", "0-3".to_string()),
+        ];
+        let line = step_line(&fields);
+        assert_eq!(
+            line,
+            "@sbcbench step kernel=sha1 mode=all threads=4 cpus=0-3"
+        );
+        match parse_control(&line) {
+            Some(Ok(Control::Step(p))) => {
+                assert_eq!(p.step_key().unwrap().to_string(), "sha1 × all (cpu 0-3)");
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse_control("@sbcbench step threads=x") {
+            Some(Err(e)) => assert!(e.starts_with("step: threads='x'"), "{e}"),
             other => panic!("{other:?}"),
         }
     }

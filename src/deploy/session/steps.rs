@@ -13,14 +13,14 @@ use crate::deploy::boards::{target_for_machine, TARGETS};
 use crate::deploy::forward::{Forwarder, Piece};
 use crate::deploy::framing::parse_files;
 use crate::deploy::plan::{binary_name, remote_run_args};
-use crate::deploy::pool::emit;
 use crate::deploy::remote::{
     cleanup_token_cmd, fetch_cmd, mktemp_cmd, new_token, probe_cmd, run_cmd, upload_cmd,
 };
 use crate::deploy::ssh::{self, Ended, Input, Stream};
+use crate::deploy::status::BoardState;
 use crate::measure::Engine;
 use crate::power::attribute::{self, Attributed};
-use crate::power::events::{parse_control, Control, PhaseLog, Span};
+use crate::power::events::{parse_control, Control, Edge, PhaseEvent, PhaseLog, Span};
 use crate::power::meter::Monitor;
 use crate::record::{results_from_bytes, ResultFile};
 
@@ -202,16 +202,35 @@ impl Session<'_> {
         let mut out = Forwarder::new(self.prefix.clone(), partial);
         let mut err = Forwarder::new(self.prefix.clone(), partial);
         let mut pid: Option<u32> = None;
+        let mut started = 0;
+        let mut step = |event: &PhaseEvent| {
+            started += usize::from(event.kernel().is_some());
+            self.state(BoardState::Running {
+                step: Some(event.clone()),
+                started,
+            });
+        };
+        // The board's `saved:` names its temp directory, gone after the
+        // fetch: the session's own `ok:` line says where the file is here.
+        let saved_there = format!("{}saved: {}/", self.prefix, dir.path);
+        let name = &self.board.name;
         let mut handle =
             |stream: Stream, pieces: Vec<Piece>, at: Instant, pid: &mut Option<u32>| {
                 for piece in pieces {
                     match piece {
-                        Piece::Text(t) => emit(stream, &t),
+                        Piece::Text(t) if t.starts_with(&saved_there) => {}
+                        Piece::Text(t) => self.watch.detail(name, stream, &t, tty),
                         Piece::Control(line) => match parse_control(&line) {
                             Some(Ok(Control::Pid(p))) => {
                                 pid.get_or_insert(p);
                             }
-                            Some(Ok(Control::Phase(e))) => phases.push(e, at),
+                            Some(Ok(Control::Phase(e))) => {
+                                if e.edge == Edge::Start {
+                                    step(&e);
+                                }
+                                phases.push(e, at);
+                            }
+                            Some(Ok(Control::Step(e))) => step(&e),
                             Some(Ok(Control::Unknown(_))) | None => {}
                             Some(Err(e)) => self.say(&format!(
                                 "warning: ignored a malformed control line ({e}): {line}"
