@@ -434,11 +434,6 @@ pub struct FleetArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     pub ssh_option: Vec<String>,
 
-    /// Show each board's output (its table, warnings) as it comes, under
-    /// the status lines, instead of after the summary.
-    #[arg(long)]
-    pub verbose: bool,
-
     /// Arguments for `sbcbench run` on every board, after the boards.toml ones.
     #[arg(last = true, value_name = "RUN ARGS")]
     pub run_args: Vec<String>,

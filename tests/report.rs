@@ -1300,7 +1300,10 @@ fn html_is_one_page_with_every_table_board_and_chart_and_nothing_to_fetch() {
     let single = notes_of("1. Performance, single core");
     assert!(single.contains("† measured by article-2023"), "{single}");
     assert!(single.contains("± repeatability"), "{single}");
-    assert!(!single.contains("* against an extrapolated figure"), "{single}");
+    assert!(
+        !single.contains("* against an extrapolated figure"),
+        "{single}"
+    );
     assert!(notes_of("2. Performance, all cores").contains("* against an extrapolated figure"));
     // The five charts inline, no script, nothing fetched.
     let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();

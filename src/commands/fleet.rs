@@ -54,7 +54,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
     // log wants timestamped lines.
     let terminal = std::io::stderr().is_terminal() && !chosen.iter().any(|b| plan.tty(b));
     let names: Vec<&str> = chosen.iter().map(|b| b.name.as_str()).collect();
-    let status = FleetStatus::new(&names, terminal, args.verbose);
+    let status = FleetStatus::new(&names, terminal, crate::term::verbose());
     let outcomes = pool::run_all(&chosen, &plan, &STOP, meters, &status);
     status.finish();
     super::print(&summary_table(&outcomes))?;
