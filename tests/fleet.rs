@@ -499,12 +499,25 @@ fn on_a_terminal_each_board_has_a_line_and_its_output_follows_the_summary() {
         user(),
         RUN.join(" ")
     );
+    // A terminal 80 columns wide: nothing printed is wider.
+    let cmd = format!("sh -c 'stty cols 80 rows 40; exec {cmd}'");
     let mut p = rexpect::spawn(&cmd, Some(60_000)).unwrap();
-    p.exp_string("Loop One done: 1 row in ").unwrap();
-    p.exp_string("rows saved").unwrap();
-    p.exp_string("[Loop One] | sha1 |").unwrap();
-    p.exp_eof().unwrap();
+    let mut rest = p.exp_string("Loop One done: 1 row in ").unwrap();
+    rest += &p.exp_string("rows saved").unwrap();
+    rest += "rows saved";
+    rest += &p.exp_string("[Loop One] | sha1 |").unwrap();
+    rest += "[Loop One] | sha1 |";
+    rest += &p.exp_eof().unwrap();
     assert_saved(&output, "Loop One");
+    // The session hands over each byte as a char: decode the UTF-8.
+    let bytes: Vec<u8> = rest.chars().map(|c| c as u32 as u8).collect();
+    let rest = String::from_utf8_lossy(&bytes);
+    let plain = regex_lite::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]")
+        .unwrap()
+        .replace_all(&rest, "");
+    for line in plain.split(['\n', '\r']) {
+        assert!(line.chars().count() <= 80, "wider than 80:\n{line}");
+    }
 }
 
 #[test]

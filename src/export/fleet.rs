@@ -15,6 +15,7 @@ use crate::deploy::pool::emit;
 use crate::deploy::session::Outcome;
 use crate::deploy::ssh::Stream;
 use crate::deploy::status::{BoardState, Watch};
+use crate::export::width::{stderr_width, stdout_width, wrap};
 
 fn duration_text(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -25,12 +26,35 @@ fn duration_text(d: Duration) -> String {
     }
 }
 
+/// A board's output lines wrapped to the terminal they go to (unchanged
+/// into a pipe or a file).
+fn fitted(stream: Stream, text: &str) -> String {
+    let width = match stream {
+        Stream::Out => stdout_width(),
+        Stream::Err => stderr_width(),
+    };
+    if width.is_none() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        out.push_str(&wrap(body, width).join("\n"));
+        out.push_str(end);
+    }
+    out
+}
+
 /// The summary table: board, status, duration, rows saved, and whether
 /// the board's own tools were measured (the like-for-like rows).
 pub fn summary_table(outcomes: &[Outcome]) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     table.force_no_tty();
+    crate::export::table::fit(&mut table, stdout_width());
     table.set_header(["board", "status", "duration", "rows saved", "system tools"]);
     for o in outcomes {
         let system = match (o.rows, o.system_rows) {
@@ -143,6 +167,9 @@ impl FleetStatus {
                     b.abandon();
                 }
             }
+            // The last line is drawn without its line end: end it, so that
+            // the summary starts on a line of its own.
+            emit(Stream::Err, "\n");
         }
     }
 
@@ -151,7 +178,7 @@ impl FleetStatus {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         for board in &self.boards {
             for (stream, text) in held.remove(board).unwrap_or_default() {
-                emit(stream, &text);
+                emit(stream, &fitted(stream, &text));
             }
         }
     }
@@ -189,8 +216,8 @@ impl Watch for FleetStatus {
             return;
         }
         match &self.show {
-            Show::Bars(multi, _) => multi.suspend(|| emit(stream, text)),
-            Show::Lines => emit(stream, text),
+            Show::Bars(multi, _) => multi.suspend(|| emit(stream, &fitted(stream, text))),
+            Show::Lines => emit(stream, &fitted(stream, text)),
         }
     }
 }
