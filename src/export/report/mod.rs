@@ -8,6 +8,7 @@ mod facts;
 mod html;
 mod json;
 mod markdown;
+mod more;
 pub mod svg;
 mod table;
 
@@ -490,124 +491,11 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
             empty: Some("no power figures, so no efficiency".to_string()),
         });
     }
-    out.extend(builtin_sections(report, style));
-    out.extend(spread_sections(report));
+    out.extend(more::builtin_sections(report, style));
+    out.extend(more::spread_sections(report));
     // Numbered once each, in the order shown.
     for (i, section) in out.iter_mut().enumerate() {
         section.title = format!("{}. {}", i + 1, section.title);
-    }
-    out
-}
-
-/// Table 6, per mode: boards measured several times, the range of their
-/// runs' figures (the shown engine's).
-fn spread_sections(report: &Report) -> Vec<Section> {
-    let kernels = &report.kernels;
-    let mut out = Vec::new();
-    for &mode in &report.modes {
-        let has = |e: &Entry| {
-            e.mode(mode)
-                .kernels
-                .values()
-                .any(|f| f.run_spread.is_some())
-        };
-        if !report.entries.iter().any(has) {
-            continue;
-        }
-        let lines = grouped(report.entries.iter().filter(|e| has(e)), |e| {
-            let runs = e
-                .mode(mode)
-                .kernels
-                .values()
-                .filter_map(|f| f.run_spread)
-                .map(|s| s.runs)
-                .max()
-                .unwrap_or(0);
-            let mut cells = vec![board_cell(e), runs.to_string()];
-            cells.extend(kernels.iter().map(|k| {
-                match e.mode(mode).get(*k).and_then(|f| f.run_spread) {
-                    Some(s) => format!(
-                        "{}–{} MB/s ({:.1} %)",
-                        sig3(s.min_mb_per_s),
-                        sig3(s.max_mb_per_s),
-                        s.percent()
-                    ),
-                    None => "-".to_string(),
-                }
-            }));
-            cells
-        });
-        let mut headers = vec!["board".to_string(), "runs".to_string()];
-        headers.extend(kernels.iter().map(|k| k.name().to_string()));
-        let mut numeric = vec![false, true];
-        numeric.extend(kernels.iter().map(|_| true));
-        out.push(Section {
-            title: format!(
-                "Run to run, {}: the slowest and fastest run of each board measured several times (spread)",
-                mode.label()
-            ),
-            headers,
-            numeric,
-            lines,
-            empty: None,
-        });
-    }
-    out
-}
-
-/// The built-in figure of a kernel where the run also measured the system
-/// tool, shown or beside.
-fn builtin_beside(e: &Entry, mode: Mode, kernel: KernelId) -> Option<&Figures> {
-    e.mode(mode)
-        .of_engine(kernel, Engine::Builtin)
-        .filter(|f| f.builtin_vs_system.is_some())
-}
-
-/// `1210±5 MB/s (0.99x)`: the built-in MB/s and ÷ the system tool's.
-fn builtin_cell(f: Option<&Figures>, style: Style) -> String {
-    match f.and_then(|f| Some((f.mb_per_s?, f.builtin_vs_system?))) {
-        Some((mb, factor)) => format!("{} MB/s {}", figure(&mb, style), ratio(&factor, "", style)),
-        None => "-".to_string(),
-    }
-}
-
-/// Table 5, per mode: sbcbench's built-in kernels beside the system tools
-/// of the same run; only boards that measured both.
-fn builtin_sections(report: &Report, style: Style) -> Vec<Section> {
-    let kernels = &report.kernels;
-    let mut out = Vec::new();
-    for &mode in &report.modes {
-        let has = |e: &Entry| {
-            kernels
-                .iter()
-                .any(|k| builtin_beside(e, mode, *k).is_some())
-        };
-        if !report.entries.iter().any(has) {
-            continue;
-        }
-        let lines = grouped(report.entries.iter().filter(|e| has(e)), |e| {
-            let mut cells = vec![board_cell(e)];
-            cells.extend(
-                kernels
-                    .iter()
-                    .map(|k| builtin_cell(builtin_beside(e, mode, *k), style)),
-            );
-            cells
-        });
-        let mut headers = vec!["board".to_string()];
-        headers.extend(kernels.iter().map(|k| k.name().to_string()));
-        let mut numeric = vec![false];
-        numeric.extend(kernels.iter().map(|_| true));
-        out.push(Section {
-            title: format!(
-                "Built-in kernels, {}: MB/s (× the system tool, same board and CPUs)",
-                mode.label()
-            ),
-            headers,
-            numeric,
-            lines,
-            empty: None,
-        });
     }
     out
 }
