@@ -137,6 +137,8 @@ fn efficiency_ratios_against_extrapolated_figures_are_marked_in_the_table() {
             .unwrap_or_else(|| panic!("no {phase} line in\n{md}"))
             .to_string()
     };
+    // Paste-ready: no spreadsheet guard, no warnings or paths in the post.
+    assert!(!md.contains("'-") && !md.contains("warning:"), "{md}");
     // The article measured one core: the all-cores ratio is against its
     // extrapolation, the one-core ratio is not.
     assert!(line("all cores").contains("x*"), "{md}");

@@ -101,6 +101,10 @@ struct JsonMode {
 #[derive(Debug, Deserialize)]
 struct JsonFigures {
     engine: String,
+    #[serde(default)]
+    run_kind: String,
+    #[serde(default)]
+    timestamp: String,
     like_for_like: Option<bool>,
     builtin_vs_system: Option<JsonValue>,
     implementation: String,
@@ -955,6 +959,11 @@ fn a_quick_run_after_a_full_one_does_not_replace_its_figures() {
         .unwrap();
     let sha1 = &board.single_core.kernels["sha1"];
     let full_one = full.iter().find(|r| r.threads == 1).unwrap();
+    assert_eq!(
+        (sha1.run_kind.as_str(), sha1.timestamp.as_str()),
+        ("full", full_one.timestamp.as_str()),
+        "{err}\nfull: {full:?}\nquick: {quick:?}"
+    );
     assert_eq!(sha1.mb_per_s.unwrap().value, full_one.mb_per_s);
     assert!(
         board.all_cores.kernels.contains_key("sha1"),
