@@ -824,3 +824,27 @@ fn at_80_columns_run_and_report_fit_the_terminal() {
         }
     }
 }
+
+#[test]
+fn the_measured_clock_is_in_the_table_with_verbose_only() {
+    let run = |extra: &[&str]| {
+        let out = sbcbench()
+            .args([
+                "run",
+                "--no-save",
+                "--format",
+                "markdown",
+                "--kernels",
+                "sha1",
+            ])
+            .args(["--threads", "1"])
+            .args(FAST)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(!run(&[]).contains(", measured "));
+    assert!(run(&["--verbose"]).contains(", measured "));
+}

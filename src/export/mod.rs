@@ -177,6 +177,12 @@ pub(crate) fn human_cells(row: &ResultRow, with_core: bool) -> [String; 9] {
         Some(c) => format!("{c:.0} ({})", row.clock_source),
         None => "-".to_string(),
     };
+    // The measured clock is for the curious (--verbose); a gap from the
+    // nominal one is a warning anyway.
+    let clock = match (row.clock_measured_mhz, crate::term::verbose()) {
+        (Some(m), true) => format!("{clock}, measured {m:.0}"),
+        _ => clock,
+    };
 
     let thermal = format!(
         "{} / {}{}",
