@@ -966,7 +966,10 @@ fn a_quick_run_after_a_full_one_does_not_replace_its_figures() {
     );
     // JSON's float parsing may differ in the last bit.
     let shown = sha1.mb_per_s.unwrap().value;
-    assert!((shown - full_one.mb_per_s).abs() <= 1e-12 * shown, "{shown}");
+    assert!(
+        (shown - full_one.mb_per_s).abs() <= 1e-12 * shown,
+        "{shown}"
+    );
     assert!(
         board.all_cores.kernels.contains_key("sha1"),
         "all cores kept"
