@@ -5,10 +5,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{hex, rows_from_csv, sbcbench, Sim, FAST};
+use crate::common::{closed_port, hex, rows_from_csv, sbcbench, Answer, HttpSim, Sim, FAST};
 
 use predicates::prelude::*;
-use sbcbench::power::meter::{open, MeterError, Monitor};
+use sbcbench::observe::{HostOs, Os};
+use sbcbench::power::meter::{self, Meter, MeterError, MeterSpec, Monitor};
+
+/// A meter opened on this machine.
+fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
+    let os: Arc<dyn Os> = Arc::new(HostOs);
+    meter::open(spec, &os)
+}
 
 const PZEM_REPLY: &str =
     "01 04 14 08 D1 00 6C 00 00 00 F4 00 00 00 26 00 00 01 F4 00 64 00 00 51 34";
@@ -401,4 +408,232 @@ fn a_meter_lost_mid_run_leaves_watts_empty_and_the_run_goes_on() {
         1,
         "warned once: {stderr}"
     );
+}
+
+/// A Tasmota plug's `Status 10` answer (JSON-Status-Responses.md) whose
+/// power rises by a watt at each request: 10 W, 11 W, …
+fn tasmota_status(n: u64) -> Answer {
+    Answer::json(format!(
+        r#"{{"StatusSNS":{{"Time":"2026-12-04T10:00:00","ENERGY":{{"TotalStartTime":"2026-01-01T00:00:00","Total":3.185,"Yesterday":0.5,"Today":0.127,"Power":{},"ApparentPower":12,"ReactivePower":3,"Factor":0.9,"Voltage":231,"Current":0.052}}}}}}"#,
+        10 + n
+    ))
+}
+
+/// A plug without a web password.
+fn tasmota_plug() -> HttpSim {
+    HttpSim::start(|target, n| {
+        if target == "/cm?cmnd=Status%2010" {
+            tasmota_status(n)
+        } else {
+            Answer::status(404)
+        }
+    })
+}
+
+fn tasmota(sim: &HttpSim, extra: &str) -> MeterSpec {
+    format!("tasmota:{}{extra}", sim.addr).parse().unwrap()
+}
+
+#[test]
+fn tasmota_plug_gives_live_watts_volts_and_amps() {
+    let sim = tasmota_plug();
+    let mut m = open(&tasmota(&sim, "")).unwrap();
+    let first = m.read().unwrap();
+    assert_eq!((first.volts, first.amps), (Some(231.0), Some(0.052)));
+    // Asked at most once a second: a read sooner is the last answer.
+    let again = m.read().unwrap();
+    assert_eq!(again.watts, first.watts);
+    std::thread::sleep(Duration::from_millis(1100));
+    let later = m.read().unwrap();
+    assert_eq!(later.watts, first.watts + 1.0, "{first:?} {later:?}");
+    assert_eq!(sim.requests(), 2);
+
+    sbcbench()
+        .args(["meter", &format!("tasmota:{}", sim.addr), "--count", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" W").count(3))
+        .stdout(predicate::str::contains("231.000 V").count(3))
+        .stdout(predicate::str::contains("0.0520 A").count(3));
+}
+
+#[test]
+fn tasmota_password_comes_from_a_private_file_and_is_never_shown() {
+    let sim = HttpSim::start(|target, n| {
+        if target == "/cm?user=admin&password=s%3Dcr%26t&cmnd=Status%2010" {
+            tasmota_status(n)
+        } else if target.contains("user=") {
+            // What Tasmota answers to a wrong password: 200 and a warning.
+            Answer::json(r#"{"WARNING":"Need user=<username>&password=<password>"}"#)
+        } else {
+            Answer::status(401)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let secret = |name: &str, text: &str, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        p.display().to_string()
+    };
+    let good = secret("good", "s=cr&t\n", 0o600);
+    let wrong = secret("wrong", "guess\n", 0o600);
+    let shared = secret("shared", "s=cr&t\n", 0o644);
+
+    let r = open(&tasmota(&sim, &format!(",password-file={good}")))
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(r.volts, Some(231.0));
+    for (extra, want) in [
+        (format!(",password-file={wrong}"), "check the password file"),
+        (String::new(), "HTTP 401"),
+        (format!(",password-file={shared}"), "chmod 600"),
+    ] {
+        let e = open(&tasmota(&sim, &extra)).err().unwrap().to_string();
+        assert!(e.contains(want), "{extra}: {e}");
+        assert!(!e.contains("s=cr") && !e.contains("guess"), "{e}");
+    }
+    // On the command line: a usage error, and no secret in what is printed.
+    let out = sbcbench()
+        .args([
+            "meter",
+            &format!("tasmota:{},password-file={wrong}", sim.addr),
+            "--count",
+            "1",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("check the password file"), "{stderr}");
+    assert!(!stderr.contains("guess"), "{stderr}");
+}
+
+#[test]
+fn tasmota_faults_are_errors_naming_the_plug_and_the_reason() {
+    let server_error = HttpSim::start(|_, _| Answer::status(500));
+    let garbage = HttpSim::start(|_, _| Answer::json("<html>busy</html>"));
+    let not_found = HttpSim::start(|_, _| Answer::status(404));
+    let slow = HttpSim::start(|_, n| Answer {
+        delay: Duration::from_secs(4),
+        ..tasmota_status(n)
+    });
+    for (addr, want) in [
+        (server_error.addr.clone(), "HTTP 500"),
+        (garbage.addr.clone(), "not JSON"),
+        (not_found.addr.clone(), "HTTP 404"),
+        (slow.addr.clone(), "no answer within 2000 ms"),
+        (closed_port(), "cannot reach the plug"),
+    ] {
+        let t = Instant::now();
+        let spec: MeterSpec = format!("tasmota:{addr}").parse().unwrap();
+        let e = open(&spec).err().unwrap();
+        assert!(matches!(e, MeterError::Open { .. }), "{e}");
+        let e = e.to_string();
+        assert!(e.contains(want) && e.contains(&addr), "{addr}: {e}");
+        assert!(t.elapsed() < Duration::from_secs(3), "{addr}: {e}");
+    }
+}
+
+#[test]
+fn tasmota_plug_fails_mid_run_warned_once_then_reads_again() {
+    // Answers, then three 500s, then answers again.
+    let sim = HttpSim::start(|_, n| {
+        if (1..4).contains(&n) {
+            Answer::status(500)
+        } else {
+            tasmota_status(n)
+        }
+    });
+    let spec = tasmota(&sim, "");
+    let os: Arc<dyn Os> = Arc::new(HostOs);
+    let meter = meter::open(&spec, &os).unwrap();
+    let monitor = Monitor::start(meter, Some((spec, os)), Duration::from_millis(50));
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_millis(6500));
+    let rs = monitor.readings_between(start, Instant::now());
+    let warnings = monitor.warnings();
+    monitor.stop();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("HTTP 500"), "{warnings:?}");
+    // Never a made-up number: every reading is one the plug gave.
+    assert!(
+        rs.iter().all(|r| r.watts == 10.0 || r.watts >= 14.0),
+        "{rs:?}"
+    );
+    assert!(rs.iter().any(|r| r.watts >= 14.0), "{rs:?}");
+}
+
+#[test]
+fn run_with_a_tasmota_plug_fills_watts_on_every_row() {
+    let sim = tasmota_plug();
+    let (rows, _) = run_with_meter(&format!("tasmota:{}", sim.addr));
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:tasmota", "{r:?}");
+        let w = r.watts.unwrap();
+        assert!(w >= 10.0, "{r:?}");
+        assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / w).abs() < 1e-9);
+    }
+}
+
+/// A copy of a recorded board (`tests/fixtures/sysfs/x86-pc`) with an
+/// INA226 on its supply as `hwmon9`: 5.104 V, 1.25 A, 6.375 W.
+fn board_with_ina226() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sysfs/x86-pc/."
+        ))
+        .arg(dir.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let ina = dir.path().join("sys/class/hwmon/hwmon9");
+    std::fs::create_dir_all(&ina).unwrap();
+    for (f, v) in [
+        ("name", "ina226"),
+        ("in0_input", "2"),
+        ("in1_input", "5104"),
+        ("curr1_input", "1250"),
+        ("power1_input", "6375000"),
+        ("update_interval", "35"),
+    ] {
+        std::fs::write(ina.join(f), format!("{v}\n")).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn hwmon_sensor_in_a_recorded_tree_gives_watts_to_meter_and_run() {
+    let board = board_with_ina226();
+    let root = board.path().to_str().unwrap();
+    sbcbench()
+        .args(["--sysroot", root, "meter", "hwmon:ina226", "--count", "2"])
+        .args(["--interval", "0.1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6.375 W").count(2))
+        .stdout(predicate::str::contains("5.104 V"));
+    // A name that is not there: a usage error before measuring, saying
+    // what there is.
+    sbcbench()
+        .args(["--sysroot", root, "run", "--no-save", "--kernels", "sha1"])
+        .args(["--meter", "hwmon:ina219"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ina226 (hwmon9)"));
+    let (rows, _) = run_metered("hwmon:ina226", &["--threads", "1", "--sysroot", root]);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:hwmon", "{r:?}");
+        assert!((r.watts.unwrap() - 6.375).abs() < 1e-9, "{r:?}");
+        assert!(r.mb_per_s_per_w.is_some(), "{r:?}");
+    }
 }

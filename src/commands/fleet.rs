@@ -7,13 +7,15 @@ use crate::deploy::session::Status;
 use crate::deploy::{plan, pool};
 use crate::error::Error;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use crate::export::fleet::{summary_table, FleetStatus};
 use crate::interrupt::STOP;
+use crate::observe::Os;
 use crate::options::FleetOptions;
 use crate::power::meter::{self, MeterSpec};
 
-pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
+pub fn fleet(args: &FleetArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let usage = |m: String| anyhow::Error::new(Error::Usage(m));
     let FleetOptions {
         boards: chosen,
@@ -38,14 +40,14 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<()> {
                 let spec: MeterSpec = text.parse().map_err(|e: String| {
                     usage(format!("{file}: board '{}': meter: {e}", b.name))
                 })?;
-                let m = meter::open(&spec).map_err(|e| {
+                let m = meter::open(&spec, &os).map_err(|e| {
                     usage(format!(
                         "{file}: board '{}': meter: {e}; check it with `sbcbench meter {text}`, \
                          or remove `meter` to run the board without it",
                         b.name
                     ))
                 })?;
-                Some((spec, m))
+                Some((spec, m, Arc::clone(&os)))
             }
         });
     }

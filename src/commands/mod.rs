@@ -24,16 +24,19 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let opts = crate::options::MeterOptions::from_args(args);
             // Stops at the first line stdout does not take.
             let mut unwritten = None;
-            let read =
-                crate::power::meter::live(&opts.spec, opts.count, opts.interval, &mut |line| {
-                    match crate::term::print(&format!("{line}\n")) {
-                        Ok(()) => true,
-                        Err(e) => {
-                            unwritten = Some(e);
-                            false
-                        }
+            let read = crate::power::meter::live(
+                &opts.spec,
+                &os,
+                opts.count,
+                opts.interval,
+                &mut |line| match crate::term::print(&format!("{line}\n")) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        unwritten = Some(e);
+                        false
                     }
-                });
+                },
+            );
             if let Some(e) = unwritten {
                 return Err(e.into());
             }
@@ -46,7 +49,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Report(args) => report::report(args),
-        Command::Fleet(args) => fleet::fleet(args),
+        Command::Fleet(args) => fleet::fleet(args, os),
         Command::Completions(args) => docs::completions(args.shell),
         Command::Man => docs::man(),
         Command::Version => info::version(os),

@@ -46,7 +46,7 @@ pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
 
 fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Result<()> {
     let topo = Topology::read(&*os);
-    let (opts, meter) = RunOptions::from_args(args, &topo)?;
+    let (opts, meter) = RunOptions::from_args(args, &topo, &os)?;
     crate::term::detail(&format!("baseline: {}", opts.baseline.name));
     // Before the known-answer checks and power phases warm the SoC: the
     // temperature every step may wait to cool back to.
@@ -108,7 +108,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let monitor = meter.map(|(spec, m)| {
         (
             spec.protocol.name(),
-            Monitor::start(m, Some(spec), meter::PERIOD),
+            Monitor::start(m, Some((spec, Arc::clone(&os))), meter::PERIOD),
         )
     });
     let mut meter_idle = None;

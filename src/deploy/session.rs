@@ -9,6 +9,7 @@ mod steps;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::plan::{has_flag, Plan};
@@ -16,11 +17,13 @@ use super::remote::{cleanup_cmd, kill_cmd};
 use super::ssh::{self, classify, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream};
 use super::status::{BoardState, Watch};
 use super::Board;
+use crate::observe::Os;
 use crate::power::events::PhaseLog;
 use crate::power::meter::{self, Meter, MeterSpec, Monitor};
 
-/// A board's meter on this machine, opened before any connection.
-pub type BoardMeter = (MeterSpec, Box<dyn Meter>);
+/// A board's meter on this machine, opened before any connection, with
+/// the `Os` it is reopened on when it fails.
+pub type BoardMeter = (MeterSpec, Box<dyn Meter>, Arc<dyn Os>);
 
 /// The result of one board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,9 +370,9 @@ fn session_steps(
     session.state(BoardState::Uploading);
     session.upload(&dir, &binary, &sum)?;
     // Sampled from just before the run starts until its rows are fetched.
-    let monitor = meter.map(|(spec, m)| {
+    let monitor = meter.map(|(spec, m, os)| {
         let protocol = spec.protocol.name();
-        (protocol, Monitor::start(m, Some(spec), meter::PERIOD))
+        (protocol, Monitor::start(m, Some((spec, os)), meter::PERIOD))
     });
     session.state(BoardState::Running {
         step: None,

@@ -1,6 +1,7 @@
 //! `sbcbench run`: the kernels, modes, timing, files and meter asked for.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::check_writable;
@@ -13,7 +14,7 @@ use crate::measure::kernels::system::SystemTools;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::{plan, KernelId, ThreadMode, Timing};
-use crate::observe::Topology;
+use crate::observe::{Os, Topology};
 use crate::power::meter::{self, Meter, MeterSpec};
 use crate::power::PowerMode;
 use crate::record::reference::{article_2023, ARTICLE_2023_PATH};
@@ -72,6 +73,7 @@ impl RunOptions {
     pub fn from_args(
         args: &RunArgs,
         topo: &Topology,
+        os: &Arc<dyn Os>,
     ) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
         let modes = dedup(&args.threads);
         for &mode in &modes {
@@ -130,7 +132,7 @@ impl RunOptions {
         let meter = match &args.meter {
             Some(spec) => Some((
                 spec.clone(),
-                meter::open(spec).map_err(|e| Error::Usage(format!("--meter {spec}: {e}")))?,
+                meter::open(spec, os).map_err(|e| Error::Usage(format!("--meter {spec}: {e}")))?,
             )),
             None => None,
         };
@@ -277,8 +279,12 @@ mod tests {
         }
     }
 
+    fn host() -> std::sync::Arc<dyn crate::observe::Os> {
+        std::sync::Arc::new(HostOs)
+    }
+
     fn build(extra: &[&str]) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
-        RunOptions::from_args(&args(extra), &Topology::read(&HostOs))
+        RunOptions::from_args(&args(extra), &Topology::read(&HostOs), &host())
     }
 
     #[test]
@@ -305,7 +311,7 @@ mod tests {
             if flag == "--output" {
                 a.no_save = false;
             }
-            let m = usage_message(RunOptions::from_args(&a, &Topology::read(&HostOs)));
+            let m = usage_message(RunOptions::from_args(&a, &Topology::read(&HostOs), &host()));
             assert!(m.contains(flag), "{bad:?}: {m}");
         }
     }

@@ -1,11 +1,14 @@
 //! What the test modules share: the binary under test and how to run it
 //! briefly, reading its results back, and a simulated meter on a
-//! pseudo-terminal (`meter_sim.rs`).
+//! pseudo-terminal (`meter_sim.rs`) and a network one on 127.0.0.1
+//! (`http_sim.rs`).
 
+mod http_sim;
 mod meter_sim;
 
 use std::path::{Path, PathBuf};
 
+pub use http_sim::{closed_port, Answer, HttpSim};
 pub use meter_sim::{hex, Sim};
 
 /// The test build of `sbcbench`, for what needs its path: a copy into a

@@ -2,20 +2,25 @@
 //! the transport in `serial.rs`, and one file per protocol holding its
 //! driver and its wire format as pure functions, unit-tested on real
 //! captured frames: `pzem.rs`, `um.rs`, `wattsup.rs`, `scpi.rs`, `line.rs`
-//! (what they decode to in `values.rs`). `spec.rs` parses `--meter` specs;
+//! (what they decode to in `values.rs`). Meters that are no serial device:
+//! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam) and a
+//! Tasmota plug over HTTP (`tasmota.rs`). `spec.rs` parses `--meter` specs;
 //! `monitor.rs` samples a meter in the background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
+mod hwmon;
 mod line;
 mod monitor;
 mod pzem;
 mod scpi;
 mod serial;
 mod spec;
+mod tasmota;
 mod um;
 mod values;
 mod wattsup;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use line::line_decode;
@@ -24,16 +29,21 @@ pub use pzem::{modbus_crc, pzem_decode};
 pub use scpi::scpi_decode;
 pub use serial::Port;
 pub use spec::{LineUnit, MeterSpec, Protocol};
+pub use tasmota::{read_secret, tasmota_decode};
 pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
 pub use values::Values;
 pub use wattsup::wattsup_decode;
 
+use hwmon::Hwmon;
 use line::Line;
 use pzem::Pzem;
 use scpi::Scpi;
 use serial::Link;
+use tasmota::Tasmota;
 use um::Um;
 use wattsup::Wattsup;
+
+use crate::observe::Os;
 
 /// How often a meter is read during a run: meters update once or twice a
 /// second.
@@ -95,8 +105,14 @@ pub trait Meter: Send {
     fn read(&mut self) -> Result<Reading, MeterError>;
 }
 
-/// Opens the meter that `spec` names, ready to read.
-pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
+/// Opens the meter that `spec` names, ready to read. `os` is where sysfs
+/// meters are read (the recorded tree of `--sysroot` in tests).
+pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterError> {
+    match spec.protocol {
+        Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
+        Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
+        _ => {}
+    }
     let link = Link::open(spec)?;
     Ok(match spec.protocol {
         Protocol::Pzem004t | Protocol::Pzem017 => Box::new(Pzem::new(
@@ -110,6 +126,7 @@ pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
         Protocol::Wattsup => Box::new(Wattsup::start(link)?),
         Protocol::Scpi => Box::new(Scpi::start(link, spec)?),
         Protocol::Line => Box::new(Line::open(link, spec)?),
+        Protocol::Hwmon | Protocol::Tasmota => unreachable!("opened above"),
     })
 }
 
@@ -117,11 +134,12 @@ pub fn open(spec: &MeterSpec) -> Result<Box<dyn Meter>, MeterError> {
 /// line, to `out`, which returns false when no more are wanted.
 pub fn live(
     spec: &MeterSpec,
+    os: &Arc<dyn Os>,
     count: Option<u64>,
     interval: Duration,
     out: &mut dyn FnMut(&str) -> bool,
 ) -> Result<(), MeterError> {
-    let mut meter = open(spec)?;
+    let mut meter = open(spec, os)?;
     let started = Instant::now();
     let mut n = 0u64;
     while count.is_none_or(|c| n < c) {

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{open, Meter, MeterSpec, Reading};
+use crate::observe::Os;
 
 /// Power over a window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,9 +44,14 @@ fn lock(m: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
 
 impl Monitor {
     /// Polls `meter` every `period`. On failure it warns once per kind of
-    /// failure, slows down, and reopens `spec` (when given) so that an
-    /// unplugged meter that comes back is used again.
-    pub fn start(mut meter: Box<dyn Meter>, spec: Option<MeterSpec>, period: Duration) -> Monitor {
+    /// failure, slows down, and reopens `spec` (when given, with the `Os`
+    /// it was opened on) so that an unplugged meter that comes back is used
+    /// again.
+    pub fn start(
+        mut meter: Box<dyn Meter>,
+        spec: Option<(MeterSpec, Arc<dyn Os>)>,
+        period: Duration,
+    ) -> Monitor {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (Arc::clone(&shared), Arc::clone(&stop));
@@ -74,7 +80,7 @@ impl Monitor {
                             }
                         }
                         if failures >= 3 {
-                            if let Some(Ok(m)) = spec.as_ref().map(open) {
+                            if let Some(Ok(m)) = spec.as_ref().map(|(s, os)| open(s, os)) {
                                 meter = m;
                             }
                         }

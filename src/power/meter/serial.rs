@@ -129,6 +129,12 @@ fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
         Protocol::Line => (spec.baud.unwrap_or(115_200), serialport::StopBits::One),
         // Bluetooth RFCOMM ignores the rate.
         Protocol::Um24c | Protocol::Um25c | Protocol::Um34c => (115_200, serialport::StopBits::One),
+        Protocol::Hwmon | Protocol::Tasmota => {
+            return Err(fail(format!(
+                "{} is not a serial meter",
+                spec.protocol.name()
+            )))
+        }
     };
     let port = serialport::new(&spec.path, baud)
         .data_bits(serialport::DataBits::Eight)

@@ -1,4 +1,6 @@
 //! `--meter PROTOCOL:PATH[,key=value…]`: which meter, where, and how.
+//! PATH is a serial port, a hwmon sensor (`hwmon:ina226`), or a host
+//! (`tasmota:192.168.1.50[:80]`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,10 +16,14 @@ pub enum Protocol {
     Wattsup,
     Scpi,
     Line,
+    /// A Linux hwmon sensor (INA219/INA226/INA238/INA3221) read in sysfs.
+    Hwmon,
+    /// A smart plug running Tasmota, over HTTP.
+    Tasmota,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 8] = [
+    pub const ALL: [Protocol; 10] = [
         Protocol::Pzem004t,
         Protocol::Pzem017,
         Protocol::Um24c,
@@ -26,6 +32,8 @@ impl Protocol {
         Protocol::Wattsup,
         Protocol::Scpi,
         Protocol::Line,
+        Protocol::Hwmon,
+        Protocol::Tasmota,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +46,8 @@ impl Protocol {
             Protocol::Wattsup => "wattsup",
             Protocol::Scpi => "scpi",
             Protocol::Line => "line",
+            Protocol::Hwmon => "hwmon",
+            Protocol::Tasmota => "tasmota",
         }
     }
 
@@ -47,6 +57,8 @@ impl Protocol {
             Protocol::Pzem004t | Protocol::Pzem017 => &["addr"],
             Protocol::Scpi => &["baud", "query", "field"],
             Protocol::Line => &["baud", "regex", "unit"],
+            Protocol::Hwmon => &["channel"],
+            Protocol::Tasmota => &["user", "password-file"],
             _ => &[],
         }
     }
@@ -72,6 +84,13 @@ pub struct MeterSpec {
     /// Line devices: a regex whose first group is the number.
     pub regex: Option<String>,
     pub unit: LineUnit,
+    /// hwmon: which channel (`in<N>`, `curr<N>`, `power<N>`); the first
+    /// one with readings when not given.
+    pub channel: Option<u32>,
+    /// HTTP meters: the web user, and the file holding the password (never
+    /// the password itself: command lines and results are seen by others).
+    pub user: Option<String>,
+    pub password_file: Option<std::path::PathBuf>,
 }
 
 impl FromStr for MeterSpec {
@@ -118,6 +137,9 @@ impl FromStr for MeterSpec {
             field: None,
             regex: None,
             unit: LineUnit::W,
+            channel: None,
+            user: None,
+            password_file: None,
         };
         let mut pairs: Vec<(String, String)> = Vec::new();
         for part in parts.filter(|p| !p.trim().is_empty()) {
@@ -190,6 +212,17 @@ impl FromStr for MeterSpec {
                         _ => return Err(bad("W or mW")),
                     }
                 }
+                "channel" => {
+                    spec.channel = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|c| *c > 0)
+                            .ok_or_else(|| bad("a channel number (1, 2, …)"))?,
+                    )
+                }
+                "user" => spec.user = Some(value),
+                "password-file" => spec.password_file = Some(value.into()),
                 _ => unreachable!("keys are checked above"),
             }
         }
@@ -234,6 +267,30 @@ mod tests {
             "um25c:/dev/rfcomm0".parse::<MeterSpec>().unwrap().protocol,
             Protocol::Um25c
         );
+        let s: MeterSpec = "hwmon:ina3221,channel=2".parse().unwrap();
+        assert_eq!(
+            (s.protocol, s.path.as_str(), s.channel),
+            (Protocol::Hwmon, "ina3221", Some(2))
+        );
+        let s: MeterSpec = "tasmota:10.0.0.7:8080,user=admin,password-file=/etc/plug"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            (
+                s.protocol,
+                s.path.as_str(),
+                s.user.as_deref(),
+                s.password_file.as_deref()
+            ),
+            (
+                Protocol::Tasmota,
+                "10.0.0.7:8080",
+                Some("admin"),
+                Some(std::path::Path::new("/etc/plug"))
+            )
+        );
+        // What is shown of a spec never has the password file's contents.
+        assert_eq!(s.to_string(), "tasmota:10.0.0.7:8080");
     }
 
     #[test]
@@ -248,6 +305,8 @@ mod tests {
             ("line:/dev/x,unit=kW", "unit='kW'"),
             ("line:/dev/x,regex=([", "regex"),
             ("line:/dev/x,regex=power", "group"),
+            ("hwmon:ina226,channel=0", "channel='0'"),
+            ("tasmota:plug,password=hunter2", "unknown key 'password'"),
         ] {
             let err = spec.parse::<MeterSpec>().unwrap_err();
             assert!(err.contains(want), "{spec}: {err}");
