@@ -121,9 +121,10 @@ impl Observer for Recorder<'_> {
         }
         let now = std::time::Instant::now();
         let watts = self.monitor.and_then(|(_, m)| {
-            m.readings_between(now - std::time::Duration::from_secs(3), now)
-                .last()
-                .map(|r| r.watts)
+            let from = now
+                .checked_sub(std::time::Duration::from_secs(3))
+                .unwrap_or(now);
+            m.readings_between(from, now).last().map(|r| r.watts)
         });
         self.progress.set_message(self.live.message(watts));
     }
