@@ -421,6 +421,36 @@ mod tests {
         );
     }
 
+    /// What a `--quick` run on a busy VM without cpufreq says: every step
+    /// noisy, some with outliers, one with a clock drop.
+    #[test]
+    fn a_quick_run_on_a_noisy_machine_says_at_most_five_things() {
+        let mut warnings = vec![
+            Warning::Quick,
+            Warning::Busy("busy processes compete for the CPUs: rustc (pid 1, 98 %)".into()),
+            Warning::NoClock,
+        ];
+        for (i, step) in ["sha1 × 1", "xz × 1", "sha1 × all", "xz × all"]
+            .into_iter()
+            .enumerate()
+        {
+            warnings.push(noisy(step, 10.0 + i as f64));
+            warnings.push(Warning::Outliers {
+                what: step.into(),
+                count: 1,
+                samples: 3,
+            });
+            warnings.push(Warning::SlowFirstSample { what: step.into() });
+        }
+        warnings.push(Warning::ThrottleSeen {
+            what: "sha1 × 1".into(),
+            reasons: vec![Reason::ClockDrop { percent: 6.0 }],
+        });
+        let said = summary(&warnings, true);
+        assert!(said.len() <= 5, "{said:#?}");
+        assert_eq!(said.len(), 4, "{said:#?}");
+    }
+
     #[test]
     fn one_outlier_is_said_in_the_singular() {
         let one = Warning::Outliers {

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
 use crate::error::Error;
-use crate::export::width::{eprint_wrapped, stderr_width, wrap};
+use crate::export::width::{note, stderr_width, wrap};
 use crate::export::{exporter, notices, progress, Format, RunReport};
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
@@ -119,7 +119,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 
     let steps = plan(&order, &opts.modes, &topo);
     let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
-    eprint_wrapped(&plan_summary(&steps, &opts));
+    note(&plan_summary(&steps, &opts));
     let started = SystemTime::now();
     let timestamp = humantime::format_rfc3339_seconds(started).to_string();
     let stamp: String = timestamp
@@ -290,12 +290,12 @@ fn busy_before_measuring(os: &dyn Os, opts: &RunOptions, warnings: &mut Vec<Warn
     if opts.quick || !std::io::stderr().is_terminal() {
         return;
     }
-    eprintln!(
+    note(&format!(
         "waiting up to {} s for them to finish (Ctrl-C stops the run)…",
         IDLE_WAIT.as_secs()
-    );
+    ));
     if preflight::wait_until_idle(os, IDLE_WAIT, &STOP) {
-        eprintln!("the machine is idle now: measuring");
+        note("the machine is idle now: measuring");
         warnings.retain(|w| !matches!(w, Warning::Busy(_)));
     }
 }

@@ -20,10 +20,10 @@ pub fn idle_phase(
         Some((protocol, _)) => format!("with {protocol}"),
         None => "with the meter of the controlling machine".to_string(),
     };
-    eprintln!(
+    crate::term::note(&format!(
         "sbcbench: measuring idle power {by} for {:.0} s…",
         idle_time.as_secs_f64()
-    );
+    ));
     let fields = vec![("power", "idle".to_string()), ("threads", "0".to_string())];
     events.start(&fields);
     let end = events.end_on_drop(fields);

@@ -219,7 +219,13 @@ fn quiet_drops_notes_and_verbose_says_more() {
         ));
     quick_run(dir.path(), &["-f", "csv"])
         .success()
-        .stderr(predicate::str::contains("baseline:").not());
+        .stderr(predicate::str::contains("baseline:").not())
+        .stderr(predicate::str::contains("plan: "));
+    // The plan and other notes are what --quiet leaves out; warnings stay.
+    quick_run(dir.path(), &["-q", "-f", "csv"])
+        .success()
+        .stderr(predicate::str::contains("plan: ").not())
+        .stderr(predicate::str::contains("warning:"));
     sbcbench()
         .args(["run", "--quiet", "--verbose"])
         .assert()

@@ -131,7 +131,7 @@ impl Observer for Recorder<'_> {
 
     fn cooling(&mut self, step: &Step, celsius: f64, target: f64, waited: Duration) {
         let what = step.key();
-        if waited.is_zero() {
+        if waited.is_zero() && !crate::term::quiet() {
             self.progress.suspend(|| {
                 eprintln!(
                     "cooling down before {what}: {celsius:.1} °C, waiting for {target:.1} °C \

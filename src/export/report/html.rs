@@ -62,10 +62,13 @@ fn table(out: &mut String, section: &Section, notes: &[String]) {
                 let mine = matches!(line, Line::Mine(_));
                 out.push_str(if mine { r#"<tr class="mine">"# } else { "<tr>" });
                 for (cell, numeric) in cells.iter().zip(&section.numeric) {
+                    // A board's OS on a line of its own below its name.
+                    let text: Vec<String> = cell.split('\n').map(escape).collect();
+                    let text = text.join("<br/>");
                     if *numeric {
-                        let _ = write!(out, r#"<td class="num">{}</td>"#, escape(cell));
+                        let _ = write!(out, r#"<td class="num">{text}</td>"#);
                     } else {
-                        let _ = write!(out, "<td>{}</td>", escape(cell));
+                        let _ = write!(out, "<td>{text}</td>");
                     }
                 }
                 out.push_str("</tr>\n");

@@ -19,6 +19,23 @@ fn note_line(note: &str) -> String {
     }
 }
 
+/// A cell's lines (a board's name, its OS below) joined by `<br>`, the
+/// one piece of HTML a table cell takes; the first line bold for the
+/// reader's own boards.
+fn lines(cell: &str, bold: bool) -> String {
+    cell.split('\n')
+        .enumerate()
+        .map(|(i, part)| {
+            if bold && i == 0 {
+                format!("**{}**", escape(part))
+            } else {
+                escape(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 impl ReportExporter for MarkdownExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
         let style = Style { uncertainty: false };
@@ -45,17 +62,11 @@ impl ReportExporter for MarkdownExporter {
                     Line::Group(name) => std::iter::once(format!("**{}**", escape(name)))
                         .chain((1..section.headers.len()).map(|_| String::new()))
                         .collect(),
-                    Line::Cells(cells) => cells.iter().map(|c| escape(c)).collect(),
+                    Line::Cells(cells) => cells.iter().map(|c| lines(c, false)).collect(),
                     Line::Mine(cells) => cells
                         .iter()
                         .enumerate()
-                        .map(|(i, c)| {
-                            if i == 0 {
-                                format!("**{}**", escape(c))
-                            } else {
-                                escape(c)
-                            }
-                        })
+                        .map(|(i, c)| lines(c, i == 0))
                         .collect(),
                 };
                 out.push_str(&format!("| {} |\n", cells.join(" | ")));

@@ -304,20 +304,28 @@ pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
     let kernels = &report.kernels;
     let mut out = Vec::new();
     for &mode in &report.modes {
-        let mut headers = vec!["board".to_string(), "os".to_string()];
+        let mut headers = vec!["board".to_string()];
         headers.extend(kernels.iter().map(|k| k.name().to_string()));
         let composite = kernels.len() > 1;
         if composite {
             headers.push("geomean".to_string());
         }
-        let mut numeric = vec![false, false];
+        let mut numeric = vec![false];
         numeric.extend(kernels.iter().map(|_| true));
         if composite {
             numeric.push(true);
         }
         let lines = grouped(report.with_throughput(mode), |e| {
             let figures = e.mode(mode);
-            let mut cells = vec![board_cell(e), short_os(&e.os)];
+            // The OS under the board's name, as the article printed it.
+            // Line breaks from a results file are spaces: only this one
+            // starts a line.
+            let flat = |t: String| t.replace(|c: char| c.is_control(), " ");
+            let board = match flat(short_os(&e.os)) {
+                os if os.is_empty() => flat(board_cell(e)),
+                os => format!("{}\n{os}", flat(board_cell(e))),
+            };
+            let mut cells = vec![board];
             for k in kernels {
                 cells.push(throughput_cell(figures.get(*k), e.is_baseline, style));
             }
