@@ -1015,12 +1015,9 @@ fn plot_only(dir: &Path) -> (PathBuf, String) {
     )
 }
 
-fn attr_f64(n: &roxmltree::Node, name: &str) -> f64 {
-    n.attribute(name).unwrap().parse().unwrap()
-}
-
-#[test]
-fn value_labels_keep_off_the_reference_line() {
+/// The fixtures' charts, drawn into a temporary folder (kept alive by the
+/// first value).
+fn fixture_charts() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let plots = dir.path().join("charts");
     sbcbench()
@@ -1028,6 +1025,16 @@ fn value_labels_keep_off_the_reference_line() {
         .arg(&plots)
         .assert()
         .success();
+    (dir, plots)
+}
+
+fn attr_f64(n: &roxmltree::Node, name: &str) -> f64 {
+    n.attribute(name).unwrap().parse().unwrap()
+}
+
+#[test]
+fn value_labels_keep_off_the_reference_line() {
+    let (_dir, plots) = fixture_charts();
     for name in [
         "speedup-1-core.svg",
         "speedup-all-cores.svg",
@@ -1065,13 +1072,7 @@ fn value_labels_keep_off_the_reference_line() {
 
 #[test]
 fn charts_explain_the_dagger_and_set_the_readers_boards_apart() {
-    let dir = tempfile::tempdir().unwrap();
-    let plots = dir.path().join("charts");
-    sbcbench()
-        .args(["report", FIXTURES, "--format", "csv", "--plot"])
-        .arg(&plots)
-        .assert()
-        .success();
+    let (_dir, plots) = fixture_charts();
     let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let captions: Vec<&str> = doc
@@ -1128,13 +1129,7 @@ fn measured_boards_have_error_bars_from_their_samples() {
         "one figure, no samples"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let plots = dir.path().join("charts");
-    sbcbench()
-        .args(["report", FIXTURES, "--format", "csv", "--plot"])
-        .arg(&plots)
-        .assert()
-        .success();
+    let (_dir, plots) = fixture_charts();
     // Every bar of the four sbcbench boards (three kernels each), none of
     // the article's.
     let svg = std::fs::read_to_string(plots.join("speedup-1-core.svg")).unwrap();

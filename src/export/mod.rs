@@ -141,7 +141,7 @@ pub(crate) const HEADERS: [&str; 9] = [
     "kernel",
     "threads",
     "MB/s",
-    "min–max (CV)",
+    "MB/s min–max (CV)",
     "×VF2",
     "cycles/B",
     "×VF2 (cyc)",

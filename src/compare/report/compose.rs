@@ -16,12 +16,15 @@ pub(super) fn compose(runs: &[&Run], kernels: &[KernelId]) -> (Entry, Option<Str
     };
     let newest_full = runs.iter().rev().find(|r| r.kind() == RunKind::Full);
     let primary = newest_full.unwrap_or(newest);
-    let mut entry = summarise(primary, kernels);
-    // Newest first, full runs before the others.
+    // Newest first, full runs before the others; each run summarised once.
     let mut donors: Vec<&Run> = runs.iter().rev().copied().collect();
     donors.sort_by_key(|r| r.kind() != RunKind::Full);
     let summaries: Vec<(&Run, Entry)> =
         donors.iter().map(|r| (*r, summarise(r, kernels))).collect();
+    let mut entry = match summaries.iter().find(|(r, _)| r.key == primary.key) {
+        Some((_, e)) => e.clone(),
+        None => summarise(primary, kernels),
+    };
     let mut borrowed: Vec<(String, &Run)> = Vec::new();
     for mode in Mode::BOTH {
         for &kernel in kernels {

@@ -296,14 +296,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn counts_compressed_bytes_and_restarts_the_stream() {
+    /// A 1.2 MB stream and its kernel, checked.
+    fn checked_kernel() -> (Vec<u8>, XzKernel) {
         let plain: Vec<u8> = (0..300_000u32)
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
         let xz = compress(&plain);
         let k = XzKernel::new(input(xz.clone()));
         k.verify().unwrap();
+        (xz, k)
+    }
+
+    #[test]
+    fn counts_compressed_bytes_and_restarts_the_stream() {
+        let (xz, k) = checked_kernel();
         let mut w = k.worker().unwrap();
         let mut total = 0u64;
         // Three passes over the stream must count three times its size.
@@ -317,12 +323,7 @@ mod tests {
     /// between whole decodes.
     #[test]
     fn at_a_boundary_only_between_whole_decodes() {
-        let plain: Vec<u8> = (0..300_000u32)
-            .flat_map(|i| (i % 251).to_le_bytes())
-            .collect();
-        let xz = compress(&plain);
-        let k = XzKernel::new(input(xz.clone()));
-        k.verify().unwrap();
+        let (xz, k) = checked_kernel();
         let mut w = k.worker().unwrap();
         assert!(w.at_boundary(), "nothing decoded yet");
         let mut total = 0u64;
