@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sbcbench::measure::{Engine, ThreadMode};
 use sbcbench::record::reference::{ARTICLE_2023_PATH, ARTICLE_2023_SOURCE};
-use sbcbench::record::{ClockSource, ResultRow, RunKind, WattsSource, SCHEMA_VERSION};
+use sbcbench::record::{ClockSource, ResultRow, RunKind, WattsMethod, WattsSource, SCHEMA_VERSION};
 
 fn raw_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/blog-2023-raw.csv")
@@ -141,6 +141,7 @@ fn rows_from_raw(raw: &str) -> Vec<ResultRow> {
                 cycles_per_byte_measured: None,
                 temp_start_c: None,
                 run_kind: RunKind::Full,
+                watts_method: WattsMethod::None,
             });
         }
     }

@@ -26,7 +26,7 @@ use crate::observe::{preflight, Os, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
-use crate::power::meter::{self, Monitor, PowerStats};
+use crate::power::meter::{Monitor, PowerStats};
 use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
 use crate::record::{ResultFile, RunKind};
 use crate::warnings::{self, Warning};
@@ -108,7 +108,11 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let monitor = meter.map(|(spec, m)| {
         (
             spec.protocol.name(),
-            Monitor::start(m, Some((spec, Arc::clone(&os))), meter::PERIOD),
+            Monitor::start(
+                m,
+                Some((spec.clone(), Arc::clone(&os))),
+                spec.protocol.period(),
+            ),
         )
     });
     let mut meter_idle = None;

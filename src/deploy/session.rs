@@ -19,7 +19,7 @@ use super::status::{BoardState, Watch};
 use super::Board;
 use crate::observe::Os;
 use crate::power::events::PhaseLog;
-use crate::power::meter::{self, Meter, MeterSpec, Monitor};
+use crate::power::meter::{Meter, MeterSpec, Monitor};
 
 /// A board's meter on this machine, opened before any connection, with
 /// the `Os` it is reopened on when it fails.
@@ -372,7 +372,10 @@ fn session_steps(
     // Sampled from just before the run starts until its rows are fetched.
     let monitor = meter.map(|(spec, m, os)| {
         let protocol = spec.protocol.name();
-        (protocol, Monitor::start(m, Some((spec, os)), meter::PERIOD))
+        (
+            protocol,
+            Monitor::start(m, Some((spec.clone(), os)), spec.protocol.period()),
+        )
     });
     session.state(BoardState::Running {
         step: None,

@@ -109,8 +109,13 @@ impl RunOptions {
         // A meter, here or on the machine that started this run over ssh,
         // needs every measurement long enough to see it settle and give
         // enough readings.
+        // A meter elsewhere may be a plug read once a second.
+        let period = match &args.meter {
+            Some(spec) => spec.protocol.period(),
+            None => meter::SLOWEST_PERIOD,
+        };
         if args.meter.is_some() || args.phase_events {
-            min_time = min_time.max(meter::min_sample_time(samples));
+            min_time = min_time.max(meter::min_sample_time(samples, period));
         }
         let timing = Timing {
             warmup: Duration::from_secs_f64(args.warmup.unwrap_or(warmup)),
@@ -365,7 +370,10 @@ mod tests {
     #[test]
     fn a_meter_elsewhere_makes_every_sample_long_enough_for_it() {
         let (o, _) = build(&["--quick", "--phase-events", "--samples", "3"]).unwrap();
-        assert_eq!(o.timing.min_time, meter::min_sample_time(3));
+        assert_eq!(
+            o.timing.min_time,
+            meter::min_sample_time(3, meter::SLOWEST_PERIOD)
+        );
         assert!(o.timing.min_time > Duration::from_millis(100));
         // Never shorter than asked.
         let (o, _) = build(&["--phase-events", "--min-time", "60"]).unwrap();

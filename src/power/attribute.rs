@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::events::Span;
 use super::meter::{PowerStats, SETTLE};
 use super::{Phase, PhaseWatts, WattsSource};
-use crate::record::ResultRow;
+use crate::record::{ResultRow, WattsMethod};
 
 /// `power_load` of a profile a meter read during the measured rows.
 pub const BENCHMARK_LOAD: &str = "benchmark";
@@ -104,6 +104,7 @@ pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<
             row.watts_readings,
             row.energy_j,
         ) = (None, None, None, None);
+        row.watts_method = WattsMethod::None;
         match (stats, given_w) {
             (Some((protocol, p)), _) => {
                 row.watts = Some(p.mean_w);
@@ -112,6 +113,7 @@ pub fn attribute(rows: &mut [ResultRow], meter: Option<&Metered>, given: Option<
                 row.watts_readings = Some(p.readings);
                 row.energy_j = Some(p.energy_j);
                 row.watts_source = WattsSource::Meter(protocol.to_string());
+                row.watts_method = p.method;
                 // A phase's measured figure is its first row's (on
                 // big.LITTLE, the first cluster's single core).
                 if let Some(phase) = phase.filter(|p| measured.get(*p).is_none()) {
@@ -275,6 +277,7 @@ mod tests {
                 watts: w(i * 100),
                 volts: None,
                 amps: None,
+                energy: None,
             })
             .collect();
         (log.spans(), readings, t0)
@@ -465,6 +468,7 @@ mod tests {
             max_w: w + 0.1,
             readings: 12,
             energy_j: w * 6.0,
+            method: WattsMethod::Samples,
         };
         let (one_w, all_w, idle_w) = (4.1, 5.2, 3.0);
         let base = || {
@@ -593,6 +597,7 @@ mod tests {
                 max_w: 5.1,
                 readings: 10,
                 energy_j: 50.0,
+                method: WattsMethod::EnergyCounter,
             }),
             None,
         ];
@@ -603,11 +608,13 @@ mod tests {
         };
         super::attribute(&mut rows, Some(&meter), None);
         assert!(rows.iter().all(|r| r.power_load == BENCHMARK_LOAD));
-        // Nothing known: no watts, no source.
+        // Each metered row says how its mean was worked out.
+        assert_eq!(rows[0].watts_method, "energy-counter");
+        // Nothing known: no watts, no source, no method.
         super::attribute(&mut rows, None, None);
-        assert!(rows
-            .iter()
-            .all(|r| r.watts.is_none() && r.watts_source == WattsSource::None));
+        assert!(rows.iter().all(|r| r.watts.is_none()
+            && r.watts_source == WattsSource::None
+            && r.watts_method == WattsMethod::None));
         assert!(rows.iter().all(|r| profile(r).is_empty()));
     }
 }

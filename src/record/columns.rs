@@ -50,6 +50,45 @@ impl FromStr for WattsSource {
 
 crate::serde_as_string!(WattsSource);
 
+/// How a metered row's mean power was worked out (`watts_method`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WattsMethod {
+    /// Not from a meter.
+    #[default]
+    None,
+    /// The device's energy counter: its difference over the row's span.
+    EnergyCounter,
+    /// The polled readings, weighted by the time between them.
+    Samples,
+}
+
+impl fmt::Display for WattsMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WattsMethod::None => "",
+            WattsMethod::EnergyCounter => "energy-counter",
+            WattsMethod::Samples => "samples",
+        })
+    }
+}
+
+impl FromStr for WattsMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" => Ok(WattsMethod::None),
+            "energy-counter" => Ok(WattsMethod::EnergyCounter),
+            "samples" => Ok(WattsMethod::Samples),
+            _ => Err(format!(
+                "'{s}' is not a watts method; expected energy-counter, samples or nothing"
+            )),
+        }
+    }
+}
+
+crate::serde_as_string!(WattsMethod);
+
 /// Where `clock_mhz`, the clock of cycles/byte, came from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClockSource {

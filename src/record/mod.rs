@@ -8,7 +8,7 @@ pub mod reference;
 mod row;
 pub mod walk;
 
-pub use columns::{ClockSource, RunKind, WattsSource};
+pub use columns::{ClockSource, RunKind, WattsMethod, WattsSource};
 pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, results_from_bytes, ReadError,
     ReadOutcome, ResultFile,

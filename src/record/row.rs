@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::columns::{ClockSource, RunKind, WattsSource};
+use super::columns::{ClockSource, RunKind, WattsMethod, WattsSource};
 use crate::measure::{Engine, KernelId, StepKey, ThreadMode};
 use crate::observe::cpu::parse_cpu_list;
 
@@ -134,6 +134,11 @@ pub struct ResultRow {
     /// the column are `full`.
     #[serde(default)]
     pub run_kind: RunKind,
+    /// How a meter's `watts` was worked out: `energy-counter` (the
+    /// device's counter over the row's span) or `samples` (the polled
+    /// readings, time-weighted); empty without a meter.
+    #[serde(default)]
+    pub watts_method: WattsMethod,
 }
 
 impl ResultRow {

@@ -174,6 +174,7 @@ impl Meter for Hwmon {
                 watts: self.value("power")? / 1e6,
                 volts: self.optional("in").map(|mv| mv / 1e3),
                 amps: self.optional("curr").map(|ma| ma / 1e3),
+                energy: None,
             }
         } else {
             let volts = self.value("in")? / 1e3;
@@ -182,6 +183,7 @@ impl Meter for Hwmon {
                 watts: volts * amps,
                 volts: Some(volts),
                 amps: Some(amps),
+                energy: None,
             }
         };
         Ok(reading(values))

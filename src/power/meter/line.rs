@@ -245,6 +245,7 @@ fn finite(watts: f64) -> Result<Values, String> {
             watts,
             volts: None,
             amps: None,
+            energy: None,
         })
     } else {
         Err("not a finite number".to_string())

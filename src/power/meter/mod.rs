@@ -8,11 +8,13 @@
 //! `monitor.rs` samples a meter in the background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
+mod http;
 mod hwmon;
 mod line;
 mod monitor;
 mod pzem;
 mod scpi;
+mod secret;
 mod serial;
 mod spec;
 mod tasmota;
@@ -28,10 +30,10 @@ pub use monitor::{stats_of, Monitor, PowerStats};
 pub use pzem::{modbus_crc, pzem_decode};
 pub use scpi::scpi_decode;
 pub use serial::Port;
-pub use spec::{LineUnit, MeterSpec, Protocol};
-pub use tasmota::{read_secret, tasmota_decode};
+pub use spec::{LineUnit, MeterSpec, Protocol, SecretSource};
+pub use tasmota::tasmota_decode;
 pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
-pub use values::Values;
+pub use values::{Counter, Values};
 pub use wattsup::wattsup_decode;
 
 use hwmon::Hwmon;
@@ -53,11 +55,16 @@ pub const SETTLE: Duration = Duration::from_secs(2);
 /// Readings a measured row needs at least.
 pub const MIN_READINGS: u32 = 10;
 
+/// The longest of the protocols' [`Protocol::period`]s: a meter on
+/// another machine may be read this seldom.
+pub const SLOWEST_PERIOD: Duration = Duration::from_secs(1);
+
 /// The shortest sample, out of `samples`, that gives a metered measurement
-/// [`MIN_READINGS`] readings after [`SETTLE`].
-pub fn min_sample_time(samples: usize) -> Duration {
+/// [`MIN_READINGS`] readings after [`SETTLE`] from a meter read every
+/// `period`.
+pub fn min_sample_time(samples: usize, period: Duration) -> Duration {
     // One period spare: a window of N periods can catch N − 1 readings.
-    let wanted = SETTLE + PERIOD * (MIN_READINGS + 1);
+    let wanted = SETTLE + period * (MIN_READINGS + 1);
     wanted.div_f64(samples.max(1) as f64)
 }
 
@@ -68,6 +75,8 @@ pub struct Reading {
     pub watts: f64,
     pub volts: Option<f64>,
     pub amps: Option<f64>,
+    /// The device's energy counter, where it keeps one.
+    pub energy: Option<Counter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +96,30 @@ pub enum MeterError {
 
 impl MeterError {
     /// A short name of the kind of failure, so a monitor warns once per kind.
+    /// This failure as one when opening: the meter was never read.
+    pub fn at_open(self) -> MeterError {
+        match self {
+            MeterError::Open { .. } => self,
+            MeterError::Bad { port, what } => MeterError::Open { port, reason: what },
+            e => MeterError::Open {
+                port: e.port().to_string(),
+                reason: match &e {
+                    MeterError::Io { source, .. } => source.to_string(),
+                    _ => e.to_string(),
+                },
+            },
+        }
+    }
+
+    fn port(&self) -> &str {
+        match self {
+            MeterError::Open { port, .. }
+            | MeterError::Timeout { port, .. }
+            | MeterError::Bad { port, .. }
+            | MeterError::Io { port, .. } => port,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             MeterError::Open { .. } => "open",
@@ -111,6 +144,12 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
     match spec.protocol {
         Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
+        Protocol::Shelly | Protocol::Netio | Protocol::Fnirsi | Protocol::HomeAssistant => {
+            return Err(MeterError::Open {
+                port: spec.to_string(),
+                reason: "this build does not read it yet".into(),
+            })
+        }
         _ => {}
     }
     let link = Link::open(spec)?;
@@ -126,7 +165,12 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
         Protocol::Wattsup => Box::new(Wattsup::start(link)?),
         Protocol::Scpi => Box::new(Scpi::start(link, spec)?),
         Protocol::Line => Box::new(Line::open(link, spec)?),
-        Protocol::Hwmon | Protocol::Tasmota => unreachable!("opened above"),
+        Protocol::Hwmon
+        | Protocol::Tasmota
+        | Protocol::Shelly
+        | Protocol::Netio
+        | Protocol::Fnirsi
+        | Protocol::HomeAssistant => unreachable!("opened above"),
     })
 }
 
@@ -140,6 +184,12 @@ pub fn live(
     out: &mut dyn FnMut(&str) -> bool,
 ) -> Result<(), MeterError> {
     let mut meter = open(spec, os)?;
+    // Network devices are asked no faster than they refresh.
+    let interval = if spec.protocol.period() > PERIOD {
+        interval.max(spec.protocol.period())
+    } else {
+        interval
+    };
     let started = Instant::now();
     let mut n = 0u64;
     while count.is_none_or(|c| n < c) {

@@ -2,7 +2,7 @@
 //! format with its CRC.
 
 use super::serial::Link;
-use super::values::{reading, Values};
+use super::values::{reading, Counter, Values};
 use super::{Meter, MeterError, Reading};
 
 /// PZEM-004T (AC) and PZEM-017 (DC): Modbus-RTU, polled.
@@ -99,17 +99,24 @@ pub fn pzem_decode(frame: &[u8], dc: bool) -> Result<Values, String> {
     }
     let reg = |i: usize| u16::from_be_bytes([frame[3 + 2 * i], frame[4 + 2 * i]]) as u32;
     let pair = |i: usize| reg(i) | reg(i + 1) << 16;
+    // The energy register counts whole Wh.
+    let wh = |n: u32| Counter {
+        joules: n as f64 * 3600.0,
+        resolution_j: 3600.0,
+    };
     Ok(if dc {
         Values {
             volts: Some(reg(0) as f64 / 100.0),
             amps: Some(reg(1) as f64 / 100.0),
             watts: pair(2) as f64 / 10.0,
+            energy: Some(wh(pair(4))),
         }
     } else {
         Values {
             volts: Some(reg(0) as f64 / 10.0),
             amps: Some(pair(1) as f64 / 1000.0),
             watts: pair(3) as f64 / 10.0,
+            energy: Some(wh(pair(5))),
         }
     })
 }

@@ -85,7 +85,12 @@ pub fn scpi_decode(reply: &str, field: usize) -> Result<Values, String> {
     } else {
         (None, None)
     };
-    Ok(Values { watts, volts, amps })
+    Ok(Values {
+        watts,
+        volts,
+        amps,
+        energy: None,
+    })
 }
 
 #[cfg(test)]

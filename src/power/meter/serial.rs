@@ -129,7 +129,12 @@ fn open_port(spec: &MeterSpec) -> Result<Box<dyn Port>, MeterError> {
         Protocol::Line => (spec.baud.unwrap_or(115_200), serialport::StopBits::One),
         // Bluetooth RFCOMM ignores the rate.
         Protocol::Um24c | Protocol::Um25c | Protocol::Um34c => (115_200, serialport::StopBits::One),
-        Protocol::Hwmon | Protocol::Tasmota => {
+        Protocol::Hwmon
+        | Protocol::Tasmota
+        | Protocol::Shelly
+        | Protocol::Netio
+        | Protocol::Fnirsi
+        | Protocol::HomeAssistant => {
             return Err(fail(format!(
                 "{} is not a serial meter",
                 spec.protocol.name()

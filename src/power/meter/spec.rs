@@ -1,6 +1,7 @@
 //! `--meter PROTOCOL:PATH[,key=value…]`: which meter, where, and how.
-//! PATH is a serial port, a hwmon sensor (`hwmon:ina226`), or a host
-//! (`tasmota:192.168.1.50[:80]`).
+//! PATH is a serial port, a hwmon sensor (`hwmon:ina226`), a hidraw node
+//! (`fnirsi:/dev/hidraw0`), a host (`tasmota:192.168.1.50[:80]`) or a URL
+//! (`homeassistant:http://ha.local:8123`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,10 +21,18 @@ pub enum Protocol {
     Hwmon,
     /// A smart plug running Tasmota, over HTTP.
     Tasmota,
+    /// A Shelly plug or relay, Gen1 (REST) or Gen2+ (JSON-RPC), over HTTP.
+    Shelly,
+    /// A Netio PDU's socket, over its JSON (or XML) API.
+    Netio,
+    /// A FNIRSI USB-C tester (FNB48, FNB48S, FNB58, C1) on a hidraw node.
+    Fnirsi,
+    /// A sensor entity of Home Assistant, over its REST API.
+    HomeAssistant,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 10] = [
+    pub const ALL: [Protocol; 14] = [
         Protocol::Pzem004t,
         Protocol::Pzem017,
         Protocol::Um24c,
@@ -34,6 +43,10 @@ impl Protocol {
         Protocol::Line,
         Protocol::Hwmon,
         Protocol::Tasmota,
+        Protocol::Shelly,
+        Protocol::Netio,
+        Protocol::Fnirsi,
+        Protocol::HomeAssistant,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +61,22 @@ impl Protocol {
             Protocol::Line => "line",
             Protocol::Hwmon => "hwmon",
             Protocol::Tasmota => "tasmota",
+            Protocol::Shelly => "shelly",
+            Protocol::Netio => "netio",
+            Protocol::Fnirsi => "fnirsi",
+            Protocol::HomeAssistant => "homeassistant",
+        }
+    }
+
+    /// How often the monitor reads this meter: devices on the network are
+    /// asked no faster than they refresh (about once a second), the
+    /// others at [`super::PERIOD`].
+    pub fn period(self) -> std::time::Duration {
+        match self {
+            Protocol::Tasmota | Protocol::Shelly | Protocol::Netio | Protocol::HomeAssistant => {
+                std::time::Duration::from_secs(1)
+            }
+            _ => super::PERIOD,
         }
     }
 
@@ -58,7 +87,10 @@ impl Protocol {
             Protocol::Scpi => &["baud", "query", "field"],
             Protocol::Line => &["baud", "regex", "unit"],
             Protocol::Hwmon => &["channel"],
-            Protocol::Tasmota => &["user", "password-file"],
+            Protocol::Tasmota => &["user", "password-file", "password-env"],
+            Protocol::Shelly => &["id", "user", "password-file", "password-env"],
+            Protocol::Netio => &["output", "user", "password-file", "password-env"],
+            Protocol::HomeAssistant => &["entity", "token-file", "token-env"],
             _ => &[],
         }
     }
@@ -87,10 +119,26 @@ pub struct MeterSpec {
     /// hwmon: which channel (`in<N>`, `curr<N>`, `power<N>`); the first
     /// one with readings when not given.
     pub channel: Option<u32>,
-    /// HTTP meters: the web user, and the file holding the password (never
-    /// the password itself: command lines and results are seen by others).
+    /// HTTP meters: the web user, and where the password or token is
+    /// (never the secret itself: command lines and results are seen by
+    /// others).
     pub user: Option<String>,
-    pub password_file: Option<std::path::PathBuf>,
+    pub secret: Option<SecretSource>,
+    /// Shelly: which switch or meter (`id=`, from 0).
+    pub id: Option<u32>,
+    /// Netio: which socket (`output=`, from 1).
+    pub output: Option<u32>,
+    /// Home Assistant: the sensor's entity id.
+    pub entity: Option<String>,
+}
+
+/// Where a meter's password or token is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretSource {
+    /// A file only its owner may read (`password-file=`, `token-file=`).
+    File(std::path::PathBuf),
+    /// An environment variable (`password-env=`, `token-env=`).
+    Env(String),
 }
 
 impl FromStr for MeterSpec {
@@ -139,7 +187,10 @@ impl FromStr for MeterSpec {
             unit: LineUnit::W,
             channel: None,
             user: None,
-            password_file: None,
+            secret: None,
+            id: None,
+            output: None,
+            entity: None,
         };
         let mut pairs: Vec<(String, String)> = Vec::new();
         for part in parts.filter(|p| !p.trim().is_empty()) {
@@ -222,9 +273,63 @@ impl FromStr for MeterSpec {
                     )
                 }
                 "user" => spec.user = Some(value),
-                "password-file" => spec.password_file = Some(value.into()),
+                "password-file" | "token-file" | "password-env" | "token-env" => {
+                    if spec.secret.is_some() {
+                        return Err(format!(
+                            "{}: give the secret once ({key} comes after another)",
+                            protocol.name()
+                        ));
+                    }
+                    if value.is_empty() {
+                        return Err(bad("a file or variable name"));
+                    }
+                    spec.secret = Some(if key.ends_with("-file") {
+                        SecretSource::File(value.into())
+                    } else {
+                        SecretSource::Env(value)
+                    });
+                }
+                "id" => spec.id = Some(value.parse().map_err(|_| bad("a number (0, 1, …)"))?),
+                "output" => {
+                    spec.output = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|o| *o > 0)
+                            .ok_or_else(|| bad("a socket number (1, 2, …)"))?,
+                    )
+                }
+                "entity" => {
+                    if !value.contains('.') || value.contains(['/', '?', '#', ' ']) {
+                        return Err(bad("an entity id such as sensor.plug_power"));
+                    }
+                    spec.entity = Some(value)
+                }
                 _ => unreachable!("keys are checked above"),
             }
+        }
+        let name = protocol.name();
+        match protocol {
+            Protocol::Netio if spec.output.is_none() => {
+                return Err(format!(
+                    "netio: say which socket the board is on, e.g. netio:{},output=1",
+                    spec.path
+                ))
+            }
+            Protocol::HomeAssistant if spec.entity.is_none() => {
+                return Err(format!(
+                    "homeassistant: say which sensor, e.g. {name}:{},entity=sensor.plug_power,token-file=~/.ha-token",
+                    spec.path
+                ))
+            }
+            Protocol::HomeAssistant if spec.secret.is_none() => {
+                return Err(
+                    "homeassistant: give the long-lived access token's file (token-file=) \
+                     or environment variable (token-env=)"
+                        .into(),
+                )
+            }
+            _ => {}
         }
         Ok(spec)
     }
@@ -280,17 +385,40 @@ mod tests {
                 s.protocol,
                 s.path.as_str(),
                 s.user.as_deref(),
-                s.password_file.as_deref()
+                s.secret.clone()
             ),
             (
                 Protocol::Tasmota,
                 "10.0.0.7:8080",
                 Some("admin"),
-                Some(std::path::Path::new("/etc/plug"))
+                Some(SecretSource::File("/etc/plug".into()))
             )
         );
         // What is shown of a spec never has the password file's contents.
         assert_eq!(s.to_string(), "tasmota:10.0.0.7:8080");
+        let s: MeterSpec = "shelly:10.0.0.8,id=1,password-env=PLUG_PW".parse().unwrap();
+        assert_eq!(
+            (s.protocol, s.id, s.secret),
+            (
+                Protocol::Shelly,
+                Some(1),
+                Some(SecretSource::Env("PLUG_PW".into()))
+            )
+        );
+        let s: MeterSpec = "netio:pdu.lab:8080,output=3".parse().unwrap();
+        assert_eq!((s.path.as_str(), s.output), ("pdu.lab:8080", Some(3)));
+        let s: MeterSpec =
+            "homeassistant:http://ha.local:8123,entity=sensor.plug_power,token-file=/t"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            (s.path.as_str(), s.entity.as_deref()),
+            ("http://ha.local:8123", Some("sensor.plug_power"))
+        );
+        assert_eq!(
+            "fnirsi:auto".parse::<MeterSpec>().unwrap().protocol,
+            Protocol::Fnirsi
+        );
     }
 
     #[test]
@@ -307,6 +435,14 @@ mod tests {
             ("line:/dev/x,regex=power", "group"),
             ("hwmon:ina226,channel=0", "channel='0'"),
             ("tasmota:plug,password=hunter2", "unknown key 'password'"),
+            ("tasmota:plug,password-file=a,password-env=B", "secret once"),
+            ("shelly:plug,id=one", "id='one'"),
+            ("netio:pdu", "which socket"),
+            ("netio:pdu,output=0", "output='0'"),
+            ("homeassistant:http://ha:8123,token-env=T", "which sensor"),
+            ("homeassistant:http://ha:8123,entity=plug", "entity='plug'"),
+            ("homeassistant:http://ha:8123,entity=sensor.p", "token"),
+            ("fnirsi:auto,id=1", "takes no options"),
         ] {
             let err = spec.parse::<MeterSpec>().unwrap_err();
             assert!(err.contains(want), "{spec}: {err}");

@@ -9,28 +9,23 @@
 //! message: the request's URL is never printed.
 //!
 //! Plugs refresh their power about once a second (HLW8012-type chips
-//! switch between voltage and current every 1.6 s), so the plug is asked at
-//! most once per [`MIN_POLL`]; a read sooner gives the last answer again,
-//! stamped now, which is what the plug would have said.
-//! `Total` (kWh) is left for the energy-counter means of a later change.
-
-use std::time::{Duration, Instant};
+//! switch between voltage and current every 1.6 s): the monitor asks once
+//! a second ([`super::Protocol::period`]).
+//! `Total` (kWh) is the energy counter, printed with `EnergyRes` decimals
+//! (3 by default: 1 Wh steps); its resolution is read from the digits the
+//! plug sent.
 
 use serde_json::Value;
 
-use super::values::{reading, Values};
+use super::http::{Auth, Http};
+use super::secret;
+use super::values::{reading, Counter, Values};
 use super::{Meter, MeterError, MeterSpec, Reading};
 
-/// How long one request may take: a plug on the LAN answers in tens of ms.
-pub const TIMEOUT: Duration = Duration::from_secs(2);
-/// The plug is asked no more often than this.
-pub const MIN_POLL: Duration = Duration::from_secs(1);
-
 pub struct Tasmota {
-    /// The full request, password included: never shown.
-    url: String,
-    port: String,
-    last: Option<(Instant, Values)>,
+    http: Http,
+    /// The request's path and query, password included: never shown.
+    path: String,
 }
 
 /// `%XX` for everything but unreserved characters (RFC 3986).
@@ -43,21 +38,6 @@ fn encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// The password in `path`, refused when others may read it (as ssh refuses
-/// a private key), since a password readable by all is no secret.
-pub fn read_secret(path: &std::path::Path) -> Result<String, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("password file {shown}: {e}"))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(format!(
-            "password file {shown} can be read by others: `chmod 600 {shown}` first"
-        ));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("password file {shown}: {e}"))?;
-    Ok(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Power, volts and amps of a `Status 10` answer. Multi-channel plugs give
@@ -89,24 +69,43 @@ pub fn tasmota_decode(json: &str) -> Result<Values, String> {
         }
     };
     let watts = number("Power", true).ok_or("ENERGY has no Power number")?;
+    let energy = match energy.get("Total") {
+        Some(Value::Number(kwh)) => kwh.as_f64().map(|kwh| Counter {
+            joules: kwh * 3.6e6,
+            resolution_j: 3.6e6 * 10f64.powi(-(decimals_of(json, "Total") as i32)),
+        }),
+        _ => None,
+    };
     Ok(Values {
         watts,
         volts: number("Voltage", false),
         amps: number("Current", true),
+        energy,
     })
+}
+
+/// How many decimals the first number after `"key":` has in `json`: the
+/// resolution a device set for it (Tasmota pads with zeros).
+pub(super) fn decimals_of(json: &str, key: &str) -> usize {
+    let pattern = format!("\"{key}\"");
+    let Some(at) = json.find(&pattern) else {
+        return 0;
+    };
+    let rest = json[at + pattern.len()..].trim_start_matches([':', ' ', '\t', '\n', '\r']);
+    let number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    number.split_once('.').map_or(0, |(_, d)| d.len())
 }
 
 impl Tasmota {
     pub fn open(spec: &MeterSpec) -> Result<Tasmota, MeterError> {
-        let host = spec
-            .path
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
-        let port = format!("tasmota {host}");
+        let label = format!("tasmota {}", spec.path.trim_end_matches('/'));
         let mut query = String::new();
-        if let Some(file) = &spec.password_file {
-            let password = read_secret(file).map_err(|reason| MeterError::Open {
-                port: port.clone(),
+        if let Some(source) = &spec.secret {
+            let password = secret::read(source, "password").map_err(|reason| MeterError::Open {
+                port: label.clone(),
                 reason,
             })?;
             // Tasmota's built-in web user.
@@ -116,64 +115,20 @@ impl Tasmota {
             query = format!("user={}&", encode(user));
         }
         let mut meter = Tasmota {
-            url: format!("http://{host}/cm?{query}cmnd=Status%2010"),
-            port,
-            last: None,
+            http: Http::new(&spec.path, label, Auth::None),
+            path: format!("/cm?{query}cmnd=Status%2010"),
         };
         // A wrong host or password is found before measuring.
-        meter.read().map_err(|e| MeterError::Open {
-            port: meter.port.clone(),
-            reason: match e {
-                MeterError::Bad { what, .. } => what,
-                e => e.to_string(),
-            },
-        })?;
+        meter.ask().map_err(MeterError::at_open)?;
         Ok(meter)
     }
 
-    fn ask(&self) -> Result<Values, MeterError> {
-        let bad = |what: String| MeterError::Bad {
-            port: self.port.clone(),
-            what,
-        };
-        let answer = minreq::get(&self.url)
-            .with_timeout(TIMEOUT.as_secs())
-            .send()
-            .map_err(|e| match e {
-                minreq::Error::IoError(io)
-                    if matches!(
-                        io.kind(),
-                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-                    ) =>
-                {
-                    MeterError::Timeout {
-                        port: self.port.clone(),
-                        ms: TIMEOUT.as_millis(),
-                    }
-                }
-                minreq::Error::IoError(io) => bad(format!("cannot reach the plug: {io}")),
-                // minreq's other errors describe the answer, not the URL.
-                e => bad(format!("bad HTTP answer: {e}")),
-            })?;
-        match answer.status_code {
-            200 => {}
-            401 | 403 => {
-                return Err(bad(format!(
-                "HTTP {}: the plug refused the credentials; check the user and the password file",
-                answer.status_code
-            )))
-            }
-            404 => {
-                return Err(bad(
-                    "HTTP 404: no /cm command endpoint; is this a Tasmota plug?".into(),
-                ))
-            }
-            code => return Err(bad(format!("HTTP {code} {}", answer.reason_phrase))),
-        }
-        let body = answer
-            .as_str()
-            .map_err(|_| bad("the answer is not text".into()))?;
-        tasmota_decode(body).map_err(bad)
+    fn ask(&mut self) -> Result<Values, MeterError> {
+        let body = self.http.get(
+            &self.path,
+            "no /cm command endpoint; is this a Tasmota plug?",
+        )?;
+        tasmota_decode(&body).map_err(|what| self.http.bad(what))
     }
 }
 
@@ -183,22 +138,11 @@ impl Meter for Tasmota {
     }
 
     fn port(&self) -> &str {
-        &self.port
+        &self.http.label
     }
 
     fn read(&mut self) -> Result<Reading, MeterError> {
-        let values = match self.last {
-            Some((at, v)) if at.elapsed() < MIN_POLL => v,
-            _ => {
-                let asked = Instant::now();
-                // A failed request is not retried before the next poll.
-                self.last = None;
-                let v = self.ask()?;
-                self.last = Some((asked, v));
-                v
-            }
-        };
-        Ok(reading(values))
+        Ok(reading(self.ask()?))
     }
 }
 
@@ -215,6 +159,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!((v.watts, v.volts, v.amps), (0.0, Some(221.0), Some(0.0)));
+        let e = v.energy.unwrap();
+        assert!((e.joules - 3.185 * 3.6e6).abs() < 1e-6, "{e:?}");
+        // Three decimals of kWh: 1 Wh steps.
+        assert!((e.resolution_j - 3600.0).abs() < 1e-9, "{e:?}");
+        let v = tasmota_decode(r#"{"StatusSNS":{"ENERGY":{"Total": 0.12340,"Power":5}}}"#).unwrap();
+        assert!((v.energy.unwrap().resolution_j - 36.0).abs() < 1e-9);
         let v = tasmota_decode(
             r#"{"StatusSNS":{"ENERGY":{"Power":[12,3],"Voltage":[230,230],"Current":[0.06,0.02]}}}"#,
         )
@@ -244,21 +194,5 @@ mod tests {
     fn encodes_query_values() {
         assert_eq!(encode("a b&c=d%é"), "a%20b%26c%3Dd%25%C3%A9");
         assert_eq!(encode("Admin-1._~"), "Admin-1._~");
-    }
-
-    #[test]
-    fn a_password_file_others_can_read_is_refused() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("plug");
-        std::fs::write(&p, "s3cret\n").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = read_secret(&p).unwrap_err();
-        assert!(e.contains("chmod 600"), "{e}");
-        assert!(!e.contains("s3cret"), "{e}");
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(read_secret(&p).unwrap(), "s3cret");
-        let e = read_secret(&dir.path().join("none")).unwrap_err();
-        assert!(e.contains("none"), "{e}");
     }
 }

@@ -103,6 +103,7 @@ pub fn um_decode(frame: &[u8], model: UmModel) -> Result<Values, String> {
         volts: Some(u16be(2) / v_div),
         amps: Some(u16be(4) / i_div),
         watts: u32::from_be_bytes([frame[6], frame[7], frame[8], frame[9]]) as f64 / 1000.0,
+        energy: None,
     })
 }
 

@@ -10,14 +10,27 @@ pub struct Values {
     pub watts: f64,
     pub volts: Option<f64>,
     pub amps: Option<f64>,
+    /// The device's energy counter, where it keeps one.
+    pub energy: Option<Counter>,
 }
 
+/// A device's cumulative energy counter at one reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Counter {
+    pub joules: f64,
+    /// One step of the counter, in joules: how finely it counts (a Shelly
+    /// Gen2's 0.001 Wh is 3.6 J, a Tasmota's default 0.001 kWh 3600 J).
+    pub resolution_j: f64,
+}
+
+/// `v` as a reading that arrived now.
 pub(super) fn reading(v: Values) -> Reading {
     Reading {
         at: Instant::now(),
         watts: v.watts,
         volts: v.volts,
         amps: v.amps,
+        energy: v.energy,
     }
 }
 

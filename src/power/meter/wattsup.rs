@@ -68,6 +68,7 @@ pub fn wattsup_decode(packet: &str) -> Result<Values, String> {
         watts,
         volts: num(4).map(|v| v / 10.0),
         amps: num(5).map(|a| a / 1000.0),
+        energy: None,
     })
 }
 
