@@ -18,6 +18,8 @@ mod article_figures;
 mod cli;
 mod engines;
 mod fleet;
+mod meter_homeassistant;
+mod meter_netio;
 mod meters;
 mod observe_fixtures;
 mod power;

@@ -8,7 +8,7 @@ mod meter_sim;
 
 use std::path::{Path, PathBuf};
 
-pub use http_sim::{closed_port, Answer, HttpSim};
+pub use http_sim::{closed_port, Answer, HttpSim, Request};
 pub use meter_sim::{hex, Sim};
 
 /// The test build of `sbcbench`, for what needs its path: a copy into a

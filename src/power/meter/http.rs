@@ -15,7 +15,6 @@ use super::MeterError;
 pub const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How a device wants to be told who is asking.
-#[allow(dead_code)] // until the drivers that log in land
 pub enum Auth {
     None,
     /// Answered with basic or digest, whichever the device's 401 asks.

@@ -8,10 +8,12 @@
 //! `monitor.rs` samples a meter in the background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
+mod homeassistant;
 mod http;
 mod hwmon;
 mod line;
 mod monitor;
+mod netio;
 mod pzem;
 mod scpi;
 mod secret;
@@ -25,8 +27,10 @@ mod wattsup;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use homeassistant::homeassistant_decode;
 pub use line::line_decode;
 pub use monitor::{stats_of, Monitor, PowerStats};
+pub use netio::{netio_json_decode, netio_xml_decode};
 pub use pzem::{modbus_crc, pzem_decode};
 pub use scpi::scpi_decode;
 pub use serial::Port;
@@ -36,8 +40,10 @@ pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
 pub use values::{Counter, Values};
 pub use wattsup::wattsup_decode;
 
+use homeassistant::HomeAssistant;
 use hwmon::Hwmon;
 use line::Line;
+use netio::Netio;
 use pzem::Pzem;
 use scpi::Scpi;
 use serial::Link;
@@ -144,7 +150,9 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
     match spec.protocol {
         Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
-        Protocol::Shelly | Protocol::Netio | Protocol::Fnirsi | Protocol::HomeAssistant => {
+        Protocol::Netio => return Ok(Box::new(Netio::open(spec)?)),
+        Protocol::HomeAssistant => return Ok(Box::new(HomeAssistant::open(spec)?)),
+        Protocol::Shelly | Protocol::Fnirsi => {
             return Err(MeterError::Open {
                 port: spec.to_string(),
                 reason: "this build does not read it yet".into(),
