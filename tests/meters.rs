@@ -648,3 +648,50 @@ fn hwmon_sensor_in_a_recorded_tree_gives_watts_to_meter_and_run() {
         assert!(r.mb_per_s_per_w.is_some(), "{r:?}");
     }
 }
+
+#[test]
+fn an_energy_counter_gives_a_long_rows_mean_and_says_so() {
+    // An INA238-like sensor whose power file says 5 W while its energy
+    // counter counts 6 W (the board's draw between two reads, which the
+    // polled readings miss): a row long enough takes the counter.
+    let board = board_with_ina226();
+    let ina = board.path().join("sys/class/hwmon/hwmon9");
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (ina, stop) = (ina.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let t0 = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let uj = (t0.elapsed().as_secs_f64() * 6e6) as u64;
+                for (f, v) in [("power1_input", 5_000_000), ("energy1_input", uj)] {
+                    // Renamed into place: a read never sees half a number.
+                    let tmp = ina.join(format!(".{f}"));
+                    std::fs::write(&tmp, format!("{v}\n")).unwrap();
+                    std::fs::rename(&tmp, ina.join(f)).unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let root = board.path().to_str().unwrap();
+    let out = sbcbench()
+        .args(["--sysroot", root, "run", "--no-save", "--format", "csv"])
+        .args(["--kernels", "sha1", "--threads", "1", "--idle-time", "1"])
+        .args(["--samples", "2", "--min-time", "4", "--warmup", "0"])
+        .args(["--cooldown", "0", "--system-tools", "off"])
+        .args(["--meter", "hwmon:ina226"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    let rows = rows_from_csv(&out.stdout);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts_method, "energy-counter", "{r:?}");
+        assert!((r.watts.unwrap() - 6.0).abs() < 0.1, "{r:?}");
+        // The readings themselves stay what the sensor said.
+        assert_eq!((r.watts_min, r.watts_max), (Some(5.0), Some(5.0)), "{r:?}");
+    }
+}

@@ -5,8 +5,8 @@
 //! Units (Documentation/hwmon/sysfs-interface.rst): `power<N>_input` µW,
 //! `curr<N>_input` mA, `in<N>_input` mV. Chips without a power file (the
 //! INA3221) give P = V × I from the same channel's bus voltage and current.
-//! `energy<N>_input` (µJ, INA238-class parts) is left for the energy-counter
-//! means of a later change.
+//! `energy<N>_input` (µJ, INA238-class parts), where the channel has one,
+//! is the energy counter, counting in µJ.
 //!
 //! A sensor is named by its driver (`hwmon:ina226`: the first hwmon whose
 //! `name` it is; `hwmonN` numbers change between boots) or by its directory
@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use super::values::{reading, Values};
+use super::values::{reading, Counter, Values};
 use super::{Meter, MeterError, MeterSpec, Reading};
 use crate::observe::Os;
 
@@ -26,6 +26,8 @@ pub struct Hwmon {
     channel: u32,
     /// Has `power<N>_input`; else power is volts × amps.
     has_power: bool,
+    /// Has `energy<N>_input`.
+    has_energy: bool,
     port: String,
 }
 
@@ -102,6 +104,7 @@ impl Hwmon {
         };
         let has = |f: String| files.contains(&f);
         let has_power = has(format!("power{channel}_input"));
+        let has_energy = has(format!("energy{channel}_input"));
         let has_volts_amps =
             has(format!("curr{channel}_input")) && has(format!("in{channel}_input"));
         if !has_power && !has_volts_amps {
@@ -125,6 +128,7 @@ impl Hwmon {
             dir,
             channel,
             has_power,
+            has_energy,
             port,
         };
         // A sensor whose files exist but cannot be read (a disabled
@@ -186,7 +190,17 @@ impl Meter for Hwmon {
                 energy: None,
             }
         };
-        Ok(reading(values))
+        // A counter file that cannot be read leaves the reading without
+        // one: the row falls back to the readings.
+        let energy = self
+            .has_energy
+            .then(|| self.optional("energy"))
+            .flatten()
+            .map(|uj| Counter {
+                joules: uj / 1e6,
+                resolution_j: 1e-6,
+            });
+        Ok(reading(Values { energy, ..values }))
     }
 }
 
@@ -234,6 +248,17 @@ mod tests {
         ] {
             put(&format!("{ina3221}/{f}"), v);
         }
+        // An INA238, which also counts energy (µJ).
+        let ina238 = "/sys/class/hwmon/hwmon3";
+        for (f, v) in [
+            ("name", "ina238"),
+            ("in1_input", "5000"),
+            ("curr1_input", "1000"),
+            ("power1_input", "5000000"),
+            ("energy1_input", "123456789"),
+        ] {
+            put(&format!("{ina238}/{f}"), v);
+        }
         let os: Arc<dyn Os> = Arc::new(RecordedOs::new(dir.path()));
         (dir, os)
     }
@@ -250,6 +275,22 @@ mod tests {
             assert!(close(r.watts, 6.375), "{spec}: {r:?}");
             assert_eq!((r.volts, r.amps), (Some(5.104), Some(1.25)), "{spec}");
         }
+    }
+
+    #[test]
+    fn an_energy_file_is_the_counter_in_microjoules() {
+        let (_d, os) = tree();
+        let r = open("hwmon:ina238", &os).unwrap().read().unwrap();
+        let c = r.energy.unwrap();
+        assert!(
+            close(c.joules, 123.456789) && close(c.resolution_j, 1e-6),
+            "{c:?}"
+        );
+        // Chips without one give no counter.
+        assert_eq!(
+            open("hwmon:ina226", &os).unwrap().read().unwrap().energy,
+            None
+        );
     }
 
     #[test]
