@@ -91,6 +91,8 @@ pub enum Command {
     /// Print live readings of a wattmeter, to check it before a long run.
     #[command(after_help = "Examples:
   sbcbench meter pzem004t:/dev/ttyUSB0 --count 5
+  sbcbench meter shelly:192.168.1.60,password-file=~/.shelly-pw
+  sbcbench meter fnirsi:auto
   sbcbench meter line:/dev/ttyACM0,unit=mW --interval 0.5")]
     Meter(MeterArgs),
     /// Aggregate result CSVs into the article's tables, among its 15 boards.
@@ -320,7 +322,9 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct MeterArgs {
     /// PROTOCOL:PATH[,key=value…], e.g. pzem004t:/dev/ttyUSB0, um25c:/dev/rfcomm0,
-    /// wattsup:/dev/ttyUSB0, scpi:/dev/usbtmc0, line:/dev/ttyACM0,unit=mW
+    /// wattsup:/dev/ttyUSB0, scpi:/dev/usbtmc0, line:/dev/ttyACM0,unit=mW,
+    /// hwmon:ina226, fnirsi:auto, tasmota:HOST, shelly:HOST, netio:HOST,output=N,
+    /// homeassistant:URL,entity=sensor.…,token-file=FILE (README: Wattmeters)
     #[arg(value_parser = parse_meter, value_name = "SPEC")]
     pub spec: MeterSpec,
 
