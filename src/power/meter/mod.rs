@@ -3,9 +3,10 @@
 //! driver and its wire format as pure functions, unit-tested on real
 //! captured frames: `pzem.rs`, `um.rs`, `wattsup.rs`, `scpi.rs`, `line.rs`
 //! (what they decode to in `values.rs`). Meters that are no serial device:
-//! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam) and a
-//! Tasmota plug over HTTP (`tasmota.rs`). `spec.rs` parses `--meter` specs;
-//! `monitor.rs` samples a meter in the background during a run.
+//! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam), and
+//! a Tasmota plug or a Shelly over HTTP (`tasmota.rs`, `shelly.rs`).
+//! `spec.rs` parses `--meter` specs; `monitor.rs` samples a meter in the
+//! background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
 mod http;
@@ -16,6 +17,7 @@ mod pzem;
 mod scpi;
 mod secret;
 mod serial;
+mod shelly;
 mod spec;
 mod tasmota;
 mod um;
@@ -41,6 +43,7 @@ use line::Line;
 use pzem::Pzem;
 use scpi::Scpi;
 use serial::Link;
+use shelly::Shelly;
 use tasmota::Tasmota;
 use um::Um;
 use wattsup::Wattsup;
@@ -144,7 +147,8 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
     match spec.protocol {
         Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
-        Protocol::Shelly | Protocol::Netio | Protocol::Fnirsi | Protocol::HomeAssistant => {
+        Protocol::Shelly => return Ok(Box::new(Shelly::open(spec)?)),
+        Protocol::Netio | Protocol::Fnirsi | Protocol::HomeAssistant => {
             return Err(MeterError::Open {
                 port: spec.to_string(),
                 reason: "this build does not read it yet".into(),
