@@ -63,7 +63,7 @@ pub fn shelly_info(json: &str) -> Result<Info, String> {
             auth,
             meters: v.get("num_meters").and_then(Value::as_u64),
         }),
-        _ => Err("/shelly has neither gen nor type and auth: is this a Shelly device?".into()),
+        _ => Err("it has neither gen nor type and auth: is this a Shelly device?".into()),
     }
 }
 
@@ -127,9 +127,9 @@ pub fn gen2_decode(json: &str) -> Result<Values, String> {
     })
 }
 
-/// The `(method, component)` of instance `id` in a `Shelly.GetStatus`
-/// result: `("Switch", "switch:0")` or `("PM1", "pm1:0")`.
-pub fn gen2_component(json: &str, id: u32) -> Result<(&'static str, String), String> {
+/// The RPC component (`Switch` or `PM1`) that meters instance `id`, by
+/// the keys of a `Shelly.GetStatus` result (`switch:0`, `pm1:0`).
+pub fn gen2_component(json: &str, id: u32) -> Result<&'static str, String> {
     let v = parse(json)?;
     let status = v.as_object().ok_or("Shelly.GetStatus is not an object")?;
     for (method, prefix) in [("Switch", "switch"), ("PM1", "pm1")] {
@@ -140,7 +140,7 @@ pub fn gen2_component(json: &str, id: u32) -> Result<(&'static str, String), Str
                     "{key} has no apower: this device switches but does not meter power"
                 ));
             }
-            return Ok((method, key));
+            return Ok(method);
         }
     }
     let there: Vec<&str> = status
@@ -172,7 +172,7 @@ impl Shelly {
         // `/shelly` is open even with auth on: it says what else is needed.
         let mut probe = Http::new(&spec.path, label.clone(), Auth::None);
         let body = probe.get("/shelly", "no /shelly: is this a Shelly device?")?;
-        let info = shelly_info(&body).map_err(|e| probe.bad(e))?;
+        let info = shelly_info(&body).map_err(|e| probe.bad(format!("/shelly: {e}")))?;
         let gen1 = info.gen == 1;
         if !gen1 && spec.user.as_deref().is_some_and(|u| u != "admin") {
             return Err(fail(format!(
@@ -199,8 +199,7 @@ impl Shelly {
                 Some(0) => return Err(fail("this Gen1 device has no power meter".into())),
                 Some(n) if u64::from(id) >= n => {
                     return Err(fail(format!(
-                        "no meter id={id}: this Gen1 device has {n} (id=0…{})",
-                        n - 1
+                        "no meter id={id}: this Gen1 device has num_meters={n} (from id=0)"
                     )))
                 }
                 _ => {}
@@ -214,7 +213,7 @@ impl Shelly {
                 "/rpc/Shelly.GetStatus",
                 &format!("no /rpc/Shelly.GetStatus on this Gen{} device", info.gen),
             )?;
-            let (method, _) = gen2_component(&body, id).map_err(|e| http.bad(e))?;
+            let method = gen2_component(&body, id).map_err(|e| http.bad(e))?;
             (
                 format!("/rpc/{method}.GetStatus?id={id}"),
                 format!(
@@ -298,13 +297,8 @@ mod tests {
         let v = gen1_decode(G1_METER).unwrap();
         assert_eq!((v.watts, v.volts, v.amps), (0.0, None, None));
         // 2632 W·min, counted a W·min at a time.
-        assert_eq!(
-            v.energy,
-            Some(Counter {
-                joules: 2632.0 * 60.0,
-                resolution_j: 60.0
-            })
-        );
+        let e = v.energy.unwrap();
+        assert_eq!((e.joules, e.resolution_j), (2632.0 * 60.0, 60.0));
         let e = gen1_decode(r#"{"power":12.5,"is_valid":false,"total":7}"#).unwrap_err();
         assert!(e.contains("self-check failed"), "{e}");
         assert!(gen1_decode(r#"{"total":7}"#)
@@ -347,11 +341,8 @@ mod tests {
     #[test]
     fn picks_the_metering_component() {
         let status = r#"{"switch:0":{"apower":2.7},"pm1:1":{"apower":3},"sys":{}}"#;
-        assert_eq!(
-            gen2_component(status, 0).unwrap(),
-            ("Switch", "switch:0".into())
-        );
-        assert_eq!(gen2_component(status, 1).unwrap(), ("PM1", "pm1:1".into()));
+        assert_eq!(gen2_component(status, 0).unwrap(), "Switch");
+        assert_eq!(gen2_component(status, 1).unwrap(), "PM1");
         for (json, id, want) in [
             (status, 2, "it has pm1:1, switch:0"),
             (r#"{"switch:0":{"output":true}}"#, 0, "does not meter"),
