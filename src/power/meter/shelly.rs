@@ -301,9 +301,9 @@ mod tests {
         assert_eq!((e.joules, e.resolution_j), (2632.0 * 60.0, 60.0));
         let e = gen1_decode(r#"{"power":12.5,"is_valid":false,"total":7}"#).unwrap_err();
         assert!(e.contains("self-check failed"), "{e}");
-        assert!(gen1_decode(r#"{"total":7}"#)
-            .unwrap_err()
-            .contains("no power"));
+        for (json, want) in [(r#"{"total":7}"#, "no power"), ("<html>", "not JSON")] {
+            assert!(gen1_decode(json).unwrap_err().contains(want), "{json}");
+        }
     }
 
     #[test]
