@@ -20,6 +20,7 @@ mod engines;
 mod fleet;
 mod meter_homeassistant;
 mod meter_netio;
+mod meter_shelly;
 mod meters;
 mod observe_fixtures;
 mod power;

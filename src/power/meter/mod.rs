@@ -3,9 +3,12 @@
 //! driver and its wire format as pure functions, unit-tested on real
 //! captured frames: `pzem.rs`, `um.rs`, `wattsup.rs`, `scpi.rs`, `line.rs`
 //! (what they decode to in `values.rs`). Meters that are no serial device:
-//! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam) and a
-//! Tasmota plug over HTTP (`tasmota.rs`). `spec.rs` parses `--meter` specs;
-//! `monitor.rs` samples a meter in the background during a run.
+//! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam), and
+//! devices on the LAN over HTTP (`http.rs`, with passwords and tokens from
+//! `secret.rs`): Tasmota and Shelly plugs, Netio PDUs, Home Assistant
+//! (`tasmota.rs`, `shelly.rs`, `netio.rs`, `homeassistant.rs`).
+//! `spec.rs` parses `--meter` specs; `monitor.rs` samples a meter in the
+//! background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
 mod homeassistant;
@@ -18,6 +21,7 @@ mod pzem;
 mod scpi;
 mod secret;
 mod serial;
+mod shelly;
 mod spec;
 mod tasmota;
 mod um;
@@ -47,6 +51,7 @@ use netio::Netio;
 use pzem::Pzem;
 use scpi::Scpi;
 use serial::Link;
+use shelly::Shelly;
 use tasmota::Tasmota;
 use um::Um;
 use wattsup::Wattsup;
@@ -152,7 +157,8 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
         Protocol::Netio => return Ok(Box::new(Netio::open(spec)?)),
         Protocol::HomeAssistant => return Ok(Box::new(HomeAssistant::open(spec)?)),
-        Protocol::Shelly | Protocol::Fnirsi => {
+        Protocol::Shelly => return Ok(Box::new(Shelly::open(spec)?)),
+        Protocol::Fnirsi => {
             return Err(MeterError::Open {
                 port: spec.to_string(),
                 reason: "this build does not read it yet".into(),
