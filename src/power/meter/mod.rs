@@ -112,22 +112,14 @@ impl MeterError {
         match self {
             MeterError::Open { .. } => self,
             MeterError::Bad { port, what } => MeterError::Open { port, reason: what },
-            e => MeterError::Open {
-                port: e.port().to_string(),
-                reason: match &e {
-                    MeterError::Io { source, .. } => source.to_string(),
-                    _ => e.to_string(),
-                },
+            MeterError::Timeout { port, ms } => MeterError::Open {
+                port,
+                reason: format!("no answer within {ms} ms (is it on, and connected?)"),
             },
-        }
-    }
-
-    fn port(&self) -> &str {
-        match self {
-            MeterError::Open { port, .. }
-            | MeterError::Timeout { port, .. }
-            | MeterError::Bad { port, .. }
-            | MeterError::Io { port, .. } => port,
+            MeterError::Io { port, source } => MeterError::Open {
+                port,
+                reason: source.to_string(),
+            },
         }
     }
 
@@ -229,4 +221,32 @@ pub fn live(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_at_open_names_the_meter_once() {
+        let port = || "shelly 10.0.0.8".to_string();
+        for e in [
+            MeterError::Timeout {
+                port: port(),
+                ms: 2000,
+            },
+            MeterError::Bad {
+                port: port(),
+                what: "HTTP 500".into(),
+            },
+            MeterError::Io {
+                port: port(),
+                source: std::io::Error::other("gone"),
+            },
+        ] {
+            let text = e.at_open().to_string();
+            assert_eq!(text.matches("shelly 10.0.0.8").count(), 1, "{text}");
+            assert!(text.contains("cannot open it"), "{text}");
+        }
+    }
 }
