@@ -7,7 +7,8 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
@@ -612,6 +613,62 @@ fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     assert_eq!(rows[0].one_core_watts, rows[0].watts);
     assert_eq!(rows[1].all_cores_watts, rows[1].watts);
     assert!(rows[1].mb_per_s_per_w_extrapolated.is_some());
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_shelly_plug_on_this_machine_measures_a_board() {
+    // A Gen2 Plus Plug S behind digest auth, read by the controller: the
+    // board's rows get its power, the password stays on this machine.
+    let accepted = Arc::new(AtomicU64::new(0));
+    let plug = crate::meter_shelly::gen2_plug(Arc::clone(&accepted));
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let password = crate::meter_shelly::secret_file(&work, "plug", crate::meter_shelly::PASSWORD);
+    let boards = work.path().join("boards.toml");
+    std::fs::write(
+        &boards,
+        format!(
+            "[[boards]]\nname = \"Plugged\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             meter = \"shelly:{},password-file={password}\"\n",
+            sshd.port, plug.addr
+        ),
+    )
+    .unwrap();
+    let output = work.path().join("results");
+    let out = sshd
+        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
+        .args(RUN)
+        .args(["--idle-time", "2"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("[Plugged] meter shelly on this machine"),
+        "{stderr}"
+    );
+    let files = files_under(&output.join("plugged"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rows = read_results(&files[0]).unwrap();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r.watts_source, "meter:shelly", "{r:?}");
+        assert_eq!(r.watts_method, "samples", "{r:?}");
+        assert!(
+            r.watts.unwrap() > 2.0 && r.mb_per_s_per_w.is_some(),
+            "{r:?}"
+        );
+        assert!(r.watts_readings.unwrap() >= 10, "{r:?}");
+    }
+    assert!(rows[0].idle_watts.is_some());
+    // Polled once a second at most, and every poll logged in.
+    assert!(accepted.load(Ordering::SeqCst) >= 10);
+    let results = std::fs::read_to_string(&files[0]).unwrap();
+    for text in [&stdout, &stderr, &results] {
+        assert!(!text.contains(crate::meter_shelly::PASSWORD));
+    }
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 

@@ -15,7 +15,7 @@ use sbcbench::power::meter::{self, Meter, MeterError, MeterSpec, Monitor};
 use sbcbench::record::WattsMethod;
 use sha2::{Digest, Sha256};
 
-const PASSWORD: &str = "pl@g s3cret";
+pub(crate) const PASSWORD: &str = "pl@g s3cret";
 /// `admin:pl@g s3cret` in base64.
 const BASIC: &str = "Basic YWRtaW46cGxAZyBzM2NyZXQ=";
 const REALM: &str = "shellyplusplugs-aabbccddeeff";
@@ -26,7 +26,7 @@ fn open(spec: &str) -> Result<Box<dyn Meter>, MeterError> {
 }
 
 /// A file only its owner can read holding `text`, in `dir`.
-fn secret_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+pub(crate) fn secret_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     use std::os::unix::fs::PermissionsExt;
     let p = dir.path().join(name);
     std::fs::write(&p, text).unwrap();
@@ -103,7 +103,7 @@ fn digest_ok(header: Option<&str>, nonce: &str, target: &str) -> bool {
 /// a digest answer; a nonce serves three requests, then a new one is
 /// issued (as a device renews an old one). `accepted` counts the requests
 /// that passed.
-fn gen2_plug(accepted: Arc<AtomicU64>) -> HttpSim {
+pub(crate) fn gen2_plug(accepted: Arc<AtomicU64>) -> HttpSim {
     let nonce = Mutex::new((1u32, 0u32));
     HttpSim::start(move |req, n| {
         if req.target == "/shelly" {
