@@ -695,3 +695,37 @@ fn an_energy_counter_gives_a_long_rows_mean_and_says_so() {
         assert_eq!((r.watts_min, r.watts_max), (Some(5.0), Some(5.0)), "{r:?}");
     }
 }
+
+#[test]
+fn a_plug_slower_than_its_period_is_never_asked_twice_at_once() {
+    // Each answer takes 1.5 s, longer than the 1 s between polls: the
+    // next request waits for it rather than piling up beside it.
+    let in_flight = Arc::new(AtomicU64::new(0));
+    let most = Arc::new(AtomicU64::new(0));
+    let sim = {
+        let (in_flight, most) = (Arc::clone(&in_flight), Arc::clone(&most));
+        HttpSim::start(move |_, n| {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(1500));
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            tasmota_status(n)
+        })
+    };
+    let spec = tasmota(&sim, "");
+    let os: Arc<dyn Os> = Arc::new(HostOs);
+    let meter = meter::open(&spec, &os).unwrap();
+    let monitor = Monitor::start(meter, None, spec.protocol.period());
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_millis(5000));
+    let rs = monitor.readings_between(start, Instant::now());
+    let warnings = monitor.warnings();
+    monitor.stop();
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Each reading stamped when its answer arrived: 1.5 s apart.
+    assert!(rs.len() >= 2, "{rs:?}");
+    for w in rs.windows(2) {
+        assert!(w[1].at - w[0].at >= Duration::from_millis(1400), "{rs:?}");
+    }
+}
