@@ -585,6 +585,8 @@ fn run_with_a_tasmota_plug_fills_watts_on_every_row() {
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r.watts_source, "meter:tasmota", "{r:?}");
+        // Whole Wh of counter over a short row: the readings.
+        assert_eq!(r.watts_method, "samples", "{r:?}");
         let w = r.watts.unwrap();
         assert!(w >= 10.0, "{r:?}");
         assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / w).abs() < 1e-9);
@@ -644,6 +646,8 @@ fn hwmon_sensor_in_a_recorded_tree_gives_watts_to_meter_and_run() {
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r.watts_source, "meter:hwmon", "{r:?}");
+        // An INA226 keeps no energy counter.
+        assert_eq!(r.watts_method, "samples", "{r:?}");
         assert!((r.watts.unwrap() - 6.375).abs() < 1e-9, "{r:?}");
         assert!(r.mb_per_s_per_w.is_some(), "{r:?}");
     }
