@@ -396,9 +396,20 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct FleetArgs {
-    /// The boards of the fleet (see the commented boards.toml).
-    #[arg(long, default_value = "boards.toml", value_name = "FILE")]
-    pub boards: PathBuf,
+    /// The boards of the fleet (see the commented boards.toml)
+    /// [default: boards.toml, unless --inventory is given].
+    #[arg(long, value_name = "FILE")]
+    pub boards: Option<PathBuf>,
+
+    /// The boards of a static Ansible inventory (INI or YAML), its hosts'
+    /// ansible_host/port/user/ssh_private_key_file and sbcbench_* variables.
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
+    /// Only the inventory's hosts this Ansible pattern picks: a group or
+    /// host, `a:b` (either), `a:!b` (not b), `a:&b` (also in b), globs.
+    #[arg(short, long, value_name = "PATTERN", requires = "inventory")]
+    pub limit: Option<String>,
 
     /// Only these boards, comma-separated names (or their results folder names).
     #[arg(long, value_delimiter = ',', value_name = "NAME,…")]

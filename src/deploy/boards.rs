@@ -86,6 +86,9 @@ pub struct Board {
     /// Defaults' run_args, then the board's.
     pub run_args: Vec<String>,
     pub tags: Vec<String>,
+    /// ssh options of this board alone (`-o KEY=VALUE`), from an
+    /// inventory's `ansible_ssh_common_args`.
+    pub ssh_options: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +255,7 @@ pub fn parse(
                 .cloned()
                 .collect(),
             tags: e.tags,
+            ssh_options: Vec::new(),
         });
     }
     Ok(boards)

@@ -1,6 +1,8 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
 //!
 //! - `boards`: boards.toml, every board checked before any connection.
+//! - `inventory`: an Ansible inventory (INI or YAML) as the board list,
+//!   and `--limit`.
 //! - `plan`: boards × binaries × arguments, and what `--dry-run` prints.
 //! - `remote`: the commands run on a board, every value quoted.
 //! - `ssh`: the ssh client, run with an argument vector, and its failures.
@@ -13,6 +15,7 @@
 pub mod boards;
 pub mod forward;
 pub mod framing;
+pub mod inventory;
 pub mod plan;
 pub mod pool;
 mod remote;

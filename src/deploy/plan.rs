@@ -306,6 +306,7 @@ mod tests {
             meter: None,
             run_args: vec![],
             tags: vec![],
+            ssh_options: vec![],
         }
     }
 

@@ -112,7 +112,8 @@ impl Ssh {
             user: board.user.clone(),
             port: board.port,
             identity: board.identity.clone(),
-            options: options.to_vec(),
+            // The board's own first: ssh keeps the first value it gets.
+            options: board.ssh_options.iter().chain(options).cloned().collect(),
             accept_new_host_keys,
             connect_timeout_s,
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::cli::FleetArgs;
 use crate::deploy::plan::{self, Plan};
-use crate::deploy::{boards, ssh, Board};
+use crate::deploy::{boards, inventory, ssh, Board};
 use crate::error::Error;
 use crate::power::meter::MeterSpec;
 
@@ -25,8 +25,7 @@ impl FleetOptions {
         for o in &args.ssh_option {
             ssh::check_ssh_option(o).map_err(usage)?;
         }
-        let file = args.boards.display().to_string();
-        let all = boards::load(&args.boards, &meter_spec).map_err(|e| usage(e.to_string()))?;
+        let (all, file) = load_boards(args).map_err(usage)?;
         let chosen = plan::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
         plan::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
         for b in &chosen {
@@ -73,6 +72,43 @@ impl FleetOptions {
             dry_run: args.dry_run,
         })
     }
+}
+
+/// The boards of `--inventory` (limited by `--limit`) and of `--boards`,
+/// or of boards.toml alone; and how messages name where they came from. A
+/// board in both files is an error naming both.
+fn load_boards(args: &FleetArgs) -> Result<(Vec<Board>, String), String> {
+    let toml = |path: &std::path::Path| boards::load(path, &meter_spec).map_err(|e| e.to_string());
+    let Some(path) = &args.inventory else {
+        let path = args.boards.clone().unwrap_or_else(|| "boards.toml".into());
+        return Ok((toml(&path)?, path.display().to_string()));
+    };
+    let inv = inventory::load(path)?;
+    let mut hosts = inv.resolve();
+    if hosts.is_empty() {
+        return Err(format!(
+            "{}: no hosts; list at least one under a group",
+            inv.file
+        ));
+    }
+    if let Some(pattern) = &args.limit {
+        hosts = inventory::select(hosts, pattern, &inv.file)?;
+    }
+    let mut all = inventory::to_boards(&hosts, &meter_spec)?;
+    let Some(extra) = &args.boards else {
+        return Ok((all, inv.file));
+    };
+    let file = extra.display().to_string();
+    for b in toml(extra)? {
+        if let Some(same) = all.iter().find(|a| a.slug == b.slug) {
+            return Err(format!(
+                "board '{}' of {file} is also host '{}' of {}: keep each board in one of them",
+                b.name, same.name, inv.file
+            ));
+        }
+        all.push(b);
+    }
+    Ok((all, format!("{} and {file}", inv.file)))
 }
 
 /// A board's `meter` must be a spec the meter module can read.
