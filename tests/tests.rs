@@ -18,6 +18,7 @@ mod article_figures;
 mod cli;
 mod engines;
 mod fleet;
+mod meter_fnirsi;
 mod meters;
 mod observe_fixtures;
 mod power;

@@ -4,10 +4,12 @@
 //! captured frames: `pzem.rs`, `um.rs`, `wattsup.rs`, `scpi.rs`, `line.rs`
 //! (what they decode to in `values.rs`). Meters that are no serial device:
 //! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam) and a
-//! Tasmota plug over HTTP (`tasmota.rs`). `spec.rs` parses `--meter` specs;
+//! Tasmota plug over HTTP (`tasmota.rs`), a FNIRSI USB-C tester on a
+//! hidraw node (`fnirsi.rs`, streaming 100 samples a second). `spec.rs` parses `--meter` specs;
 //! `monitor.rs` samples a meter in the background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
+mod fnirsi;
 mod http;
 mod hwmon;
 mod line;
@@ -25,6 +27,7 @@ mod wattsup;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use fnirsi::{fnirsi_crc, fnirsi_decode};
 pub use line::line_decode;
 pub use monitor::{stats_of, Monitor, PowerStats};
 pub use pzem::{modbus_crc, pzem_decode};
@@ -36,6 +39,7 @@ pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
 pub use values::{Counter, Values};
 pub use wattsup::wattsup_decode;
 
+use fnirsi::Fnirsi;
 use hwmon::Hwmon;
 use line::Line;
 use pzem::Pzem;
@@ -144,7 +148,8 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
     match spec.protocol {
         Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
-        Protocol::Shelly | Protocol::Netio | Protocol::Fnirsi | Protocol::HomeAssistant => {
+        Protocol::Fnirsi => return Ok(Box::new(Fnirsi::open(spec, os)?)),
+        Protocol::Shelly | Protocol::Netio | Protocol::HomeAssistant => {
             return Err(MeterError::Open {
                 port: spec.to_string(),
                 reason: "this build does not read it yet".into(),
