@@ -91,6 +91,7 @@ pub enum Command {
     /// Print live readings of a wattmeter, to check it before a long run.
     #[command(after_help = "Examples:
   sbcbench meter pzem004t:/dev/ttyUSB0 --count 5
+  sbcbench meter fnirsi:auto         a FNIRSI USB-C tester on hidraw
   sbcbench meter line:/dev/ttyACM0,unit=mW --interval 0.5")]
     Meter(MeterArgs),
     /// Aggregate result CSVs into the article's tables, among its 15 boards.

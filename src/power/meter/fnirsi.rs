@@ -285,8 +285,9 @@ fn send(file: &mut File, command: &[u8; REPORT]) -> io::Result<()> {
     file.write_all(&out)
 }
 
-/// Whether `file` has something to read (or has hung up) within `wait`.
-fn readable(file: &File, wait: Duration) -> io::Result<bool> {
+/// Reads what has come into `buf` within `wait`: `None` when nothing has,
+/// `Some(0)` at the end of the file (a hung-up node).
+fn read_within(file: &mut File, buf: &mut [u8], wait: Duration) -> io::Result<Option<usize>> {
     let mut fd = libc::pollfd {
         fd: file.as_raw_fd(),
         events: libc::POLLIN,
@@ -294,13 +295,23 @@ fn readable(file: &File, wait: Duration) -> io::Result<bool> {
     };
     // SAFETY: one pollfd, valid for the call, on a descriptor `file` owns.
     let n = unsafe { libc::poll(&mut fd, 1, wait.as_millis() as libc::c_int) };
-    match n {
-        0 => Ok(false),
-        n if n > 0 => Ok(true),
-        _ => match io::Error::last_os_error() {
-            e if e.kind() == io::ErrorKind::Interrupted => Ok(false),
-            e => Err(e),
-        },
+    let r = if n > 0 {
+        file.read(buf)
+    } else if n == 0 {
+        return Ok(None);
+    } else {
+        Err(io::Error::last_os_error())
+    };
+    match r {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Ok(None)
+        }
+        r => r.map(Some),
     }
 }
 
@@ -324,20 +335,10 @@ fn pump(mut file: File, family: Family, shared: Shared, stop: Arc<AtomicBool>) {
             }
             last_sent = Instant::now();
         }
-        let n = match readable(&file, POLL).and_then(|r| match r {
-            true => file.read(&mut buf[filled..]),
-            false => Err(io::ErrorKind::WouldBlock.into()),
-        }) {
-            Ok(0) => return gone(io::Error::new(io::ErrorKind::UnexpectedEof, "end of file")),
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue
-            }
+        let n = match read_within(&mut file, &mut buf[filled..], POLL) {
+            Ok(None) => continue,
+            Ok(Some(0)) => return gone(io::ErrorKind::UnexpectedEof.into()),
+            Ok(Some(n)) => n,
             Err(e) => return gone(e),
         };
         filled += n;
@@ -364,8 +365,8 @@ fn pump(mut file: File, family: Family, shared: Shared, stop: Arc<AtomicBool>) {
         }
     }
     let end = Instant::now() + DRAIN;
-    while Instant::now() < end && matches!(readable(&file, POLL * 5), Ok(true)) {
-        if !matches!(file.read(&mut buf), Ok(n) if n > 0) {
+    while Instant::now() < end {
+        if !matches!(read_within(&mut file, &mut buf, POLL * 5), Ok(Some(n)) if n > 0) {
             break;
         }
     }
@@ -408,11 +409,7 @@ impl Fnirsi {
             stop,
             thread: Some(thread),
         };
-        let (m, cv) = &*meter.shared;
-        let g = cv
-            .wait_timeout_while(lock(m), FIRST, |g| g.samples == 0 && g.gone.is_none())
-            .map(|(g, _)| g)
-            .unwrap_or_else(|e| e.into_inner().0);
+        let g = meter.wait(FIRST);
         if g.samples == 0 {
             let why = match &g.gone {
                 Some(e) => e.clone(),
@@ -426,6 +423,15 @@ impl Fnirsi {
         }
         drop(g);
         Ok(meter)
+    }
+
+    /// What has been gathered, once there is a sample or the node is
+    /// gone, or after `at_most`.
+    fn wait(&self, at_most: Duration) -> MutexGuard<'_, Gathered> {
+        let (m, cv) = &*self.shared;
+        cv.wait_timeout_while(lock(m), at_most, |g| g.samples == 0 && g.gone.is_none())
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0)
     }
 }
 
@@ -441,11 +447,7 @@ impl Meter for Fnirsi {
     /// The mean of the samples since the last read (100 a second), stamped
     /// when the last of them arrived; waits up to [`STALE`] for one.
     fn read(&mut self) -> Result<Reading, MeterError> {
-        let (m, cv) = &*self.shared;
-        let mut g = cv
-            .wait_timeout_while(lock(m), STALE, |g| g.samples == 0 && g.gone.is_none())
-            .map(|(g, _)| g)
-            .unwrap_or_else(|e| e.into_inner().0);
+        let mut g = self.wait(STALE);
         if g.samples > 0 {
             let n = f64::from(g.samples);
             let r = Reading {
@@ -496,7 +498,6 @@ impl Drop for Fnirsi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::os::testing::tree;
     use crate::observe::RecordedOs;
     use crate::power::meter::values::test_util::close;
 
@@ -549,28 +550,18 @@ mod tests {
         assert_eq!(fnirsi_decode(&[0; REPORT]), Err(Dropped::NotData));
     }
 
-    fn uevent(vid: u32, pid: u32, name: &str) -> String {
-        format!(
-            "DRIVER=hid-generic\nHID_ID=0003:{vid:08X}:{pid:08X}\nHID_NAME={name}\n\
-             HID_PHYS=usb-0000:00:14.0-2/input0\nMODALIAS=hid:b0003g0001v{vid:08X}p{pid:08X}\n"
-        )
-    }
-
+    /// A recorded tree with these hidraw nodes: name, USB vendor, product.
     fn os_with(nodes: &[(&str, u32, u32)]) -> (tempfile::TempDir, Arc<dyn Os>) {
-        let files: Vec<(String, String)> = nodes
-            .iter()
-            .map(|(n, v, p)| {
-                (
-                    format!("sys/class/hidraw/{n}/device/uevent"),
-                    uevent(*v, *p, "x"),
-                )
-            })
-            .collect();
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let dir = tree(&refs);
+        let dir = tempfile::tempdir().unwrap();
+        for (node, vid, pid) in nodes {
+            let d = dir.path().join(format!("sys/class/hidraw/{node}/device"));
+            std::fs::create_dir_all(&d).unwrap();
+            let uevent = format!(
+                "DRIVER=hid-generic\nHID_ID=0003:{vid:08X}:{pid:08X}\nHID_NAME=x\n\
+                 HID_PHYS=usb-0000:00:14.0-2/input0\n"
+            );
+            std::fs::write(d.join("uevent"), uevent).unwrap();
+        }
         let os: Arc<dyn Os> = Arc::new(RecordedOs::new(dir.path()));
         (dir, os)
     }
