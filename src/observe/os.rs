@@ -104,7 +104,8 @@ impl Os for HostOs {
 /// A tree recorded from a real machine: `<root>/sys/...`, `<root>/proc/...`,
 /// `<root>/etc/os-release`, plus two files procfs cannot give:
 /// `<root>/uname-m` and `<root>/hostname`. Busy processes come from
-/// `<root>/busy` (lines `pid name percent`), absent meaning none.
+/// `<root>/busy` (lines `pid name percent`), absent meaning none. Device
+/// nodes are `<root>/dev/...` ([`Os::device_node`]).
 #[derive(Debug, Clone)]
 pub struct RecordedOs {
     root: PathBuf,

@@ -498,6 +498,7 @@ impl Drop for Fnirsi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::os::testing::Scripted;
     use crate::observe::RecordedOs;
     use crate::power::meter::values::test_util::close;
 
@@ -611,5 +612,24 @@ mod tests {
         assert!(e.contains("DFU"), "{e}");
         let e = err(&[("hidraw0", 0x046D, 0xC31C)], "/dev/hidraw0");
         assert!(e.contains("046d:c31c, not a FNIRSI tester"), "{e}");
+    }
+
+    /// The monitor reopens a lost meter with the same spec: `auto` looks
+    /// again, so a tester plugged back in (here a node that was a keyboard
+    /// and then is a tester) is found.
+    #[test]
+    fn auto_looks_again_at_every_open() {
+        let (d, _) = os_with(&[("hidraw2", 0x046D, 0xC31C)]);
+        let uevent = "/sys/class/hidraw/hidraw2/device/uevent";
+        let os: Arc<dyn Os> = Arc::new(Scripted::new(RecordedOs::new(d.path())).answers(
+            uevent,
+            &[
+                "HID_ID=0003:0000046D:0000C31C",
+                "HID_ID=0003:00002E3C:00000049",
+            ],
+        ));
+        assert!(locate("auto", &os).is_err());
+        let (node, m) = locate("auto", &os).unwrap();
+        assert_eq!((node.as_str(), m.2), ("/dev/hidraw2", "FNB48S"));
     }
 }
