@@ -37,6 +37,14 @@ pub trait Os: Send + Sync {
     /// refused (a restricted cpuset, a CPU that is not there).
     fn pin_current_thread(&self, cpu: usize) -> bool;
 
+    /// Where a device node that sbcbench opens itself (a meter's
+    /// `/dev/hidrawN`) is: the path itself on a real machine; in a recorded
+    /// tree its `dev/…` entry, which tests make a symlink to a stand-in
+    /// such as a pseudo-terminal.
+    fn device_node(&self, path: &str) -> PathBuf {
+        PathBuf::from(path)
+    }
+
     /// [`Os::read`] parsed as an unsigned integer.
     fn read_u64(&self, path: &str) -> Option<u64> {
         self.read(path)?.parse().ok()
@@ -96,7 +104,8 @@ impl Os for HostOs {
 /// A tree recorded from a real machine: `<root>/sys/...`, `<root>/proc/...`,
 /// `<root>/etc/os-release`, plus two files procfs cannot give:
 /// `<root>/uname-m` and `<root>/hostname`. Busy processes come from
-/// `<root>/busy` (lines `pid name percent`), absent meaning none.
+/// `<root>/busy` (lines `pid name percent`), absent meaning none. Device
+/// nodes are `<root>/dev/...` ([`Os::device_node`]).
 #[derive(Debug, Clone)]
 pub struct RecordedOs {
     root: PathBuf,
@@ -155,6 +164,10 @@ impl Os for RecordedOs {
     /// they are pinned here, as [`HostOs`] pins them.
     fn pin_current_thread(&self, cpu: usize) -> bool {
         pin_for_real(cpu)
+    }
+
+    fn device_node(&self, path: &str) -> PathBuf {
+        self.map(path)
     }
 }
 
@@ -276,6 +289,9 @@ pub(crate) mod testing {
         }
         fn pin_current_thread(&self, cpu: usize) -> bool {
             self.inner.pin_current_thread(cpu)
+        }
+        fn device_node(&self, path: &str) -> std::path::PathBuf {
+            self.inner.device_node(path)
         }
     }
 

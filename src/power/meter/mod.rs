@@ -6,11 +6,14 @@
 //! a hwmon sensor in sysfs (`hwmon.rs`, read through the [`Os`] seam), and
 //! devices on the LAN over HTTP (`http.rs`, with passwords and tokens from
 //! `secret.rs`): Tasmota and Shelly plugs, Netio PDUs, Home Assistant
-//! (`tasmota.rs`, `shelly.rs`, `netio.rs`, `homeassistant.rs`).
+//! (`tasmota.rs`, `shelly.rs`, `netio.rs`, `homeassistant.rs`); and a
+//! FNIRSI USB-C tester on a hidraw node (`fnirsi.rs`, streaming 100
+//! samples a second).
 //! `spec.rs` parses `--meter` specs; `monitor.rs` samples a meter in the
 //! background during a run.
 //! What a hobbyist's meter cannot do here — exist — is replaced in tests by
 //! a simulator speaking the same bytes on a pseudo-terminal.
+mod fnirsi;
 mod homeassistant;
 mod http;
 mod hwmon;
@@ -31,6 +34,7 @@ mod wattsup;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use fnirsi::{fnirsi_crc, fnirsi_decode};
 pub use homeassistant::homeassistant_decode;
 pub use line::line_decode;
 pub use monitor::{stats_of, Monitor, PowerStats};
@@ -44,6 +48,7 @@ pub use um::{um34c_checksum, um_decode, UmModel, UM_FRAME};
 pub use values::{Counter, Values};
 pub use wattsup::wattsup_decode;
 
+use fnirsi::Fnirsi;
 use homeassistant::HomeAssistant;
 use hwmon::Hwmon;
 use line::Line;
@@ -147,15 +152,10 @@ pub fn open(spec: &MeterSpec, os: &Arc<dyn Os>) -> Result<Box<dyn Meter>, MeterE
     match spec.protocol {
         Protocol::Hwmon => return Ok(Box::new(Hwmon::open(spec, os)?)),
         Protocol::Tasmota => return Ok(Box::new(Tasmota::open(spec)?)),
+        Protocol::Fnirsi => return Ok(Box::new(Fnirsi::open(spec, os)?)),
         Protocol::Netio => return Ok(Box::new(Netio::open(spec)?)),
         Protocol::HomeAssistant => return Ok(Box::new(HomeAssistant::open(spec)?)),
         Protocol::Shelly => return Ok(Box::new(Shelly::open(spec)?)),
-        Protocol::Fnirsi => {
-            return Err(MeterError::Open {
-                port: spec.to_string(),
-                reason: "this build does not read it yet".into(),
-            })
-        }
         _ => {}
     }
     let link = Link::open(spec)?;
