@@ -15,7 +15,7 @@ use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
-const RUN: &[&str] = &[
+pub(crate) const RUN: &[&str] = &[
     "--",
     "--quick",
     "--kernels",
@@ -109,7 +109,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn user() -> String {
+pub(crate) fn user() -> String {
     String::from_utf8(sh("id", &["-un"]).stdout)
         .unwrap()
         .trim()
@@ -117,10 +117,10 @@ fn user() -> String {
 }
 
 /// An sshd of our own; killed when dropped.
-struct Sshd {
+pub(crate) struct Sshd {
     child: Child,
     dir: tempfile::TempDir,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Sshd {
@@ -131,7 +131,7 @@ impl Drop for Sshd {
 }
 
 impl Sshd {
-    fn start() -> Sshd {
+    pub(crate) fn start() -> Sshd {
         ensure_openssh();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -213,12 +213,12 @@ impl Sshd {
         );
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// What the boards' `mktemp -d` left in their TMPDIR.
-    fn leftovers(&self) -> Vec<String> {
+    pub(crate) fn leftovers(&self) -> Vec<String> {
         std::fs::read_dir(self.path("remote-tmp"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -242,7 +242,13 @@ impl Sshd {
         (out.status.code(), text(&out.stdout), text(&out.stderr))
     }
 
-    fn fleet(&self, boards: &Path, dist: &Path, output: &Path, known_hosts: &Path) -> Command {
+    pub(crate) fn fleet(
+        &self,
+        boards: &Path,
+        dist: &Path,
+        output: &Path,
+        known_hosts: &Path,
+    ) -> Command {
         let mut cmd = sbcbench_std();
         cmd.arg("fleet")
             .arg("--boards")
@@ -263,7 +269,7 @@ impl Sshd {
     }
 }
 
-fn write_exec(path: &Path, text: &str) {
+pub(crate) fn write_exec(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -296,13 +302,13 @@ fn dist(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
 }
 
 /// The test build of sbcbench as this machine's dist binary.
-fn dist_of_this_build(dir: &Path) -> PathBuf {
+pub(crate) fn dist_of_this_build(dir: &Path) -> PathBuf {
     let name = format!("sbcbench-{}", host_target());
     dist(dir, &[(&name, sbcbench_path())])
 }
 
 /// A boards.toml of (name, host, port[, extra TOML lines]).
-fn boards_toml(dir: &Path, boards: &[(&str, &str, u16)]) -> PathBuf {
+pub(crate) fn boards_toml(dir: &Path, boards: &[(&str, &str, u16)]) -> PathBuf {
     let mut text = String::new();
     for (name, host, port) in boards {
         text.push_str(&format!(
@@ -316,7 +322,7 @@ fn boards_toml(dir: &Path, boards: &[(&str, &str, u16)]) -> PathBuf {
 }
 
 /// (board, status, rows saved) from the summary table.
-fn summary(stdout: &str) -> Vec<(String, String, String)> {
+pub(crate) fn summary(stdout: &str) -> Vec<(String, String, String)> {
     stdout
         .lines()
         .filter(|l| l.contains('┆') && !l.contains("rows saved"))
@@ -331,13 +337,13 @@ fn summary(stdout: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// The board's results: exactly one CSV in results/<slug>/, its rows
 /// about that board.
-fn assert_saved(output: &Path, board: &str) {
+pub(crate) fn assert_saved(output: &Path, board: &str) {
     let files = files_under(&output.join(board_slug(board)));
     assert_eq!(files.len(), 1, "{board}: {files:?}");
     let rows = read_results(&files[0]).unwrap();

@@ -18,6 +18,7 @@ mod article_figures;
 mod cli;
 mod engines;
 mod fleet;
+mod fleet_inventory;
 mod meter_fnirsi;
 mod meter_homeassistant;
 mod meter_netio;
