@@ -1159,7 +1159,11 @@ fn dry_run_prints_the_commands_and_touches_nothing() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for want in [
-        "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -p 2222",
+        "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ControlMaster=yes -o \
+         'ControlPath=$TMPDIR/sbcbench-ssh.XXXXXX/",
+        "-o ControlPersist=no -N -T -- pi.lan &",
+        "-o ControlMaster=no -o 'ControlPath=$TMPDIR/sbcbench-ssh.XXXXXX/",
+        " -p 2222 ",
         "-T -- pi.lan 'uname -m'",
         "mktemp -d",
         "exec ./sbcbench '\\''run'\\'' '\\''--board'\\'' '\\''Pi 4'\\''",

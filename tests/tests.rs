@@ -19,6 +19,7 @@ mod cli;
 mod engines;
 mod fleet;
 mod fleet_inventory;
+mod fleet_ssh;
 mod meter_fnirsi;
 mod meter_homeassistant;
 mod meter_netio;

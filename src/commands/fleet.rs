@@ -3,6 +3,7 @@
 //! the summary (src/export/fleet.rs).
 
 use crate::cli::FleetArgs;
+use crate::deploy::mux::ControlDir;
 use crate::deploy::session::Status;
 use crate::deploy::{plan, pool};
 use crate::error::Error;
@@ -20,12 +21,16 @@ pub fn fleet(args: &FleetArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
     let FleetOptions {
         boards: chosen,
         file,
-        plan,
+        mut plan,
         dry_run,
     } = FleetOptions::from_args(args)?;
     if dry_run {
         return super::print(&plan::dry_run(&chosen, &plan));
     }
+    // One connection per board: the sockets' private directory, removed
+    // when this returns, whatever happened.
+    let control = ControlDir::create().map_err(usage)?;
+    plan.control_dir = Some(control.path().to_path_buf());
 
     // A first Ctrl-C or SIGTERM lets every board clean up; a second
     // leaves at once.

@@ -6,6 +6,7 @@
 //! - `plan`: boards × binaries × arguments, and what `--dry-run` prints.
 //! - `remote`: the commands run on a board, every value quoted.
 //! - `ssh`: the ssh client, run with an argument vector, and its failures.
+//! - `mux`: one master connection per board, which every command shares.
 //! - `pool`: `--jobs` boards at a time, their output in one piece per write.
 //! - `session`: one board from connection to clean-up, and its outcome.
 //! - `status`: each board's state as it goes, for a live status line.
@@ -16,6 +17,7 @@ pub mod boards;
 pub mod forward;
 pub mod framing;
 pub mod inventory;
+pub mod mux;
 pub mod plan;
 pub mod pool;
 mod remote;

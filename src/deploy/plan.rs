@@ -24,6 +24,9 @@ pub struct Plan {
     /// The RUN ARGS after `--`, for every board.
     pub run_args: Vec<String>,
     pub jobs: usize,
+    /// Where the boards' master connections put their sockets (`mux.rs`);
+    /// a placeholder for `--dry-run`, which makes nothing.
+    pub control_dir: Option<PathBuf>,
 }
 
 impl Plan {
@@ -32,12 +35,23 @@ impl Plan {
     }
 
     pub(super) fn ssh(&self, board: &Board) -> Ssh {
-        Ssh::for_board(
-            board,
-            &self.ssh_options,
-            self.accept_new_host_keys,
-            self.connect_timeout_s(),
-        )
+        Ssh {
+            control_path: self
+                .control_dir
+                .as_ref()
+                .map(|d| super::mux::socket_in(d, &board.slug)),
+            ..Ssh::for_board(
+                board,
+                &self.ssh_options,
+                self.accept_new_host_keys,
+                self.connect_timeout_s(),
+            )
+        }
+    }
+
+    /// How long a board's master connection may take to come up.
+    pub(super) fn connect_deadline(&self) -> std::time::Instant {
+        std::time::Instant::now() + Duration::from_secs(self.connect_timeout_s() + 20)
     }
 
     /// The board's arguments then the command line's.
@@ -250,6 +264,15 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
             board.name,
             ssh.where_()
         ));
+        if ssh.control_path.is_some() {
+            out.push_str(
+                &std::iter::once("ssh".to_string())
+                    .chain(ssh.master_args().iter().map(|a| display_word(a)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            out.push_str(" &   # the one connection the commands below share\n");
+        }
         if board.target.is_none() {
             out.push_str(&line(&ssh, &probe_cmd(), false));
             out.push('\n');
@@ -320,6 +343,7 @@ mod tests {
             accept_new_host_keys: false,
             run_args: vec!["--quick".into()],
             jobs: 4,
+            control_dir: None,
         }
     }
 

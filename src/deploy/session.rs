@@ -9,9 +9,10 @@ mod steps;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::mux::Master;
 use super::plan::{has_flag, Plan};
 use super::remote::{cleanup_cmd, kill_cmd};
 use super::ssh::{self, classify, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream};
@@ -125,6 +126,10 @@ struct Session<'a> {
     deadline: Instant,
     prefix: String,
     watch: &'a dyn Watch,
+    /// The board's master connection, when up.
+    master: Mutex<Option<Master>>,
+    /// Why the master connection ended before the session, once seen.
+    master_lost: Mutex<Option<String>>,
 }
 
 impl Session<'_> {
@@ -150,6 +155,7 @@ impl Session<'_> {
         deadline: Instant,
         stop: &AtomicBool,
     ) -> Result<Finished, Fail> {
+        self.check_master();
         let args = self.ssh.args(remote, false);
         let f = ssh::run(
             "ssh",
@@ -183,6 +189,18 @@ impl Session<'_> {
                 Status::RunFailed,
                 format!("{what} failed on the board ({s}){}", tail(&f.stderr_text())),
             )),
+        }
+    }
+
+    /// Reports, once, a master connection that ended: the commands after
+    /// it connect on their own.
+    fn check_master(&self) {
+        let ended = lock(&self.master).as_mut().and_then(Master::ended);
+        if let Some(why) = ended {
+            self.say(&format!(
+                "warning: the shared ssh connection ended ({why}); later commands connect on their own"
+            ));
+            *lock(&self.master_lost) = Some(why);
         }
     }
 
@@ -306,10 +324,23 @@ pub fn run_board(
         deadline: started + plan.timeout,
         prefix: format!("[{}] ", board.name),
         watch,
+        master: Mutex::new(None),
+        master_lost: Mutex::new(None),
     };
     session.state(BoardState::Connecting);
     let mut outcome = Outcome::new(&board.name, Status::Ok, None);
-    if let Err(fail) = session_steps(&session, &mut outcome, meter) {
+    let steps = connect(&session).and_then(|()| session_steps(&session, &mut outcome, meter));
+    session.check_master();
+    // Closed, its socket removed, before the board is reported.
+    drop(lock(&session.master).take());
+    if let Some(why) = lock(&session.master_lost).take() {
+        let lost = format!("the shared ssh connection ended mid-run ({why})");
+        outcome.detail = Some(match outcome.detail.take() {
+            Some(more) => format!("{more}; {lost}"),
+            None => lost,
+        });
+    }
+    if let Err(fail) = steps {
         outcome.status = fail.status;
         outcome.interrupted = fail.interrupted;
         outcome.detail = Some(match outcome.detail.take() {
@@ -350,6 +381,22 @@ pub fn run_board(
         },
     });
     outcome
+}
+
+/// Brings up the board's master connection, when the plan has a place for
+/// its socket; its failure is told like any ssh failure.
+fn connect(session: &Session) -> Result<(), Fail> {
+    if session.ssh.control_path.is_none() {
+        return Ok(());
+    }
+    let master = Master::start(&session.ssh, session.plan.connect_deadline())
+        .map_err(|stderr| session.ssh_failed(&stderr))?;
+    *lock(&session.master) = Some(master);
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn session_steps(

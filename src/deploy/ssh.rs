@@ -76,6 +76,9 @@ pub struct Ssh {
     pub options: Vec<String>,
     pub accept_new_host_keys: bool,
     pub connect_timeout_s: u64,
+    /// The socket of the board's master connection (`mux.rs`), which
+    /// every command goes through.
+    pub control_path: Option<String>,
 }
 
 /// ssh options a user may not set with `--ssh-option`, and why.
@@ -89,6 +92,15 @@ pub fn check_ssh_option(option: &str) -> Result<(), String> {
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(format!(
             "--ssh-option '{option}': '{key}' is not an ssh option name (see man ssh_config)"
+        ));
+    }
+    if ["ControlMaster", "ControlPath", "ControlPersist"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
+    {
+        return Err(format!(
+            "--ssh-option '{option}': sbcbench gives each board one shared connection of its own \
+             (ControlMaster, ControlPath and ControlPersist are set for it)"
         ));
     }
     if key.eq_ignore_ascii_case("StrictHostKeyChecking") {
@@ -116,6 +128,7 @@ impl Ssh {
             options: board.ssh_options.iter().chain(options).cloned().collect(),
             accept_new_host_keys,
             connect_timeout_s,
+            control_path: None,
         }
     }
 
@@ -126,6 +139,42 @@ impl Ssh {
     /// settings come first, then the board's, the user's `--ssh-option`s,
     /// the defaults, and last the user's ssh config files.
     pub fn args(&self, remote: &Remote, tty: bool) -> Vec<String> {
+        let mut a = self.options("no");
+        a.push(if tty { "-t" } else { "-T" }.into());
+        a.push("--".into());
+        a.push(self.host.clone());
+        a.push(remote.as_str().to_string());
+        a
+    }
+
+    /// The arguments of the board's master connection (`ssh -N` with
+    /// `ControlMaster=yes`): it owns the one TCP connection the commands
+    /// share, for as long as it runs (`ControlPersist=no`: no background
+    /// daemon outlives it). Not `-M` as well: ssh reads a second request
+    /// for master mode as `ControlMaster=ask`, which refuses every session
+    /// in batch mode.
+    pub fn master_args(&self) -> Vec<String> {
+        let mut a = self.options("yes");
+        a.extend(["-o", "ControlPersist=no", "-N", "-T", "--"].map(String::from));
+        a.push(self.host.clone());
+        a
+    }
+
+    /// `ssh -O <command>` to the master connection (`exit`, `check`).
+    pub fn control_args(&self, command: &str) -> Vec<String> {
+        let mut a = self.options("no");
+        a.extend([
+            "-O".to_string(),
+            command.to_string(),
+            "--".into(),
+            self.host.clone(),
+        ]);
+        a
+    }
+
+    /// The options every ssh of the board gets; `master` is the value of
+    /// ControlMaster when there is a control path.
+    fn options(&self, master: &str) -> Vec<String> {
         let mut a: Vec<String> = Vec::new();
         let opt = |a: &mut Vec<String>, o: String| {
             a.push("-o".into());
@@ -143,6 +192,11 @@ impl Ssh {
                 }
             ),
         );
+        // Before the user's options and config: ssh keeps the first value.
+        if let Some(path) = &self.control_path {
+            opt(&mut a, format!("ControlMaster={master}"));
+            opt(&mut a, format!("ControlPath={path}"));
+        }
         if let Some(user) = &self.user {
             a.push("-l".into());
             a.push(user.clone());
@@ -161,10 +215,6 @@ impl Ssh {
         opt(&mut a, format!("ConnectTimeout={}", self.connect_timeout_s));
         opt(&mut a, "ServerAliveInterval=15".into());
         opt(&mut a, "ServerAliveCountMax=4".into());
-        a.push(if tty { "-t" } else { "-T" }.into());
-        a.push("--".into());
-        a.push(self.host.clone());
-        a.push(remote.as_str().to_string());
         a
     }
 
@@ -558,6 +608,7 @@ mod tests {
             options: vec!["StrictHostKeyChecking=no".into(), "User=x".into()],
             accept_new_host_keys: false,
             connect_timeout_s: 7,
+            control_path: None,
         };
         let a = ssh.args(&Remote::new().code("uname -m"), false);
         assert_eq!(
@@ -598,6 +649,7 @@ mod tests {
             options: vec![],
             accept_new_host_keys: false,
             connect_timeout_s: 5,
+            control_path: None,
         };
         let cases = [
             ("ssh: connect to host h port 2: Connection refused\r\n", "never"),

@@ -64,6 +64,8 @@ impl FleetOptions {
             accept_new_host_keys: args.accept_new_host_keys,
             run_args: args.run_args.clone(),
             jobs,
+            // Made by the command before connecting; --dry-run shows where.
+            control_dir: args.dry_run.then(|| "$TMPDIR/sbcbench-ssh.XXXXXX".into()),
         };
         Ok(FleetOptions {
             boards: chosen,

@@ -1,0 +1,210 @@
+//! One SSH connection per board: a master connection (`ssh -N`) that
+//! every command of the board goes through, so a board behind a slow link
+//! or a jump host is authenticated once, not at every step.
+//!
+//! The sockets live in a private directory (mode 0700) made for the run
+//! and removed with it; the master runs only as long as its board's
+//! session (`ControlPersist=no`), is told to exit, then killed if it has
+//! not, and its socket removed — whatever happened. A master that dies
+//! mid-run is reported; the commands after it connect on their own (ssh
+//! falls back to a direct connection when the socket does not answer).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::ssh::Ssh;
+
+/// The private directory of the control sockets, removed when dropped.
+pub struct ControlDir {
+    dir: tempfile::TempDir,
+}
+
+/// A socket path must fit `sun_path` (108 bytes on Linux).
+const MAX_SOCKET_PATH: usize = 100;
+
+impl ControlDir {
+    /// A new private directory in `$TMPDIR` (or /tmp).
+    pub fn create() -> Result<ControlDir, String> {
+        let base = std::env::temp_dir();
+        let dir = tempfile::Builder::new()
+            .prefix("sbcbench-ssh.")
+            .tempdir_in(&base)
+            .map_err(|e| {
+                format!(
+                    "cannot make a private directory for the ssh control sockets in {} ({e}); \
+                     set TMPDIR to a directory you can write",
+                    base.display()
+                )
+            })?;
+        let probe = socket_in(dir.path(), "x");
+        if probe.len() > MAX_SOCKET_PATH {
+            return Err(format!(
+                "the ssh control sockets' directory {} is too long a path for a socket; \
+                 set TMPDIR to a shorter one, e.g. /tmp",
+                dir.path().display()
+            ));
+        }
+        Ok(ControlDir { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The socket of board `slug` in `dir`: a short hash, so that any board
+/// name fits a socket path.
+pub fn socket_in(dir: &Path, slug: &str) -> String {
+    let hash = Sha256::digest(slug.as_bytes());
+    let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+    dir.join(short).display().to_string()
+}
+
+/// A board's master connection.
+pub struct Master {
+    child: Child,
+    ssh: Ssh,
+    socket: PathBuf,
+    stderr: Arc<Mutex<String>>,
+    /// Said once: the master ended before the session.
+    reported: bool,
+}
+
+impl Master {
+    /// Starts the master and waits until its socket answers. On failure,
+    /// ssh's messages (to classify like any failed ssh).
+    pub fn start(ssh: &Ssh, deadline: Instant) -> Result<Master, String> {
+        let Some(socket) = ssh.control_path.clone() else {
+            return Err("no control path".into());
+        };
+        let mut child = Command::new("ssh")
+            .args(ssh.master_args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            // Ctrl-C on the terminal reaches sbcbench, which cleans up.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| {
+                format!("cannot start ssh ({e}); install the OpenSSH client (Debian: apt-get install openssh-client)")
+            })?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(mut pipe) = child.stderr.take() {
+            let sink = Arc::clone(&stderr);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                    if s.len() < 64 * 1024 {
+                        s.push_str(&String::from_utf8_lossy(&buf[..n]));
+                    }
+                }
+            });
+        }
+        let mut master = Master {
+            child,
+            ssh: ssh.clone(),
+            socket: PathBuf::from(socket),
+            stderr,
+            reported: false,
+        };
+        loop {
+            if let Ok(Some(_)) = master.child.try_wait() {
+                // Its reader has the last words once the pipe closes.
+                std::thread::sleep(Duration::from_millis(50));
+                return Err(master.messages());
+            }
+            if master.socket.exists() {
+                return Ok(master);
+            }
+            if Instant::now() > deadline {
+                return Err(
+                    "ssh: connection timed out (the master connection did not come up)".into(),
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn messages(&self) -> String {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the master ended since the last time it was asked, with
+    /// ssh's last words: said once.
+    pub fn ended(&mut self) -> Option<String> {
+        if self.reported || !matches!(self.child.try_wait(), Ok(Some(_))) {
+            return None;
+        }
+        self.reported = true;
+        let said = self.messages();
+        let last = said
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        Some(if last.is_empty() {
+            "it ended without a message".to_string()
+        } else {
+            last.trim().to_string()
+        })
+    }
+}
+
+impl Drop for Master {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            // Asked to close (sessions end cleanly), then made to.
+            let _ = Command::new("ssh")
+                .args(self.ssh.control_args("exit"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            let until = Instant::now() + Duration::from_secs(2);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if matches!(self.child.try_wait(), Ok(None)) {
+                let _ = self.child.kill();
+            }
+        }
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+use std::os::unix::process::CommandExt;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_are_short_distinct_and_private() {
+        let dir = ControlDir::create().unwrap();
+        let a = socket_in(dir.path(), "visionfive-2");
+        let b = socket_in(dir.path(), "visionfive-2-");
+        assert_ne!(a, b);
+        assert!(a.len() <= MAX_SOCKET_PATH, "{a}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        let long = socket_in(dir.path(), &"x".repeat(500));
+        assert_eq!(long.len(), a.len());
+        let path = dir.path().to_path_buf();
+        drop(dir);
+        assert!(!path.exists());
+    }
+}

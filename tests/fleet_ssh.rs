@@ -1,0 +1,151 @@
+//! One SSH connection per board: counted in the loopback sshd's log, and
+//! what happens when a board's master connection dies mid-run.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::fleet::{boards_toml, dist_of_this_build, summary, text, Sshd, RUN};
+
+/// Logins the sshd accepted: each is one TCP connection that
+/// authenticated (connections to 127.0.0.2 come from 127.0.0.1 too).
+fn logins(sshd: &Sshd) -> usize {
+    std::fs::read_to_string(sshd.path("sshd.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("Accepted publickey"))
+        .count()
+}
+
+/// The control directories a fleet left in `tmp`.
+fn control_dirs(tmp: &Path) -> Vec<String> {
+    std::fs::read_dir(tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("sbcbench-ssh."))
+        .collect()
+}
+
+#[test]
+fn each_board_logs_in_once_and_no_socket_is_left() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(
+        work.path(),
+        &[("A", "127.0.0.1", sshd.port), ("B", "127.0.0.2", sshd.port)],
+    );
+    let tmp = work.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = sshd
+        .fleet(
+            &boards,
+            &dist,
+            &work.path().join("results"),
+            &sshd.path("known_hosts"),
+        )
+        .env("TMPDIR", &tmp)
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // uname, mktemp, upload, run, fetch and clean-up: one login a board.
+    assert_eq!(logins(&sshd), 2, "{stderr}");
+    assert_eq!(control_dirs(&tmp), Vec::<String>::new());
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+
+    // A TMPDIR that cannot take the sockets: exit 2 before connecting.
+    let out = sshd
+        .fleet(
+            &boards,
+            &dist,
+            &work.path().join("results"),
+            &sshd.path("known_hosts"),
+        )
+        .env("TMPDIR", work.path().join("no-such-dir"))
+        .args(RUN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("set TMPDIR"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(logins(&sshd), 2);
+}
+
+#[test]
+fn a_master_connection_that_dies_mid_run_is_reported_and_the_others_go_on() {
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = boards_toml(
+        work.path(),
+        &[("A", "127.0.0.1", sshd.port), ("B", "127.0.0.2", sshd.port)],
+    );
+    let tmp = work.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let fleet = sshd
+        .fleet(
+            &boards,
+            &dist,
+            &work.path().join("results"),
+            &sshd.path("known_hosts"),
+        )
+        .env("TMPDIR", &tmp)
+        .args(RUN)
+        // Long enough a run to be cut.
+        .args(["--min-time", "1.5", "--samples", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // This fleet's master of board B (tests run side by side: the control
+    // directory under this test's TMPDIR tells it from others').
+    let pattern = format!(
+        "ControlMaster=yes -o ControlPath={}/sbcbench-ssh.* -- 127.0.0.2$",
+        tmp.display()
+    );
+    let until = Instant::now() + Duration::from_secs(30);
+    let killed = loop {
+        let found = Command::new("pgrep")
+            .args(["-f", "--", &pattern])
+            .output()
+            .unwrap();
+        let pid = text(&found.stdout).lines().next().map(str::to_string);
+        if let Some(pid) = pid {
+            std::thread::sleep(Duration::from_secs(3));
+            break Command::new("kill")
+                .args(["-KILL", &pid])
+                .status()
+                .unwrap()
+                .success();
+        }
+        assert!(
+            Instant::now() < until,
+            "no master connection for B appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(killed);
+    let out = fleet.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let rows = summary(&stdout);
+    let status = |b: &str| rows.iter().find(|r| r.0 == b).map(|r| r.1.clone());
+    assert_eq!(status("A").as_deref(), Some("ok"), "{stdout}\n{stderr}");
+    assert_ne!(status("B").as_deref(), Some("ok"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("[B] warning: the shared ssh connection ended"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.starts_with("[B] unreachable:")
+            && l.contains("shared ssh connection ended mid-run")),
+        "{stderr}"
+    );
+    // Nothing left: the clean-up connected on its own, the socket is gone.
+    assert_eq!(control_dirs(&tmp), Vec::<String>::new());
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
