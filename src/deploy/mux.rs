@@ -30,9 +30,12 @@ const MAX_SOCKET_PATH: usize = 100;
 impl ControlDir {
     /// A new private directory in `$TMPDIR` (or /tmp).
     pub fn create() -> Result<ControlDir, String> {
+        use std::os::unix::fs::PermissionsExt;
         let base = std::env::temp_dir();
         let dir = tempfile::Builder::new()
             .prefix("sbcbench-ssh.")
+            // Nobody else may reach the sockets: they are logged-in shells.
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&base)
             .map_err(|e| {
                 format!(
