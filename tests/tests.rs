@@ -18,6 +18,7 @@ mod article_figures;
 mod cli;
 mod engines;
 mod fleet;
+mod lava;
 mod meter_homeassistant;
 mod meter_netio;
 mod meter_shelly;

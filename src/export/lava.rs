@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn two_classes_with_one_core_name_get_their_cluster_index() {
-        let rows = vec![
+        let rows = [
             row(KernelId::Sha1, ThreadMode::One, Some(0), "Cortex-A55"),
             row(KernelId::Sha1, ThreadMode::One, Some(1), "Cortex-A78"),
             row(KernelId::Sha1, ThreadMode::One, Some(2), "Cortex-A78"),
@@ -455,7 +455,7 @@ mod tests {
         unsure.throttled = None;
         assert_eq!(throttling(&[ok.clone(), hot.clone()]), Verdict::Fail);
         assert_eq!(throttling(&[unsure.clone(), hot.clone()]), Verdict::Fail);
-        assert_eq!(throttling(&[ok.clone()]), Verdict::Pass);
+        assert_eq!(throttling(std::slice::from_ref(&ok)), Verdict::Pass);
         assert_eq!(throttling(&[ok.clone(), unsure]), Verdict::Unknown);
         assert_eq!(throttling(&[]), Verdict::Skip);
         let out = lines(&report(vec![ok, hot], Vec::new()));
