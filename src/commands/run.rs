@@ -68,7 +68,9 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         Ok(checked) => checked,
         Err(e) => {
             if opts.format == Format::Lava {
-                lava_wrong_before_measuring(&e, &opts, &topo, &facts)?;
+                if let Some(report) = wrong_before_measuring(&e, &opts, &topo, &facts) {
+                    super::print(&exporter(Format::Lava).render(&report)?)?;
+                }
             }
             return Err(e);
         }
@@ -323,15 +325,16 @@ fn unmeasured(
 
 /// A kernel that fails its known answers stops the run before anything is
 /// timed; with `--format lava` the job still records it: that kernel's
-/// planned cases and the self-test fail, the others are skipped.
-fn lava_wrong_before_measuring(
+/// planned cases and the self-test fail, the others are skipped. `None`
+/// for any other error.
+fn wrong_before_measuring(
     error: &anyhow::Error,
     opts: &RunOptions,
     topo: &Topology,
     facts: &SystemFacts,
-) -> anyhow::Result<()> {
+) -> Option<RunReport> {
     let Some(KernelError::KnownAnswer { kernel, .. }) = error.downcast_ref::<KernelError>() else {
-        return Ok(());
+        return None;
     };
     let order: Vec<(KernelId, Engine)> =
         opts.kernels.iter().map(|&k| (k, Engine::Builtin)).collect();
@@ -342,7 +345,7 @@ fn lava_wrong_before_measuring(
             u.why = NotMeasured::WrongOutput;
         }
     }
-    let report = RunReport {
+    Some(RunReport {
         system: facts.clone(),
         baseline: opts.baseline.name.clone(),
         rows: Vec::new(),
@@ -351,8 +354,7 @@ fn lava_wrong_before_measuring(
         saved_to: None,
         quick: opts.quick,
         unmeasured,
-    };
-    super::print(&exporter(Format::Lava).render(&report)?)
+    })
 }
 
 #[cfg(test)]
