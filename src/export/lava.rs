@@ -13,7 +13,7 @@
 //! sanitised, units are `MB/s`, `W` and `MB/s/W`, and a measurement is a
 //! plain decimal its database can store (30 digits, 10 of them decimal).
 //! Why a run was throttled is not a case (the causes vary from run to
-//! run); the warnings on stderr, which LAVA's log keeps, say it.
+//! run); the warnings on stderr say it, in the job's log.
 
 use std::collections::HashMap;
 
