@@ -14,7 +14,7 @@ pub enum Format {
     Csv,
     Json,
     /// LAVA test-shell signals: a test case per figure, and the self-test
-    /// and throttling as pass or fail (`run` only).
+    /// and throttling as pass or fail.
     Lava,
 }
 
