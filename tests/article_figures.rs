@@ -223,7 +223,9 @@ fn reproduces_every_derived_figure_of_the_article() {
 #[test]
 fn the_rendered_tables_print_the_articles_cells() {
     let report = report();
-    let md = sbcbench::export::report::render(&report, sbcbench::export::Format::Markdown).unwrap();
+    let md =
+        sbcbench::export::report::render(&report, sbcbench::export::report::ReportFormat::Markdown)
+            .unwrap();
     for cell in [
         "64.1 MB/s (0.66x)",
         "33.0 MB/s (0.65x)",

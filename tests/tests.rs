@@ -20,6 +20,7 @@ mod engines;
 mod fleet;
 mod fleet_inventory;
 mod fleet_ssh;
+mod lava;
 mod meter_fnirsi;
 mod meter_homeassistant;
 mod meter_netio;

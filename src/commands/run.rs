@@ -13,14 +13,14 @@ use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
 use crate::error::Error;
 use crate::export::width::{note, stderr_width, wrap};
-use crate::export::{exporter, notices, progress, Format, RunReport};
+use crate::export::{exporter, notices, progress, Format, NotMeasured, RunReport, Unmeasured};
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
 use crate::measure::kernels::XzInput;
 use crate::measure::load::LoadKind;
 use crate::measure::plan::plan;
-use crate::measure::session::{measure_steps, Ended};
-use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId};
+use crate::measure::session::{measure_steps, Ended, Failure};
+use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId, Step};
 use crate::observe::sampler::max_temperature;
 use crate::observe::{preflight, Os, SystemFacts, Topology};
 use crate::options::RunOptions;
@@ -28,7 +28,7 @@ use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{Monitor, PowerStats};
 use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
-use crate::record::{ResultFile, RunKind};
+use crate::record::{ResultFile, ResultRow, RunKind};
 use crate::warnings::{self, Warning};
 
 mod engines;
@@ -64,7 +64,17 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     busy_before_measuring(&*os, &opts, &mut warnings);
 
     // Known answers before anything is timed: a wrong result never gets a figure.
-    let (by_id, order) = engines::checked(&opts, make, &mut warnings)?;
+    let (by_id, order) = match engines::checked(&opts, make, &mut warnings) {
+        Ok(checked) => checked,
+        Err(e) => {
+            if opts.format == Format::Lava {
+                if let Some(report) = wrong_before_measuring(&e, &opts, &topo, &facts) {
+                    super::print(&exporter(Format::Lava).render(&report)?)?;
+                }
+            }
+            return Err(e);
+        }
+    };
 
     let events = PhaseEvents {
         on: opts.phase_events,
@@ -179,7 +189,8 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             .warnings
             .extend(said.into_iter().map(Warning::Meter));
     }
-    let result = finish(recorder, ended, &facts, &opts);
+    let unmeasured = unmeasured(&steps, &recorder.rows, &ended.failures, &topo);
+    let result = finish(recorder, ended, unmeasured, &facts, &opts);
     if let Some((_, monitor)) = monitor {
         monitor.stop();
     }
@@ -190,6 +201,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 fn finish(
     mut recorder: Recorder,
     ended: Ended,
+    unmeasured: Vec<Unmeasured>,
     facts: &SystemFacts,
     opts: &RunOptions,
 ) -> anyhow::Result<()> {
@@ -217,8 +229,10 @@ fn finish(
         warnings: recorder.warnings,
         saved_to: saved_to.clone(),
         quick: opts.quick,
+        unmeasured,
     };
-    if !report.rows.is_empty() {
+    // LAVA's cases say what failed even when nothing was measured.
+    if !report.rows.is_empty() || opts.format == Format::Lava {
         super::print(&exporter(opts.format).render(&report)?)?;
     }
     // The terminal table carries them under it; every other format's
@@ -272,6 +286,75 @@ fn finish(
         .into());
     }
     Ok(())
+}
+
+/// The planned steps without a row, as `--format lava` reports them: a
+/// step whose kernel failed as it failed, the others never reached.
+fn unmeasured(
+    steps: &[Step],
+    rows: &[ResultRow],
+    failures: &[Failure],
+    topo: &Topology,
+) -> Vec<Unmeasured> {
+    steps
+        .iter()
+        .filter(|s| !rows.iter().any(|r| r.step_key() == s.key()))
+        .map(|s| {
+            let why = match failures.iter().find(|f| f.step == *s).map(|f| &f.error) {
+                Some(KernelError::KnownAnswer { .. } | KernelError::Corrupted { .. }) => {
+                    NotMeasured::WrongOutput
+                }
+                Some(_) => NotMeasured::Failed,
+                None => NotMeasured::NotReached,
+            };
+            Unmeasured {
+                kernel: s.kernel,
+                engine: s.engine,
+                thread_mode: s.mode,
+                cluster: s.cluster,
+                core_name: s
+                    .cluster
+                    .and_then(|i| topo.clusters.iter().find(|c| c.index == i))
+                    .map(|c| c.core_name.clone())
+                    .unwrap_or_default(),
+                why,
+            }
+        })
+        .collect()
+}
+
+/// A kernel that fails its known answers stops the run before anything is
+/// timed; with `--format lava` the job still records it: that kernel's
+/// planned cases and the self-test fail, the others are skipped. `None`
+/// for any other error.
+fn wrong_before_measuring(
+    error: &anyhow::Error,
+    opts: &RunOptions,
+    topo: &Topology,
+    facts: &SystemFacts,
+) -> Option<RunReport> {
+    let Some(KernelError::KnownAnswer { kernel, .. }) = error.downcast_ref::<KernelError>() else {
+        return None;
+    };
+    let order: Vec<(KernelId, Engine)> =
+        opts.kernels.iter().map(|&k| (k, Engine::Builtin)).collect();
+    let steps = plan(&order, &opts.modes, topo);
+    let mut unmeasured = unmeasured(&steps, &[], &[], topo);
+    for u in &mut unmeasured {
+        if u.kernel == *kernel {
+            u.why = NotMeasured::WrongOutput;
+        }
+    }
+    Some(RunReport {
+        system: facts.clone(),
+        baseline: opts.baseline.name.clone(),
+        rows: Vec::new(),
+        samples_mb_per_s: Vec::new(),
+        warnings: Vec::new(),
+        saved_to: None,
+        quick: opts.quick,
+        unmeasured,
+    })
 }
 
 #[cfg(test)]

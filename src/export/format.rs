@@ -13,6 +13,9 @@ pub enum Format {
     /// The results schema, as saved.
     Csv,
     Json,
+    /// LAVA test-shell signals: a test case per figure, and the self-test
+    /// and throttling as pass or fail.
+    Lava,
 }
 
 impl Format {
@@ -39,7 +42,13 @@ mod tests {
     fn a_table_on_a_terminal_markdown_elsewhere_unless_asked() {
         assert_eq!(Format::or_default(None, true), Format::Table);
         assert_eq!(Format::or_default(None, false), Format::Markdown);
-        for f in [Format::Table, Format::Markdown, Format::Csv, Format::Json] {
+        for f in [
+            Format::Table,
+            Format::Markdown,
+            Format::Csv,
+            Format::Json,
+            Format::Lava,
+        ] {
             assert_eq!(Format::or_default(Some(f), true), f);
             assert_eq!(Format::or_default(Some(f), false), f);
         }

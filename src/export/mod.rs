@@ -3,6 +3,7 @@ mod csv;
 pub mod fleet;
 mod format;
 mod json;
+mod lava;
 mod markdown;
 pub mod progress;
 pub mod report;
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::measure::{Engine, KernelId};
+use crate::measure::{Engine, KernelId, ThreadMode};
 use crate::observe::SystemFacts;
 use crate::record::{ResultRow, WattsSource};
 use crate::warnings::Warning;
@@ -35,6 +36,34 @@ pub struct RunReport {
     /// A `--quick` smoke test: its warnings leave out noise.
     #[serde(skip)]
     pub quick: bool,
+    /// The planned measurements without a row, for the formats that say
+    /// pass or fail per measurement (LAVA); the others show what was.
+    #[serde(skip)]
+    pub unmeasured: Vec<Unmeasured>,
+}
+
+/// A planned measurement that has no row, named as a row would be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmeasured {
+    pub kernel: KernelId,
+    pub engine: Engine,
+    pub thread_mode: ThreadMode,
+    pub cluster: Option<usize>,
+    /// The class's core name, empty where several classes ran.
+    pub core_name: String,
+    pub why: NotMeasured,
+}
+
+/// Why a planned measurement has no row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotMeasured {
+    /// Its kernel computed a wrong result (known answers or the output
+    /// check during the run): the self-test failed.
+    WrongOutput,
+    /// Its kernel failed otherwise (the board's tool crashed, say).
+    Failed,
+    /// Never started: its kernel failed earlier, or the run was stopped.
+    NotReached,
 }
 
 fn display_all<S: serde::Serializer>(w: &[Warning], s: S) -> Result<S::Ok, S::Error> {
@@ -51,6 +80,7 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
         Format::Markdown => Box::new(markdown::MarkdownExporter),
         Format::Csv => Box::new(csv::CsvExporter),
         Format::Json => Box::new(json::JsonExporter),
+        Format::Lava => Box::new(lava::LavaExporter),
     }
 }
 

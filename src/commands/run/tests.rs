@@ -198,3 +198,124 @@ fn under_voltage_switching_on_mid_run_marks_the_rows_and_says_check_the_supply()
         );
     }
 }
+
+/// A row of `step`, as far as `unmeasured` looks at it.
+fn row_of(step: &Step) -> ResultRow {
+    ResultRow {
+        kernel: step.kernel,
+        engine: step.engine,
+        thread_mode: step.mode,
+        cluster: step.cluster,
+        cpus: crate::measure::plan::cpu_list(&step.cpus),
+        ..ResultRow::default()
+    }
+}
+
+#[test]
+fn lava_fails_the_step_whose_output_was_wrong_and_skips_its_kernel_after() {
+    let os: Arc<dyn Os> = Arc::new(RecordedOs::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sysfs/rpi1"
+    )));
+    let topo = Topology::read(&*os);
+    let order = [
+        (KernelId::Sha1, Engine::Builtin),
+        (KernelId::Xz, Engine::Builtin),
+        (KernelId::Chacha20Poly1305, Engine::Builtin),
+    ];
+    let steps = plan(&order, &[ThreadMode::One, ThreadMode::All], &topo);
+    assert_eq!(steps.len(), 6);
+    let failed = |i: usize, error| Failure {
+        step: steps[i].clone(),
+        error,
+    };
+    // sha1 measured in both modes, xz wrong on one core, chacha's tool
+    // failing on all cores.
+    let rows: Vec<ResultRow> = [0, 2, 3].iter().map(|&i| row_of(&steps[i])).collect();
+    let failures = [
+        failed(
+            1,
+            KernelError::Corrupted {
+                kernel: KernelId::Xz,
+                what: "wrong bytes".into(),
+            },
+        ),
+        failed(5, KernelError::Tool("openssl died".into())),
+    ];
+    let got: Vec<(String, ThreadMode, String, NotMeasured)> =
+        unmeasured(&steps, &rows, &failures, &topo)
+            .into_iter()
+            .map(|u| (u.kernel.to_string(), u.thread_mode, u.core_name, u.why))
+            .collect();
+    let core = topo.clusters[0].core_name.clone();
+    assert_eq!(
+        got,
+        [
+            (
+                "xz".into(),
+                ThreadMode::One,
+                core.clone(),
+                NotMeasured::WrongOutput
+            ),
+            (
+                "xz".into(),
+                ThreadMode::All,
+                core.clone(),
+                NotMeasured::NotReached
+            ),
+            (
+                "chacha20-poly1305".into(),
+                ThreadMode::All,
+                core,
+                NotMeasured::Failed
+            ),
+        ]
+    );
+}
+
+#[test]
+fn lava_records_a_known_answer_failure_before_anything_is_measured() {
+    let os: Arc<dyn Os> = Arc::new(HostOs);
+    let topo = Topology::read(&*os);
+    let args = run_args(&[
+        "sbcbench",
+        "run",
+        "--kernels",
+        "sha1,xz",
+        "--threads",
+        "1",
+        "--format",
+        "lava",
+    ]);
+    let (opts, _) = RunOptions::from_args(&args, &topo, &os).unwrap();
+    let facts = SystemFacts::gather(&*os, None);
+    let wrong = anyhow::Error::new(KernelError::KnownAnswer {
+        kernel: KernelId::Xz,
+        case: "corpus".into(),
+        expected: "a".into(),
+        got: "b".into(),
+    });
+    let report = wrong_before_measuring(&wrong, &opts, &topo, &facts).unwrap();
+    assert!(report.rows.is_empty());
+    let classes = topo.clusters.len();
+    assert_eq!(report.unmeasured.len(), 2 * classes);
+    for u in &report.unmeasured {
+        let expected = match u.kernel {
+            KernelId::Xz => NotMeasured::WrongOutput,
+            _ => NotMeasured::NotReached,
+        };
+        assert_eq!(u.why, expected, "{u:?}");
+    }
+    let lines = exporter(Format::Lava).render(&report).unwrap();
+    assert!(
+        lines.contains("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=selftest RESULT=fail>\n"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=throttling RESULT=skip>\n"),
+        "{lines}"
+    );
+    // Any other error is not the self-test's.
+    let usage = anyhow::Error::new(Error::Usage("--system-tools require".into()));
+    assert!(wrong_before_measuring(&usage, &opts, &topo, &facts).is_none());
+}

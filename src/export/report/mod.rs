@@ -19,9 +19,12 @@ use crate::record::RunKind;
 
 use super::{ratio_figure, sig3, Format};
 
-/// `report --format`: the run's formats and one more, a self-contained
-/// HTML page. A list of its own, so that `run --format` does not offer a
-/// page (a run prints its table as it goes; the page is of results).
+/// `report --format`: the run's formats but LAVA, and one more, a
+/// self-contained HTML page. A list of its own, so that `run --format`
+/// does not offer a page (a run prints its table as it goes; the page is
+/// of results), and `report --format lava` is a usage error (exit 2): LAVA
+/// records the figures of the job's own run, not of files collected from
+/// other boards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     /// A table for people (default on a terminal).
@@ -38,18 +41,10 @@ impl ReportFormat {
     /// The format asked for, or the run's default (a table on a terminal,
     /// Markdown otherwise).
     pub fn default_for_stdout(explicit: Option<ReportFormat>) -> ReportFormat {
-        explicit.unwrap_or_else(|| Format::default_for_stdout(None).into())
-    }
-}
-
-impl From<Format> for ReportFormat {
-    fn from(f: Format) -> ReportFormat {
-        match f {
+        explicit.unwrap_or(match Format::default_for_stdout(None) {
             Format::Table => ReportFormat::Table,
-            Format::Markdown => ReportFormat::Markdown,
-            Format::Csv => ReportFormat::Csv,
-            Format::Json => ReportFormat::Json,
-        }
+            _ => ReportFormat::Markdown,
+        })
     }
 }
 
