@@ -15,7 +15,7 @@ use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
 use sbcbench::record::{board_slug, read_results};
 
 /// Quick runs: these tests check the fleet, not the measurements.
-const RUN: &[&str] = &[
+pub(crate) const RUN: &[&str] = &[
     "--",
     "--quick",
     "--kernels",
@@ -109,7 +109,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn user() -> String {
+pub(crate) fn user() -> String {
     String::from_utf8(sh("id", &["-un"]).stdout)
         .unwrap()
         .trim()
@@ -117,10 +117,10 @@ fn user() -> String {
 }
 
 /// An sshd of our own; killed when dropped.
-struct Sshd {
+pub(crate) struct Sshd {
     child: Child,
     dir: tempfile::TempDir,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Sshd {
@@ -131,7 +131,7 @@ impl Drop for Sshd {
 }
 
 impl Sshd {
-    fn start() -> Sshd {
+    pub(crate) fn start() -> Sshd {
         ensure_openssh();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -161,6 +161,7 @@ impl Sshd {
                  AuthorizedKeysFile {d}/authorized_keys\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
                  MaxStartups 100\n\
+                 Subsystem sftp internal-sftp\n\
                  SetEnv TMPDIR={d}/remote-tmp\n\
                  Match LocalAddress 127.0.0.3\n  SetEnv PATH={d}/fakebin:/usr/bin:/bin TMPDIR={d}/remote-tmp\n",
                 d = d.display()
@@ -213,12 +214,12 @@ impl Sshd {
         );
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// What the boards' `mktemp -d` left in their TMPDIR.
-    fn leftovers(&self) -> Vec<String> {
+    pub(crate) fn leftovers(&self) -> Vec<String> {
         std::fs::read_dir(self.path("remote-tmp"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -228,7 +229,7 @@ impl Sshd {
     /// `sbcbench fleet` with this server's known_hosts, key and user.
     /// `fleet` with the test's known_hosts and the quick run arguments:
     /// its exit code, stdout and stderr.
-    fn run_fleet(
+    pub(crate) fn run_fleet(
         &self,
         boards: &Path,
         dist: &Path,
@@ -296,7 +297,7 @@ fn dist(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
 }
 
 /// The test build of sbcbench as this machine's dist binary.
-fn dist_of_this_build(dir: &Path) -> PathBuf {
+pub(crate) fn dist_of_this_build(dir: &Path) -> PathBuf {
     let name = format!("sbcbench-{}", host_target());
     dist(dir, &[(&name, sbcbench_path())])
 }
