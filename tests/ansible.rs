@@ -162,6 +162,59 @@ fn report_keys(results: &Path) -> BTreeSet<Vec<String>> {
         .collect()
 }
 
+/// Runs the playbook from `dir` (so that its default `results` is
+/// `dir/results`) on the `hosts` lines of an inventory whose other
+/// variables reach `sshd`, with the quick run arguments: whether it
+/// succeeded, and its output.
+fn run_playbook(
+    playbook: &Path,
+    sshd: &Sshd,
+    dir: &Path,
+    dist: &Path,
+    hosts: &str,
+) -> (bool, String) {
+    let inventory = format!(
+        "[boards]\n{hosts}\n\
+         [boards:vars]\n\
+         ansible_port={port}\n\
+         ansible_user={user}\n\
+         ansible_ssh_private_key_file={key}\n\
+         ansible_ssh_common_args='-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'\n\
+         # No Python on the boards: every board-side task must do without.\n\
+         ansible_python_interpreter=/nonexistent/python3\n",
+        port = sshd.port,
+        user = user(),
+        key = sshd.path("id").display(),
+        known = sshd.path("known_hosts").display(),
+    );
+    std::fs::write(dir.join("hosts.ini"), inventory).unwrap();
+    std::fs::write(dir.join("ansible.cfg"), "").unwrap();
+    let extra = serde_json::json!({
+        "sbcbench_dist": dist,
+        "sbcbench_extra_args": &RUN[1..],
+    });
+    let out = Command::new(playbook)
+        .args(["-i", "hosts.ini"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/ansible/sbcbench.yml"))
+        .arg("-e")
+        .arg(extra.to_string())
+        .current_dir(dir)
+        .env("ANSIBLE_CONFIG", dir.join("ansible.cfg"))
+        .env("ANSIBLE_LOCAL_TEMP", dir.join("ansible-local"))
+        .env("ANSIBLE_SSH_CONTROL_PATH_DIR", dir.join("cp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), log)
+}
+
 #[test]
 fn playbook_saves_what_fleet_saves() {
     let playbook = ansible_playbook();
@@ -176,50 +229,17 @@ fn playbook_saves_what_fleet_saves() {
     let boards = [("loop-one", "127.0.0.1"), (tricky, "127.0.0.2")];
 
     // The playbook, run from `w` so that its default `results` is w/results.
-    let known = sshd.path("known_hosts");
-    let inventory = format!(
-        "[boards]\n\
-         loop-one ansible_host=127.0.0.1 sbcbench_power=\"{{'idle': 2.5, 'one': 3.0, 'half': 3.5, 'all': 4.25}}\"\n\
-         {tricky} ansible_host=127.0.0.2 sbcbench_run_args=\"['--samples', '3']\"\n\
-         \n\
-         [boards:vars]\n\
-         ansible_port={port}\n\
-         ansible_user={user}\n\
-         ansible_ssh_private_key_file={key}\n\
-         ansible_ssh_common_args='-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'\n\
-         # No Python on the boards: every board-side task must do without.\n\
-         ansible_python_interpreter=/nonexistent/python3\n",
-        port = sshd.port,
-        user = user(),
-        key = sshd.path("id").display(),
-        known = known.display(),
+    let (ok, log) = run_playbook(
+        &playbook,
+        &sshd,
+        w,
+        &dist,
+        &format!(
+            "loop-one ansible_host=127.0.0.1 sbcbench_power=\"{{'idle': 2.5, 'one': 3.0, 'half': 3.5, 'all': 4.25}}\"\n\
+             {tricky} ansible_host=127.0.0.2 sbcbench_run_args=\"['--samples', '3']\"\n"
+        ),
     );
-    std::fs::write(w.join("hosts.ini"), inventory).unwrap();
-    std::fs::write(w.join("ansible.cfg"), "").unwrap();
-    let extra = serde_json::json!({
-        "sbcbench_dist": dist,
-        "sbcbench_extra_args": &RUN[1..],
-    });
-    let out = Command::new(&playbook)
-        .args(["-i", "hosts.ini"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/ansible/sbcbench.yml"))
-        .arg("-e")
-        .arg(extra.to_string())
-        .current_dir(w)
-        .env("ANSIBLE_CONFIG", w.join("ansible.cfg"))
-        .env("ANSIBLE_LOCAL_TEMP", w.join("ansible-local"))
-        .env("ANSIBLE_SSH_CONTROL_PATH_DIR", w.join("cp"))
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "ansible-playbook failed:\n{log}");
+    assert!(ok, "ansible-playbook failed:\n{log}");
     assert!(log.contains("| sha1 |"), "the run's table is shown:\n{log}");
     assert_eq!(sshd.leftovers(), Vec::<String>::new(), "{log}");
 
@@ -285,4 +305,59 @@ fn playbook_saves_what_fleet_saves() {
         "{keys:?}"
     );
     assert_eq!(keys, report_keys(&fleet_results));
+}
+
+/// Each host that cannot be benchmarked fails with a message that says
+/// why, the others go on, and nothing is left on the boards.
+#[test]
+fn playbook_refuses_and_fails_clearly() {
+    let playbook = ansible_playbook();
+    let sshd = Sshd::start();
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dist = dist_of_this_build(w);
+    let (ok, log) = run_playbook(
+        &playbook,
+        &sshd,
+        w,
+        &dist,
+        "metered ansible_host=127.0.0.1 sbcbench_meter=pzem004t:/dev/ttyUSB0\n\
+         owns-output ansible_host=127.0.0.1 sbcbench_run_args=\"--output /tmp/elsewhere\"\n\
+         mips ansible_host=127.0.0.3\n\
+         bad-kernel ansible_host=127.0.0.1 sbcbench_run_args=\"['--kernels', 'nonsense']\"\n\
+         fine ansible_host=127.0.0.2\n",
+    );
+    assert!(!ok, "{log}");
+    for expected in [
+        "metered has sbcbench_meter=pzem004t:/dev/ttyUSB0, a meter on the controlling machine",
+        "owns-output: --board and --output are set by the playbook",
+        "`uname -m` on the board says 'mips64', which no sbcbench build runs on",
+        "sbcbench run ended with exit status",
+    ] {
+        assert!(log.contains(expected), "{expected}\n{log}");
+    }
+    let recap: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.starts_with("PLAY RECAP"))
+        .collect();
+    for (host, failed) in [
+        ("metered", true),
+        ("owns-output", true),
+        ("mips", true),
+        ("bad-kernel", true),
+        ("fine", false),
+    ] {
+        let line = recap
+            .iter()
+            .find(|l| l.starts_with(&format!("{host} ")))
+            .unwrap_or_else(|| panic!("{host} not in the recap:\n{log}"));
+        assert_eq!(line.contains("failed=0"), !failed, "{line}");
+    }
+    let results = w.join("results");
+    let folders: BTreeSet<String> = std::fs::read_dir(&results)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders, BTreeSet::from(["fine".to_string()]), "{log}");
+    assert_eq!(sshd.leftovers(), Vec::<String>::new(), "{log}");
 }
