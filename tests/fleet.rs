@@ -161,6 +161,7 @@ impl Sshd {
                  AuthorizedKeysFile {d}/authorized_keys\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
                  MaxStartups 100\n\
+                 Subsystem sftp internal-sftp\n\
                  SetEnv TMPDIR={d}/remote-tmp\n\
                  Match LocalAddress 127.0.0.3\n  SetEnv PATH={d}/fakebin:/usr/bin:/bin TMPDIR={d}/remote-tmp\n",
                 d = d.display()
@@ -228,7 +229,7 @@ impl Sshd {
     /// `sbcbench fleet` with this server's known_hosts, key and user.
     /// `fleet` with the test's known_hosts and the quick run arguments:
     /// its exit code, stdout and stderr.
-    fn run_fleet(
+    pub(crate) fn run_fleet(
         &self,
         boards: &Path,
         dist: &Path,

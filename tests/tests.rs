@@ -14,6 +14,7 @@
 
 mod common;
 
+mod ansible;
 mod article_figures;
 mod cli;
 mod engines;
