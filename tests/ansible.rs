@@ -1,7 +1,7 @@
 //! contrib/ansible/sbcbench.yml against the loopback sshd of the fleet
 //! tests: ansible-core (from a venv under the target directory, made once
 //! when no `ansible-playbook` is installed) benchmarks two "boards", and
-//! `sbcbench fleet` benchmarks the same two from a boards.toml. Both must
+//! `sbcbench fleet --inventory` benchmarks the same two from the same hosts.ini. Both must
 //! leave the same results folders, files and columns, the same boards and
 //! fixed power figures, read alike by `sbcbench report`, and nothing on
 //! the boards.
@@ -243,18 +243,24 @@ fn playbook_saves_what_fleet_saves() {
     assert!(log.contains("| sha1 |"), "the run's table is shown:\n{log}");
     assert_eq!(sshd.leftovers(), Vec::<String>::new(), "{log}");
 
-    // The fleet, from a boards.toml of the same boards.
-    let toml = format!(
-        "[[boards]]\nname = \"loop-one\"\nhost = \"127.0.0.1\"\nport = {port}\n\
-         power = {{ idle = 2.5, one = 3.0, half = 3.5, all = 4.25 }}\n\n\
-         [[boards]]\nname = {name}\nhost = \"127.0.0.2\"\nport = {port}\n\
-         run_args = [\"--samples\", \"3\"]\n",
-        port = sshd.port,
-        name = toml::Value::String(tricky.to_string()),
-    );
-    std::fs::write(w.join("boards.toml"), toml).unwrap();
+    // The fleet, from the same inventory.
     let fleet_results = w.join("fleet-results");
-    let (code, stdout, stderr) = sshd.run_fleet(&w.join("boards.toml"), &dist, &fleet_results);
+    let out = sbcbench_std()
+        .arg("fleet")
+        .arg("--inventory")
+        .arg(w.join("hosts.ini"))
+        .arg("--dist")
+        .arg(&dist)
+        .arg("--output")
+        .arg(&fleet_results)
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (code, stdout, stderr) = (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 

@@ -64,7 +64,7 @@ pub fn parse(text: &str, file: &str) -> Result<Inventory, String> {
                             "{at}: '{w}' is not key=value (host variables follow the host name)"
                         )
                     })?;
-                    vars.insert(k.to_string(), Value::Text(unquote(v).to_string()));
+                    vars.insert(k.to_string(), literal(v));
                 }
                 let names = ranges::expand(&pattern).map_err(|e| format!("{at}: {e}"))?;
                 for name in names {
@@ -75,10 +75,9 @@ pub fn parse(text: &str, file: &str) -> Result<Inventory, String> {
                 let (k, v) = line.split_once('=').ok_or_else(|| {
                     format!("{at}: '{line}' is not key=value ([{group}:vars] holds variables)")
                 })?;
-                inv.group(&group).vars.insert(
-                    k.trim().to_string(),
-                    Value::Text(unquote(v.trim()).to_string()),
-                );
+                inv.group(&group)
+                    .vars
+                    .insert(k.trim().to_string(), literal(v.trim()));
             }
             Kind::Children => {
                 let child = line.split_whitespace().next().unwrap_or(line).to_string();
@@ -177,6 +176,62 @@ fn split_port(pattern: &str, at: &str) -> Result<(String, Option<String>), Strin
     }
 }
 
+/// A value as Ansible reads it (a Python literal where it is one): a
+/// list `['--samples', '3']`, a mapping `{'idle': 2.5}`, or text, quotes
+/// taken off.
+fn literal(v: &str) -> Value {
+    let v = v.trim();
+    if let Some(inner) = v.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+        return Value::List(
+            items(inner)
+                .iter()
+                .map(|i| unquote(i).to_string())
+                .collect(),
+        );
+    }
+    if let Some(inner) = v.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+        let pairs: Option<Vec<(String, String)>> = items(inner)
+            .iter()
+            .map(|i| {
+                let (k, v) = split_outside_quotes(i, ':')?;
+                Some((unquote(k.trim()).to_string(), unquote(v.trim()).to_string()))
+            })
+            .collect();
+        if let Some(pairs) = pairs {
+            return Value::Map(pairs);
+        }
+    }
+    Value::Text(unquote(v).to_string())
+}
+
+/// The comma-separated items of a literal's inside, commas in quotes kept.
+fn items(inner: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = inner;
+    while let Some((item, tail)) = split_outside_quotes(rest, ',') {
+        out.push(item.trim().to_string());
+        rest = tail;
+    }
+    if !rest.trim().is_empty() {
+        out.push(rest.trim().to_string());
+    }
+    out
+}
+
+/// `s` split at the first `sep` outside single or double quotes.
+fn split_outside_quotes(s: &str, sep: char) -> Option<(&str, &str)> {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c == sep => return Some((&s[..i], &s[i + c.len_utf8()..])),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `'x'` or `"x"` as `x`: Ansible reads values as Python literals.
 fn unquote(v: &str) -> &str {
     for q in ['\'', '"'] {
@@ -266,6 +321,23 @@ pis
             let e = parse(text, "lab.ini").unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn python_literals_become_lists_and_mappings() {
+        assert_eq!(
+            literal("['--samples', '3', \"a,b\"]"),
+            Value::List(vec!["--samples".into(), "3".into(), "a,b".into()])
+        );
+        assert_eq!(
+            literal("{'idle': 2.5, \"all\": 4.25}"),
+            Value::Map(vec![
+                ("idle".into(), "2.5".into()),
+                ("all".into(), "4.25".into())
+            ])
+        );
+        assert_eq!(literal("'x y'"), Value::Text("x y".into()));
+        assert_eq!(literal("22"), Value::Text("22".into()));
     }
 
     #[test]
