@@ -149,3 +149,61 @@ fn a_master_connection_that_dies_mid_run_is_reported_and_the_others_go_on() {
     assert_eq!(control_dirs(&tmp), Vec::<String>::new());
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
+
+/// `ci/bench-fleet` in small: eight boards, each its own sshd with its own
+/// host key, port and login key, from one inventory, all at once.
+#[test]
+fn eight_boards_from_an_inventory_one_connection_each_every_csv_back() {
+    let boards: Vec<Sshd> = (0..8).map(|_| Sshd::start()).collect();
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let known = work.path().join("known_hosts");
+    let mut known_text = String::new();
+    let mut inventory = String::from("[lab]\n");
+    for (i, b) in boards.iter().enumerate() {
+        let keys = std::fs::read_to_string(b.path("known_hosts")).unwrap();
+        // This board's line for 127.0.0.1 (its sshd also listens on .2 and .3).
+        known_text.extend(
+            keys.lines()
+                .filter(|l| l.starts_with("[127.0.0.1]"))
+                .map(|l| format!("{l}\n")),
+        );
+        inventory.push_str(&format!(
+            "board{i} ansible_port={} ansible_ssh_private_key_file={}\n",
+            b.port,
+            b.path("id").display()
+        ));
+    }
+    std::fs::write(&known, known_text).unwrap();
+    inventory.push_str(&format!(
+        "\n[lab:vars]\nansible_host=127.0.0.1\nansible_user={}\n\
+         ansible_ssh_common_args='-o UserKnownHostsFile={} -o IdentitiesOnly=yes'\n",
+        crate::fleet::user(),
+        known.display()
+    ));
+    let inv = work.path().join("hosts.ini");
+    std::fs::write(&inv, inventory).unwrap();
+    let output = work.path().join("results");
+    let out = crate::common::sbcbench_std()
+        .arg("fleet")
+        .arg("--inventory")
+        .arg(&inv)
+        .args(["--jobs", "8", "--dist"])
+        .arg(&dist)
+        .arg("--output")
+        .arg(&output)
+        .args(RUN)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let rows = summary(&stdout);
+    assert_eq!(rows.len(), 8, "{stdout}");
+    assert!(rows.iter().all(|r| r.1 == "ok"), "{stdout}");
+    for (i, b) in boards.iter().enumerate() {
+        assert_eq!(logins(b), 1, "board{i}:\n{stderr}");
+        let csvs = crate::common::files_under(&output.join(format!("board{i}")));
+        assert_eq!(csvs.len(), 1, "board{i}: {csvs:?}");
+        assert_eq!(b.leftovers(), Vec::<String>::new());
+    }
+}
