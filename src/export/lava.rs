@@ -200,14 +200,26 @@ fn unique_ids(names: &[Name]) -> Vec<String> {
 }
 
 /// A plain decimal LAVA's DecimalField(30 digits, 10 decimal) holds: no
-/// exponent, at most 10 decimals, trailing zeros dropped; `None` for NaN,
-/// infinities and 20 or more integer digits.
+/// exponent, four significant digits (the figures repeat to a few per
+/// cent: more digits would claim more than was measured), at most 10
+/// decimals, trailing zeros dropped; `None` for NaN, infinities and 20 or
+/// more integer digits.
 fn decimal(x: f64) -> Option<String> {
     if !x.is_finite() || x.abs() >= 1e20 {
         return None;
     }
-    let s = format!("{x:.10}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
+    let magnitude = if x == 0.0 {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
+    let places = (3 - magnitude).clamp(0, 10) as usize;
+    let s = format!("{x:.places$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
     Some(match s {
         "-0" | "" => "0".to_string(),
         s => s.to_string(),
@@ -399,7 +411,9 @@ mod tests {
             (0.0541, "0.0541"),
             (1e-12, "0"),
             (-0.0, "0"),
-            (1.0 / 3.0, "0.3333333333"),
+            (1.0 / 3.0, "0.3333"),
+            (95.9038562234, "95.9"),
+            (1234.5678, "1235"),
             (2.5e15, "2500000000000000"),
             (0.1 + 0.2, "0.3"),
         ] {
@@ -440,7 +454,7 @@ mod tests {
         );
         assert_eq!(
             out[2],
-            "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=xz-builtin-all-cortex-a72-mb-per-s-per-w RESULT=pass UNITS=MB/s/W MEASUREMENT=15.234375>"
+            "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=xz-builtin-all-cortex-a72-mb-per-s-per-w RESULT=pass UNITS=MB/s/W MEASUREMENT=15.23>"
         );
     }
 
