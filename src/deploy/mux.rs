@@ -4,8 +4,8 @@
 //!
 //! The sockets live in a private directory (mode 0700) made for the run
 //! and removed with it; the master runs only as long as its board's
-//! session (`ControlPersist=no`), is told to exit, then killed if it has
-//! not, and its socket removed — whatever happened. A master that dies
+//! session (`ControlPersist=no`), is sent SIGTERM, then killed if it has
+//! not ended, and its socket removed — whatever happened. A master that dies
 //! mid-run is reported; the commands after it connect on their own (ssh
 //! falls back to a direct connection when the socket does not answer).
 
@@ -71,7 +71,6 @@ pub fn socket_in(dir: &Path, slug: &str) -> String {
 /// A board's master connection.
 pub struct Master {
     child: Child,
-    ssh: Ssh,
     socket: PathBuf,
     stderr: Arc<Mutex<String>>,
     /// Said once: the master ended before the session.
@@ -114,7 +113,6 @@ impl Master {
         }
         let mut master = Master {
             child,
-            ssh: ssh.clone(),
             socket: PathBuf::from(socket),
             stderr,
             reported: false,
@@ -168,13 +166,16 @@ impl Master {
 impl Drop for Master {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            // Asked to close (sessions end cleanly), then made to.
-            let _ = Command::new("ssh")
-                .args(self.ssh.control_args("exit"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            // Asked to close with SIGTERM — not `ssh -O exit`, one more
+            // process a board that could wait on a wedged master — then
+            // made to.
+            if let Ok(pid) = i32::try_from(self.child.id()) {
+                // SAFETY: kill(2) on our own child, not yet reaped (its
+                // pid cannot have been reused); no memory is involved.
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
             let until = Instant::now() + Duration::from_secs(2);
             while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(20));

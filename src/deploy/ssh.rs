@@ -160,18 +160,6 @@ impl Ssh {
         a
     }
 
-    /// `ssh -O <command>` to the master connection (`exit`, `check`).
-    pub fn control_args(&self, command: &str) -> Vec<String> {
-        let mut a = self.options("no");
-        a.extend([
-            "-O".to_string(),
-            command.to_string(),
-            "--".into(),
-            self.host.clone(),
-        ]);
-        a
-    }
-
     /// The options every ssh of the board gets; `master` is the value of
     /// ControlMaster when there is a control path.
     fn options(&self, master: &str) -> Vec<String> {
