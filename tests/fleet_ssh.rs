@@ -1,7 +1,7 @@
 //! One SSH connection per board: counted in the loopback sshd's log, and
 //! what happens when a board's master connection dies mid-run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -26,28 +26,37 @@ fn control_dirs(tmp: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn each_board_logs_in_once_and_no_socket_is_left() {
+/// An sshd serving boards A (127.0.0.1) and B (127.0.0.2), a work folder
+/// with their boards.toml and dist, and a TMPDIR for the fleet in it.
+fn two_boards() -> (Sshd, tempfile::TempDir, PathBuf) {
     let sshd = Sshd::start();
     let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let boards = boards_toml(
+    dist_of_this_build(work.path());
+    boards_toml(
         work.path(),
         &[("A", "127.0.0.1", sshd.port), ("B", "127.0.0.2", sshd.port)],
     );
     let tmp = work.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let out = sshd
-        .fleet(
-            &boards,
-            &dist,
-            &work.path().join("results"),
-            &sshd.path("known_hosts"),
-        )
-        .env("TMPDIR", &tmp)
-        .args(RUN)
-        .output()
-        .unwrap();
+    (sshd, work, tmp)
+}
+
+/// The quick fleet of [`two_boards`], with `tmp` as its TMPDIR.
+fn fleet(sshd: &Sshd, work: &Path, tmp: &Path) -> Command {
+    let mut cmd = sshd.fleet(
+        &work.join("boards.toml"),
+        &work.join("dist"),
+        &work.join("results"),
+        &sshd.path("known_hosts"),
+    );
+    cmd.env("TMPDIR", tmp).args(RUN);
+    cmd
+}
+
+#[test]
+fn each_board_logs_in_once_and_no_socket_is_left() {
+    let (sshd, work, tmp) = two_boards();
+    let out = fleet(&sshd, work.path(), &tmp).output().unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     // uname, mktemp, upload, run, fetch and clean-up: one login a board.
@@ -56,15 +65,7 @@ fn each_board_logs_in_once_and_no_socket_is_left() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 
     // A TMPDIR that cannot take the sockets: exit 2 before connecting.
-    let out = sshd
-        .fleet(
-            &boards,
-            &dist,
-            &work.path().join("results"),
-            &sshd.path("known_hosts"),
-        )
-        .env("TMPDIR", work.path().join("no-such-dir"))
-        .args(RUN)
+    let out = fleet(&sshd, work.path(), &work.path().join("no-such-dir"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -78,24 +79,8 @@ fn each_board_logs_in_once_and_no_socket_is_left() {
 
 #[test]
 fn a_master_connection_that_dies_mid_run_is_reported_and_the_others_go_on() {
-    let sshd = Sshd::start();
-    let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let boards = boards_toml(
-        work.path(),
-        &[("A", "127.0.0.1", sshd.port), ("B", "127.0.0.2", sshd.port)],
-    );
-    let tmp = work.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
-    let fleet = sshd
-        .fleet(
-            &boards,
-            &dist,
-            &work.path().join("results"),
-            &sshd.path("known_hosts"),
-        )
-        .env("TMPDIR", &tmp)
-        .args(RUN)
+    let (sshd, work, tmp) = two_boards();
+    let fleet = fleet(&sshd, work.path(), &tmp)
         // Long enough a run to be cut.
         .args(["--min-time", "1.5", "--samples", "4"])
         .stdout(std::process::Stdio::piped())

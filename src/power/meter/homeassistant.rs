@@ -11,10 +11,10 @@
 
 use serde_json::Value;
 
-use super::http::{Auth, Http};
+use super::http::{Auth, Device, Http};
 use super::secret;
-use super::values::{reading, Values};
-use super::{Meter, MeterError, MeterSpec, Reading};
+use super::values::Values;
+use super::{MeterError, MeterSpec};
 
 pub struct HomeAssistant {
     http: Http,
@@ -110,17 +110,15 @@ impl HomeAssistant {
     }
 }
 
-impl Meter for HomeAssistant {
-    fn protocol(&self) -> &'static str {
-        "homeassistant"
+impl Device for HomeAssistant {
+    const PROTOCOL: &'static str = "homeassistant";
+
+    fn http(&self) -> &Http {
+        &self.http
     }
 
-    fn port(&self) -> &str {
-        &self.http.label
-    }
-
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        Ok(reading(self.ask()?))
+    fn ask(&mut self) -> Result<Values, MeterError> {
+        HomeAssistant::ask(self)
     }
 }
 

@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use super::MeterError;
+use super::values::{reading, Values};
+use super::{Meter, MeterError, Reading};
 
 /// How long one request may take: devices on the LAN answer in tens of ms.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -35,6 +36,30 @@ pub struct Http {
     /// The last digest challenge, reused until refused.
     digest: Option<digest_auth::WwwAuthenticateHeader>,
     basic: bool,
+}
+
+/// A device on the LAN read over HTTP: its driver says how to ask it;
+/// being a [`Meter`] is the same for all of them.
+pub trait Device: Send {
+    /// The protocol's name, as in `--meter` and `watts_source`.
+    const PROTOCOL: &'static str;
+    fn http(&self) -> &Http;
+    /// One reading's values, asked now.
+    fn ask(&mut self) -> Result<Values, MeterError>;
+}
+
+impl<D: Device> Meter for D {
+    fn protocol(&self) -> &'static str {
+        D::PROTOCOL
+    }
+
+    fn port(&self) -> &str {
+        &self.http().label
+    }
+
+    fn read(&mut self) -> Result<Reading, MeterError> {
+        Ok(reading(self.ask()?))
+    }
 }
 
 /// `host[:port]` or a URL, as `http://host[:port]` without a trailing `/`.

@@ -11,10 +11,10 @@
 
 use serde_json::Value;
 
-use super::http::{Auth, Http};
+use super::http::{Auth, Device, Http};
 use super::secret;
-use super::values::{reading, Counter, Values};
-use super::{Meter, MeterError, MeterSpec, Reading};
+use super::values::{Counter, Values};
+use super::{MeterError, MeterSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Api {
@@ -168,17 +168,15 @@ impl Netio {
     }
 }
 
-impl Meter for Netio {
-    fn protocol(&self) -> &'static str {
-        "netio"
+impl Device for Netio {
+    const PROTOCOL: &'static str = "netio";
+
+    fn http(&self) -> &Http {
+        &self.http
     }
 
-    fn port(&self) -> &str {
-        &self.http.label
-    }
-
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        Ok(reading(self.ask()?))
+    fn ask(&mut self) -> Result<Values, MeterError> {
+        Netio::ask(self)
     }
 }
 

@@ -17,11 +17,11 @@
 
 use serde_json::Value;
 
-use super::http::{Auth, Http};
+use super::http::{Auth, Device, Http};
 use super::secret;
 use super::tasmota::decimals_of;
-use super::values::{reading, Counter, Values};
-use super::{Meter, MeterError, MeterSpec, Reading};
+use super::values::{Counter, Values};
+use super::{MeterError, MeterSpec};
 
 pub struct Shelly {
     http: Http,
@@ -244,24 +244,23 @@ impl Shelly {
     }
 }
 
-impl Meter for Shelly {
-    fn protocol(&self) -> &'static str {
-        "shelly"
+impl Device for Shelly {
+    const PROTOCOL: &'static str = "shelly";
+
+    fn http(&self) -> &Http {
+        &self.http
     }
 
-    fn port(&self) -> &str {
-        &self.http.label
-    }
-
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        Ok(reading(self.ask()?))
+    fn ask(&mut self) -> Result<Values, MeterError> {
+        Shelly::ask(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::power::meter::stats_of;
+    use crate::power::meter::values::reading;
+    use crate::power::meter::{stats_of, Reading};
     use crate::record::WattsMethod;
     use std::time::{Duration, Instant};
 

@@ -17,10 +17,10 @@
 
 use serde_json::Value;
 
-use super::http::{Auth, Http};
+use super::http::{Auth, Device, Http};
 use super::secret;
-use super::values::{reading, Counter, Values};
-use super::{Meter, MeterError, MeterSpec, Reading};
+use super::values::{Counter, Values};
+use super::{MeterError, MeterSpec};
 
 pub struct Tasmota {
     http: Http,
@@ -132,17 +132,15 @@ impl Tasmota {
     }
 }
 
-impl Meter for Tasmota {
-    fn protocol(&self) -> &'static str {
-        "tasmota"
+impl Device for Tasmota {
+    const PROTOCOL: &'static str = "tasmota";
+
+    fn http(&self) -> &Http {
+        &self.http
     }
 
-    fn port(&self) -> &str {
-        &self.http.label
-    }
-
-    fn read(&mut self) -> Result<Reading, MeterError> {
-        Ok(reading(self.ask()?))
+    fn ask(&mut self) -> Result<Values, MeterError> {
+        Tasmota::ask(self)
     }
 }
 
