@@ -79,18 +79,26 @@ pub struct Master {
 
 impl Master {
     /// Starts the master and waits until its socket answers. On failure,
-    /// ssh's messages (to classify like any failed ssh).
-    pub fn start(ssh: &Ssh, deadline: Instant) -> Result<Master, String> {
+    /// ssh's messages (to classify like any failed ssh). `terminal`: a
+    /// command of the board will use the terminal (`ssh -t`, readings typed
+    /// at `--power ask`), whose reads and writes the master does on the
+    /// client's behalf, which only the terminal's foreground process group
+    /// may do — in a group of its own it would be stopped (SIGTTIN).
+    pub fn start(ssh: &Ssh, deadline: Instant, terminal: bool) -> Result<Master, String> {
         let Some(socket) = ssh.control_path.clone() else {
             return Err("no control path".into());
         };
-        let mut child = Command::new("ssh")
+        let mut command = Command::new("ssh");
+        command
             .args(ssh.master_args())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        if !terminal {
             // Ctrl-C on the terminal reaches sbcbench, which cleans up.
-            .process_group(0)
+            command.process_group(0);
+        }
+        let mut child = command
             .spawn()
             .map_err(|e| {
                 format!("cannot start ssh ({e}); install the OpenSSH client (Debian: apt-get install openssh-client)")

@@ -389,7 +389,8 @@ fn connect(session: &Session) -> Result<(), Fail> {
     if session.ssh.control_path.is_none() {
         return Ok(());
     }
-    let master = Master::start(&session.ssh, session.plan.connect_deadline())
+    let terminal = session.plan.tty(session.board);
+    let master = Master::start(&session.ssh, session.plan.connect_deadline(), terminal)
         .map_err(|stderr| session.ssh_failed(&stderr))?;
     *lock(&session.master) = Some(master);
     Ok(())
