@@ -153,6 +153,32 @@ pub fn pending(os: &dyn Os) -> Result<Option<Journal>, SweepError> {
     })
 }
 
+/// What a sweep does first: puts back the settings a killed sweep left
+/// and returns the sentence that says so (`None` when there was nothing).
+/// Refuses while the sweep that wrote the journal still runs.
+pub fn restore_pending(os: &dyn Os) -> Result<Option<String>, SweepError> {
+    let Some(journal) = pending(os)? else {
+        return Ok(None);
+    };
+    if journal.running_elsewhere(os) {
+        return Err(SweepError::Refused(format!(
+            "another sweep (pid {}) is running and holds the CPU clocks; wait for it to finish",
+            journal.pid
+        )));
+    }
+    journal.restore(os)?;
+    let dirs: Vec<&str> = journal
+        .policies
+        .iter()
+        .map(|p| p.dir.rsplit('/').next().unwrap_or(&p.dir))
+        .collect();
+    Ok(Some(format!(
+        "an earlier sweep (pid {}) did not finish; its cpufreq settings are restored ({})",
+        journal.pid,
+        dirs.join(", ")
+    )))
+}
+
 fn journal_path(os: &dyn Os) -> PathBuf {
     os.device_node(JOURNAL)
 }
@@ -184,11 +210,14 @@ impl<'a> Guard<'a> {
     /// Refuses while another journal is pending: overwriting it would lose
     /// the settings it holds.
     pub fn begin(os: &'a dyn Os, policies: &[Policy]) -> Result<Guard<'a>, SweepError> {
-        if pending(os)?.is_some() {
-            return Err(journal_error(
-                os,
-                "a journal of an earlier sweep is still there; restore it first".to_string(),
-            ));
+        if let Some(journal) = pending(os)? {
+            let whose = match journal.running_elsewhere(os) {
+                true => format!("sweep {} is running", journal.pid),
+                false => {
+                    "a journal of an earlier sweep is still there; restore it first".to_string()
+                }
+            };
+            return Err(journal_error(os, whose));
         }
         let methods = policies
             .iter()
@@ -307,6 +336,16 @@ mod tests {
 
         // The next run, through a fresh Os on the same tree.
         let next = RecordedOs::new(dir.path());
+        let said = restore_pending(&next).unwrap().unwrap();
+        assert!(said.contains("did not finish"), "{said}");
+        assert!(said.contains("(policy0)"), "{said}");
+        assert_eq!(snapshot(dir.path()), before);
+        assert_eq!(restore_pending(&next).unwrap(), None);
+
+        // The same, step by step.
+        let guard = Guard::begin(&next, &policies(&next)).unwrap();
+        guard.lock(policy, 1250000).unwrap();
+        std::mem::forget(guard);
         let journal = pending(&next).unwrap().unwrap();
         assert_eq!(journal.policies[0].governor.as_deref(), Some("ondemand"));
         assert_eq!(journal.policies[0].min_khz, Some(600000));
@@ -317,6 +356,36 @@ mod tests {
         journal.restore(&next).unwrap();
         assert_eq!(snapshot(dir.path()), before);
         assert!(pending(&next).unwrap().is_none());
+    }
+
+    #[test]
+    fn sweep_refuses_while_the_journals_sweep_still_runs() {
+        let (dir, os) = copy("rpi4");
+        let guard = Guard::begin(&os, &policies(&os)).unwrap();
+        guard.lock(&policies(&os)[0], 1000000).unwrap();
+        let journal = pending(&os).unwrap().unwrap();
+        let other = Journal {
+            pid: journal.pid + 1,
+            ..journal
+        };
+        std::mem::forget(guard);
+        other.save(&os).unwrap();
+        // The journal's process, as /proc shows it in the recorded tree.
+        let comm = dir.path().join(format!("proc/{}/comm", other.pid));
+        std::fs::create_dir_all(comm.parent().unwrap()).unwrap();
+        std::fs::write(&comm, "sbcbench\n").unwrap();
+        let err = restore_pending(&os).unwrap_err().to_string();
+        assert!(err.contains("is running"), "{err}");
+        assert_eq!(
+            os.read_u64(&policies(&os)[0].file("scaling_max_freq")),
+            Some(1000000)
+        );
+        std::fs::remove_file(&comm).unwrap();
+        assert!(restore_pending(&os).unwrap().is_some());
+        assert_eq!(
+            os.read_u64(&policies(&os)[0].file("scaling_max_freq")),
+            Some(1500000)
+        );
     }
 
     #[test]

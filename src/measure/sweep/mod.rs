@@ -12,7 +12,7 @@ pub mod steps;
 use crate::observe::cpu::parse_cpu_list;
 use crate::observe::Os;
 
-pub use journal::{pending, Guard, Journal};
+pub use journal::{pending, restore_pending, Guard, Journal};
 pub use lock::Method;
 pub use steps::{Selection, Steps};
 
