@@ -1,7 +1,8 @@
 //! Measure: the kernels (one file each behind `Kernel`/`Worker`, checked
 //! before timing), the runner that times them on pinned threads, the
 //! measuring loop over a run's steps (`session.rs`), the plan, statistics,
-//! the measured clock, what happens around each step (`around.rs`) and the `--power ask` loads.
+//! the measured clock, what happens around each step (`around.rs`), the `--power ask` loads
+//! and the sweep's clock steps, locks and journal (`sweep/`).
 pub mod around;
 pub mod clock;
 pub mod corpus;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod runner;
 pub mod session;
 pub mod stats;
+pub mod sweep;
 pub mod tool;
 
 pub use kernel::{Engine, Kernel, KernelError, KernelId, Worker};

@@ -1,7 +1,8 @@
 //! The one seam between sbcbench and the operating system.
 //!
-//! Every read of procfs, sysfs, `/etc` or the kernel's identity, and every
-//! pinning of a thread to a CPU, goes through [`Os`], so that tests can replay a recorded tree from a real board
+//! Every read of procfs, sysfs, `/etc` or the kernel's identity, every
+//! pinning of a thread to a CPU and the one kind of write (the sweep's
+//! cpufreq locks) goes through [`Os`], so that tests can replay a recorded tree from a real board
 //! (`tests/fixtures/sysfs/<board>/`) with [`RecordedOs`] and so that a
 //! VisionFive 2 or an RK3399 can be "observed" on an x86 CI machine.
 
@@ -37,10 +38,22 @@ pub trait Os: Send + Sync {
     /// refused (a restricted cpuset, a CPU that is not there).
     fn pin_current_thread(&self, cpu: usize) -> bool;
 
-    /// Where a device node that sbcbench opens itself (a meter's
-    /// `/dev/hidrawN`) is: the path itself on a real machine; in a recorded
-    /// tree its `dev/…` entry, which tests make a symlink to a stand-in
-    /// such as a pseudo-terminal.
+    /// Writes `value` to an existing sysfs file. Only the sweep writes, to
+    /// lock a core class's clock (`scaling_min_freq`, `scaling_max_freq`,
+    /// `scaling_governor`, `scaling_setspeed`) and to undo that; nothing
+    /// else in sbcbench changes the machine, so the default refuses.
+    fn write(&self, path: &str, _value: &str) -> std::io::Result<()> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("{path}: this Os does not write"),
+        ))
+    }
+
+    /// Where a file that sbcbench opens itself (a meter's `/dev/hidrawN`,
+    /// the sweep's journal under `/var/lib/sbcbench`) is: the path itself
+    /// on a real machine; in a recorded tree the entry under its root
+    /// (`dev/…`, which tests make a symlink to a stand-in such as a
+    /// pseudo-terminal).
     fn device_node(&self, path: &str) -> PathBuf {
         PathBuf::from(path)
     }
@@ -98,6 +111,13 @@ impl Os for HostOs {
 
     fn pin_current_thread(&self, cpu: usize) -> bool {
         pin_for_real(cpu)
+    }
+
+    fn write(&self, path: &str, value: &str) -> std::io::Result<()> {
+        // sysfs takes the whole value in one write(2); a missing file is
+        // an error, never a new file.
+        let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+        std::io::Write::write_all(&mut file, value.as_bytes())
     }
 }
 
@@ -169,6 +189,26 @@ impl Os for RecordedOs {
     fn device_node(&self, path: &str) -> PathBuf {
         self.map(path)
     }
+
+    /// Writes into the tree, as sysfs shows a value (with a newline), so
+    /// that tests read back what the sweep wrote. Like sysfs, only existing
+    /// files, and never outside the root.
+    fn write(&self, path: &str, value: &str) -> std::io::Result<()> {
+        let inside = Path::new(path)
+            .components()
+            .all(|c| !matches!(c, std::path::Component::ParentDir));
+        if !inside {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("{path}: outside the recorded tree"),
+            ));
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(self.map(path))?;
+        std::io::Write::write_all(&mut file, format!("{value}\n").as_bytes())
+    }
 }
 
 fn pin_for_real(cpu: usize) -> bool {
@@ -239,9 +279,14 @@ pub(crate) mod testing {
     /// such a file gives its next answer, the last one repeating (a flag
     /// that switches on mid-run, a sensor cooling down). Counts reads, not
     /// time, so nothing depends on how fast the test machine is.
+    ///
+    /// Writes go to the tree (a written file stops answering its script)
+    /// and are logged in order, so tests can check the order of writes.
     pub struct Scripted {
         inner: super::RecordedOs,
         scripts: Mutex<HashMap<String, (Vec<String>, usize)>>,
+        writes: Mutex<Vec<(String, String)>>,
+        refuse: Mutex<Vec<String>>,
     }
 
     impl Scripted {
@@ -249,7 +294,20 @@ pub(crate) mod testing {
             Scripted {
                 inner,
                 scripts: Mutex::new(HashMap::new()),
+                writes: Mutex::new(Vec::new()),
+                refuse: Mutex::new(Vec::new()),
             }
+        }
+
+        /// Writes to `path` fail (firmware or a kernel that refuses).
+        pub fn refuses_writes(self, path: &str) -> Scripted {
+            self.refuse.lock().expect("refuse").push(path.to_string());
+            self
+        }
+
+        /// The writes so far, in order: (path, value).
+        pub fn writes(&self) -> Vec<(String, String)> {
+            self.writes.lock().expect("writes").clone()
         }
 
         /// `path` answers `answers` in turn, then its last one.
@@ -293,6 +351,27 @@ pub(crate) mod testing {
         fn device_node(&self, path: &str) -> std::path::PathBuf {
             self.inner.device_node(path)
         }
+        fn write(&self, path: &str, value: &str) -> std::io::Result<()> {
+            if self
+                .refuse
+                .lock()
+                .expect("refuse")
+                .iter()
+                .any(|p| p == path)
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("{path}: refused"),
+                ));
+            }
+            self.inner.write(path, value)?;
+            self.scripts.lock().expect("script").remove(path);
+            self.writes
+                .lock()
+                .expect("writes")
+                .push((path.to_string(), value.to_string()));
+            Ok(())
+        }
     }
 
     /// A temporary tree with `files` (relative path, content) in it.
@@ -329,5 +408,23 @@ mod tests {
         let busy = os.busy_processes(Duration::ZERO, 10.0);
         assert_eq!(busy.len(), 1);
         assert_eq!(busy[0].name, "stress");
+    }
+
+    #[test]
+    fn recorded_tree_writes_existing_files_inside_its_root_only() {
+        let dir = testing::tree(&[("sys/f/scaling_max_freq", "1800000\n")]);
+        let os = RecordedOs::new(dir.path());
+        os.write("/sys/f/scaling_max_freq", "600000").unwrap();
+        assert_eq!(
+            os.read("/sys/f/scaling_max_freq").as_deref(),
+            Some("600000")
+        );
+        let raw = std::fs::read_to_string(dir.path().join("sys/f/scaling_max_freq")).unwrap();
+        assert_eq!(raw, "600000\n");
+        assert!(os.write("/sys/f/new", "1").is_err());
+        assert!(!dir.path().join("sys/f/new").exists());
+        let outside = os.write("/sys/../../escape", "1").unwrap_err();
+        assert_eq!(outside.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(testing::RefusesPins::default().write("/x", "1").is_err());
     }
 }
