@@ -192,3 +192,42 @@ fn eight_boards_from_an_inventory_one_connection_each_every_csv_back() {
         assert_eq!(b.leftovers(), Vec::<String>::new());
     }
 }
+
+#[test]
+fn a_killed_fleet_leaves_no_master_connection_running() {
+    let (sshd, work, tmp) = two_boards();
+    let mut fleet = fleet(&sshd, work.path(), &tmp)
+        .args(["--min-time", "1.5", "--samples", "4"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pattern = format!(
+        "ControlMaster=yes -o ControlPath={}/sbcbench-ssh",
+        tmp.display()
+    );
+    let masters = || {
+        let out = Command::new("pgrep")
+            .args(["-f", "--", &pattern])
+            .output()
+            .unwrap();
+        text(&out.stdout).lines().count()
+    };
+    let until = Instant::now() + Duration::from_secs(30);
+    while masters() < 2 {
+        assert!(Instant::now() < until, "the masters never came up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SIGKILL: sbcbench cannot close them; the kernel tells them instead.
+    fleet.kill().unwrap();
+    fleet.wait().unwrap();
+    let until = Instant::now() + Duration::from_secs(5);
+    while masters() > 0 {
+        assert!(
+            Instant::now() < until,
+            "{} master(s) outlived the fleet",
+            masters()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

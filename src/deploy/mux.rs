@@ -98,6 +98,16 @@ impl Master {
             // Ctrl-C on the terminal reaches sbcbench, which cleans up.
             command.process_group(0);
         }
+        // SAFETY: prctl(PR_SET_PDEATHSIG) between fork and exec touches no
+        // memory and no lock, which is all a pre_exec hook may do. It ends
+        // the master (SIGTERM) should sbcbench be killed before it can
+        // close it: a master outliving its fleet would hold a login open.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
         let mut child = command
             .spawn()
             .map_err(|e| {
