@@ -19,8 +19,7 @@ use serde_json::Value;
 
 use super::http::{Auth, Device, Http};
 use super::secret;
-use super::tasmota::decimals_of;
-use super::values::{Counter, Values};
+use super::values::{decimals_of, Counter, Values};
 use super::{MeterError, MeterSpec};
 
 pub struct Shelly {

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::http::{Auth, Device, Http};
 use super::secret;
-use super::values::{Counter, Values};
+use super::values::{decimals_of, Counter, Values};
 use super::{MeterError, MeterSpec};
 
 pub struct Tasmota {
@@ -82,21 +82,6 @@ pub fn tasmota_decode(json: &str) -> Result<Values, String> {
         amps: number("Current", true),
         energy,
     })
-}
-
-/// How many decimals the first number after `"key":` has in `json`: the
-/// resolution a device set for it (Tasmota pads with zeros).
-pub(super) fn decimals_of(json: &str, key: &str) -> usize {
-    let pattern = format!("\"{key}\"");
-    let Some(at) = json.find(&pattern) else {
-        return 0;
-    };
-    let rest = json[at + pattern.len()..].trim_start_matches([':', ' ', '\t', '\n', '\r']);
-    let number: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
-        .collect();
-    number.split_once('.').map_or(0, |(_, d)| d.len())
 }
 
 impl Tasmota {

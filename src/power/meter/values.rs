@@ -34,6 +34,23 @@ pub(super) fn reading(v: Values) -> Reading {
     }
 }
 
+/// How many decimals the first number after `"key":` has in `json`: the
+/// step of a device's counter. Tasmota pads its figures with zeros to its
+/// `EnergyRes`; a printer that drops trailing zeros (Shelly's may) gives
+/// fewer, so its driver bounds the step it takes from this.
+pub(super) fn decimals_of(json: &str, key: &str) -> usize {
+    let pattern = format!("\"{key}\"");
+    let Some(at) = json.find(&pattern) else {
+        return 0;
+    };
+    let rest = json[at + pattern.len()..].trim_start_matches([':', ' ', '\t', '\n', '\r']);
+    let number: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    number.split_once('.').map_or(0, |(_, d)| d.len())
+}
+
 /// Helpers of the decoders' unit tests.
 #[cfg(test)]
 pub(super) mod test_util {
