@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 
-use crate::common::{files_under, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST};
+use crate::common::{
+    files_under, fixture_copy, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST,
+};
 
 /// Names, help, completions, pipes and error messages: issue 15's CLI items.
 mod conventions;
@@ -703,25 +705,6 @@ fn a_machine_without_cpufreq_leaves_cycles_per_byte_empty_unless_told() {
         (Some(2600.0), "user")
     );
     assert!((rows[0].cycles_per_byte.unwrap() - 2600.0 / rows[0].mb_per_s).abs() < 1e-9);
-}
-
-/// A copy of a recorded tree to change, in `dir`.
-fn fixture_copy(name: &str, dir: &Path) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let root = dir.join(name);
-    copy(&fixture(name), &root);
-    root
 }
 
 #[test]

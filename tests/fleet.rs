@@ -549,6 +549,40 @@ fn run_status_lines_announce_each_step_without_the_idle_phase() {
     );
 }
 
+/// A quick fleet of one board, `name` on `sshd`, whose boards.toml entry
+/// also has the lines `more` (a meter on this machine), run with `args`:
+/// its work folder (results in `results/`) and what it printed.
+fn metered_fleet(
+    sshd: &Sshd,
+    name: &str,
+    more: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, Output) {
+    let work = tempfile::tempdir().unwrap();
+    let dist = dist_of_this_build(work.path());
+    let boards = work.path().join("boards.toml");
+    std::fs::write(
+        &boards,
+        format!(
+            "[[boards]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {}\n{more}\n",
+            sshd.port
+        ),
+    )
+    .unwrap();
+    let out = sshd
+        .fleet(
+            &boards,
+            &dist,
+            &work.path().join("results"),
+            &sshd.path("known_hosts"),
+        )
+        .args(RUN)
+        .args(args)
+        .output()
+        .unwrap();
+    (work, out)
+}
+
 #[test]
 fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
     // A line meter whose reading climbs 1 W a second, printed every 100 ms:
@@ -564,25 +598,16 @@ fn a_meter_on_this_machine_gives_each_row_the_power_of_its_phase() {
         format!("Power: {:.3} W\r\n", 5.0 + t0.elapsed().as_secs_f64()).into_bytes()
     });
     let sshd = Sshd::start();
-    let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let boards = work.path().join("boards.toml");
-    std::fs::write(
-        &boards,
-        format!(
-            "[[boards]]\nname = \"Metered\"\nhost = \"127.0.0.1\"\nport = {}\n\
-             meter = \"line:{}\"\npower = {{ idle = 1.0, one = 2.0 }}\n",
-            sshd.port, sim.path
+    let (work, out) = metered_fleet(
+        &sshd,
+        "Metered",
+        &format!(
+            "meter = \"line:{}\"\npower = {{ idle = 1.0, one = 2.0 }}",
+            sim.path
         ),
-    )
-    .unwrap();
+        &["--threads", "1,all", "--idle-time", "2"],
+    );
     let output = work.path().join("results");
-    let out = sshd
-        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(RUN)
-        .args(["--threads", "1,all", "--idle-time", "2"])
-        .output()
-        .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -630,26 +655,16 @@ fn a_shelly_plug_on_this_machine_measures_a_board() {
     let accepted = Arc::new(AtomicU64::new(0));
     let plug = crate::meter_shelly::gen2_plug(Arc::clone(&accepted));
     let sshd = Sshd::start();
-    let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let password = crate::meter_shelly::secret_file(&work, "plug", crate::meter_shelly::PASSWORD);
-    let boards = work.path().join("boards.toml");
-    std::fs::write(
-        &boards,
-        format!(
-            "[[boards]]\nname = \"Plugged\"\nhost = \"127.0.0.1\"\nport = {}\n\
-             meter = \"shelly:{},password-file={password}\"\n",
-            sshd.port, plug.addr
-        ),
-    )
-    .unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let password =
+        crate::meter_shelly::secret_file(&secrets, "plug", crate::meter_shelly::PASSWORD);
+    let (work, out) = metered_fleet(
+        &sshd,
+        "Plugged",
+        &format!("meter = \"shelly:{},password-file={password}\"", plug.addr),
+        &["--idle-time", "2"],
+    );
     let output = work.path().join("results");
-    let out = sshd
-        .fleet(&boards, &dist, &output, &sshd.path("known_hosts"))
-        .args(RUN)
-        .args(["--idle-time", "2"])
-        .output()
-        .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(

@@ -4,9 +4,8 @@
 //! glue script.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
-use crate::common::{sbcbench, FAST};
+use crate::common::{fixture_copy, sbcbench, FAST};
 
 /// LAVA's dispatcher pattern for a signal, anchored: the line is nothing else.
 const SIGNAL: &str = r"^<LAVA_SIGNAL_TESTCASE ([^>]+)>$";
@@ -135,30 +134,6 @@ fn every_line_is_a_lava_test_case_with_a_figure_per_row_and_the_verdicts() {
     );
     // What is said to people stays on stderr.
     assert!(stderr.contains("plan:"), "{stderr}");
-}
-
-/// A copy of a recorded tree to change, in `dir`.
-fn fixture_copy(name: &str, dir: &Path) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let root = dir.join(name);
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/sysfs")
-            .join(name),
-        &root,
-    );
-    root
 }
 
 #[test]

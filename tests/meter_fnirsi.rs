@@ -20,7 +20,7 @@ use predicates::prelude::*;
 use sbcbench::power::meter::fnirsi_crc;
 use sbcbench::record::WattsMethod;
 
-use crate::common::{rows_from_csv, sbcbench, FAST};
+use crate::common::{run_with_meter, sbcbench};
 
 /// The FNB58 family: started by 81 82 82, kept alive once a second.
 const NEW: ([u8; 3], Duration) = ([0x81, 0x82, 0x82], Duration::from_millis(1600));
@@ -322,26 +322,12 @@ fn auto_finds_the_tester_in_a_recorded_tree_or_says_how_to_look() {
 }
 
 /// A sha1 run with `--meter spec`, read back from its CSV.
-fn run_with(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
-        .args(["--threads", "1"])
-        .args(FAST)
-        .args(["--idle-time", "1"])
-        .args(["--meter", spec])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
-    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
-}
 
 #[test]
 fn unplugged_mid_run_is_warned_once_and_no_watts_are_made_up() {
     // Streams through the idle phase (1 s), then goes away for good.
     let tester = Tester::start(NEW, Some(Duration::from_millis(1300)));
-    let (rows, stderr) = run_with(&tester.spec());
+    let (rows, stderr) = run_with_meter(&tester.spec());
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r.watts, None, "{r:?}");
@@ -361,7 +347,7 @@ fn unplugged_mid_run_is_warned_once_and_no_watts_are_made_up() {
 fn run_with_an_fnb58_fills_watts_on_every_row() {
     let tester = Tester::start(NEW, None);
     let t = Instant::now();
-    let (rows, _) = run_with(&tester.spec());
+    let (rows, _) = run_with_meter(&tester.spec());
     tester.assert_kept_alive(Instant::now());
     assert!(!rows.is_empty());
     for r in &rows {

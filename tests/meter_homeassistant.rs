@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{rows_from_csv, sbcbench, Answer, HttpSim, FAST};
+use crate::common::{run_with_meter, sbcbench, Answer, HttpSim};
 use predicates::prelude::*;
 
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.sbcbench-test-token";
@@ -141,16 +141,7 @@ fn run_with_a_homeassistant_sensor_goes_on_when_it_is_away() {
     let sim = home("W", 3..6);
     let dir = tempfile::tempdir().unwrap();
     let file = format!("token-file={}", token_file(&dir, TOKEN));
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
-        .args(["--threads", "1", "--idle-time", "1"])
-        .args(FAST)
-        .args(["--meter", &spec(&sim, "sensor.vf2_plug_power", &file)])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
+    let (rows, stderr) = run_with_meter(&spec(&sim, "sensor.vf2_plug_power", &file));
     assert!(!rows.is_empty());
     // Rows after the sensor came back are metered; none gets a number the
     // sensor did not give.
@@ -159,6 +150,5 @@ fn run_with_a_homeassistant_sensor_goes_on_when_it_is_away() {
         assert_eq!(r.watts_method, "samples", "{r:?}");
         assert!(r.watts.unwrap() >= 4.5, "{r:?}");
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("is unavailable").count(), 1, "{stderr}");
 }

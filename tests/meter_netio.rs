@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use crate::common::{closed_port, rows_from_csv, sbcbench, Answer, HttpSim, Request, FAST};
+use crate::common::{closed_port, run_with_meter, sbcbench, Answer, HttpSim, Request};
 use predicates::prelude::*;
 
 const PASSWORD: &str = "pdu-s3cret";
@@ -193,16 +193,7 @@ fn run_with_a_netio_socket_fills_watts_and_warns_once_of_a_counter_reset() {
         "/netio.json" => netio_json(n, Some(4)),
         _ => Answer::status(404),
     });
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
-        .args(["--threads", "1", "--idle-time", "1"])
-        .args(FAST)
-        .args(["--meter", &format!("netio:{},output=2", sim.addr)])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
+    let (rows, stderr) = run_with_meter(&format!("netio:{},output=2", sim.addr));
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r.watts_source, "meter:netio", "{r:?}");
@@ -211,7 +202,6 @@ fn run_with_a_netio_socket_fills_watts_and_warns_once_of_a_counter_reset() {
         assert!(r.watts.unwrap() > 4.0, "{r:?}");
         assert!(r.mb_per_s_per_w.is_some(), "{r:?}");
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.matches("energy counter went back").count(),
         1,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{closed_port, rows_from_csv, sbcbench, Answer, HttpSim, FAST};
+use crate::common::{closed_port, run_with_meter, sbcbench, Answer, HttpSim};
 
 use predicates::prelude::*;
 use sbcbench::observe::{HostOs, Os};
@@ -451,20 +451,7 @@ fn run_with_a_shelly_fills_watts_on_every_row() {
     let sim = gen2_plug(accepted);
     let dir = tempfile::tempdir().unwrap();
     let pw = secret_file(&dir, "plug", &format!("{PASSWORD}\n"));
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
-        .args(["--threads", "1"])
-        .args(FAST)
-        .args(["--idle-time", "1"])
-        .args([
-            "--meter",
-            &format!("shelly:{},password-file={pw}", sim.addr),
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
+    let (rows, stderr) = run_with_meter(&format!("shelly:{},password-file={pw}", sim.addr));
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r.watts_source, "meter:shelly", "{r:?}");
@@ -473,6 +460,6 @@ fn run_with_a_shelly_fills_watts_on_every_row() {
         assert!(w >= 2.7, "{r:?}");
         assert!((r.mb_per_s_per_w.unwrap() - r.mb_per_s / w).abs() < 1e-9);
     }
-    let all = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
-    assert!(!all.contains(PASSWORD));
+    // Neither in the messages nor in any column of the results.
+    assert!(!stderr.contains(PASSWORD) && !format!("{rows:?}").contains(PASSWORD));
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{closed_port, hex, rows_from_csv, sbcbench, Answer, HttpSim, Sim, FAST};
+use crate::common::{
+    closed_port, hex, rows_from_csv, run_metered, run_with_meter, sbcbench, Answer, HttpSim, Sim,
+};
 
 use predicates::prelude::*;
 use sbcbench::observe::{HostOs, Os};
@@ -296,26 +298,6 @@ fn missing_port_and_live_command() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no such port"));
-}
-
-fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
-    run_metered(spec, &["--threads", "1"])
-}
-
-/// A sha1 run with `--meter spec` and `args`, read back from its CSV.
-fn run_metered(spec: &str, args: &[&str]) -> (Vec<sbcbench::record::ResultRow>, String) {
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
-        .args(args)
-        .args(FAST)
-        .args(["--idle-time", "1"])
-        .args(["--meter", spec])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
-    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]

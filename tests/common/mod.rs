@@ -76,3 +76,50 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A sha1 run of one thread with `--meter spec` (fast settings, 1 s of
+/// idle power): its rows, read back from the CSV it printed, and stderr.
+pub fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) {
+    run_metered(spec, &["--threads", "1"])
+}
+
+/// A sha1 run with `--meter spec` and `args`, read back from its CSV.
+pub fn run_metered(spec: &str, args: &[&str]) -> (Vec<sbcbench::record::ResultRow>, String) {
+    let out = sbcbench()
+        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
+        .args(args)
+        .args(FAST)
+        .args(["--idle-time", "1"])
+        .args(["--meter", spec])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = rows_from_csv(&out.stdout);
+    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A copy of the recorded tree `tests/fixtures/sysfs/<name>` in `dir`,
+/// for a test to change.
+pub fn fixture_copy(name: &str, dir: &Path) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let root = dir.join(name);
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sysfs")
+            .join(name),
+        &root,
+    );
+    root
+}
