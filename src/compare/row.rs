@@ -15,8 +15,9 @@ pub struct RunContext<'a> {
     pub facts: &'a SystemFacts,
     pub topo: &'a Topology,
     pub baseline: &'a Baseline,
-    /// `--clock-mhz`: the clock for cycles/byte instead of cpufreq's.
-    pub clock_mhz: Option<f64>,
+    /// The clock for cycles/byte instead of cpufreq's, and whose it is:
+    /// `--clock-mhz` (`user`), or the step a sweep locked (`sweep`).
+    pub clock_mhz: Option<(f64, ClockSource)>,
     /// RFC 3339, when the run started.
     pub timestamp: &'a str,
     /// The xz kernel's input label.
@@ -29,7 +30,7 @@ impl RunContext<'_> {
     /// The nominal clock of one CPU for cycles/byte, and where it came from.
     pub fn nominal_clock(&self, cpu: usize) -> (Option<f64>, ClockSource) {
         match self.clock_mhz {
-            Some(mhz) => (Some(mhz), ClockSource::User),
+            Some((mhz, source)) => (Some(mhz), source),
             None => match self.topo.cluster_of(cpu).and_then(|c| c.max_mhz) {
                 Some(mhz) => (Some(mhz), ClockSource::CpufreqMax),
                 None => (None, ClockSource::None),
@@ -263,7 +264,7 @@ mod tests {
             facts: &facts,
             topo,
             baseline: &baseline,
-            clock_mhz: clock,
+            clock_mhz: clock.map(|c| (c, ClockSource::User)),
             timestamp: "2026-12-04T12:00:00Z",
             xz_input: Some("built-in:0123abcd"),
             run_kind: RunKind::Quick,

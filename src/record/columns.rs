@@ -101,6 +101,10 @@ pub enum ClockSource {
     User,
     /// The article's stated clock (the shipped reference rows).
     Article,
+    /// `sbcbench sweep` locked the class's clock to this step and checked
+    /// that it ran there: the row belongs to an efficiency curve, not to
+    /// the board's comparison at its top clock.
+    Sweep,
 }
 
 impl ClockSource {
@@ -111,6 +115,7 @@ impl ClockSource {
             ClockSource::CpufreqMax => "cpufreq-max",
             ClockSource::User => "user",
             ClockSource::Article => "article",
+            ClockSource::Sweep => "sweep",
         }
     }
 }
@@ -130,8 +135,9 @@ impl FromStr for ClockSource {
             "cpufreq-max" => Ok(ClockSource::CpufreqMax),
             "user" => Ok(ClockSource::User),
             "article" => Ok(ClockSource::Article),
+            "sweep" => Ok(ClockSource::Sweep),
             _ => Err(format!(
-                "'{s}' is not a clock source; expected cpufreq-max, user, article or nothing"
+                "'{s}' is not a clock source; expected cpufreq-max, user, article, sweep or nothing"
             )),
         }
     }
@@ -205,6 +211,7 @@ mod tests {
             (ClockSource::CpufreqMax, "cpufreq-max"),
             (ClockSource::User, "user"),
             (ClockSource::Article, "article"),
+            (ClockSource::Sweep, "sweep"),
         ] {
             assert_eq!(source.to_string(), text);
             assert_eq!(text.parse::<ClockSource>(), Ok(source));

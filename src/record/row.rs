@@ -152,4 +152,10 @@ impl ResultRow {
             cpus: parse_cpu_list(&self.cpus),
         }
     }
+
+    /// A point of a `sbcbench sweep` curve, measured at a locked clock
+    /// step: never the board's figure at its top clock.
+    pub fn is_sweep(&self) -> bool {
+        self.clock_source == ClockSource::Sweep
+    }
 }
