@@ -79,6 +79,16 @@ pub enum Command {
   sbcbench run --meter pzem004t:/dev/ttyUSB0    MB/s per W from a wattmeter
   sbcbench run -f csv --no-save > rows.csv      rows on stdout, nothing saved")]
     Run(Box<RunArgs>),
+    /// Measure at every clock step of every core class: the board's
+    /// performance, power and efficiency curve (needs root and cpufreq).
+    #[command(after_help = "Examples:
+  sudo sbcbench sweep --kernels xz --meter shelly:192.168.1.60   the efficiency curve
+  sudo sbcbench sweep --steps 4 --classes a76 -t 1               4 steps of the big cores
+  sbcbench report --plot charts/                                 its table and chart
+
+Every cpufreq setting is put back afterwards, also after Ctrl-C; after a
+kill, the next sweep restores it from /var/lib/sbcbench/cpufreq-journal.toml.")]
+    Sweep(Box<SweepArgs>),
     /// Run every known-answer test of every kernel; exit 0 when all pass.
     #[command(after_help = "Examples:
   sbcbench selftest                  before the first run on a new board or build")]
@@ -195,16 +205,40 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Cli {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Kernels to run, comma-separated.
-    #[arg(short, long, value_delimiter = ',', value_parser = parse_kernel,
-          default_value = "sha1,chacha20-poly1305,xz", value_name = "LIST",
-          help_heading = "What to measure")]
-    pub kernels: Vec<KernelId>,
+    #[command(flatten)]
+    pub measure: MeasureArgs,
 
     /// Thread modes: `1` (each CPU cluster once), `half`, `all`, or counts.
     #[arg(short, long, value_delimiter = ',', value_parser = parse_threads,
           default_value = "1,all", value_name = "LIST", help_heading = "What to measure")]
     pub threads: Vec<ThreadMode>,
+
+    /// Clock for cycles/byte instead of the cpufreq maximum.
+    #[arg(long, value_parser = parse_mhz, value_name = "MHZ", help_heading = "Comparison")]
+    pub clock_mhz: Option<f64>,
+
+    /// Also measure the board's own `openssl speed` and `xz -d` (the
+    /// article's tools) as `engine=system` rows, so that ratios to the
+    /// article compare like with like: auto (where they are on PATH), off,
+    /// or require.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN",
+        help_heading = "What to measure"
+    )]
+    pub system_tools: SystemTools,
+}
+
+/// What `run` and `sweep` share: the kernels, timing, power and output.
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// Kernels to run, comma-separated.
+    #[arg(short, long, value_delimiter = ',', value_parser = parse_kernel,
+          default_value = "sha1,chacha20-poly1305,xz", value_name = "LIST",
+          help_heading = "What to measure")]
+    pub kernels: Vec<KernelId>,
 
     /// Shortest duration of one sample [default: 1.0, 0.1 with --quick].
     #[arg(long, value_parser = parse_seconds, allow_negative_numbers = true, value_name = "SECONDS",
@@ -236,10 +270,6 @@ pub struct RunArgs {
     /// (e.g. linux-5.10.tar.xz for the article's exact workload).
     #[arg(long, value_name = "FILE", help_heading = "What to measure")]
     pub xz_input: Option<PathBuf>,
-
-    /// Clock for cycles/byte instead of the cpufreq maximum.
-    #[arg(long, value_parser = parse_mhz, value_name = "MHZ", help_heading = "Comparison")]
-    pub clock_mhz: Option<f64>,
 
     /// Board name in results [default: device-tree model, DMI product or hostname].
     #[arg(long, value_name = "NAME", help_heading = "Output")]
@@ -304,19 +334,35 @@ pub struct RunArgs {
     /// each measurement starts, for the fleet's live status (docs/fleet.md).
     #[arg(long, hide = true)]
     pub status_lines: bool,
+}
 
-    /// Also measure the board's own `openssl speed` and `xz -d` (the
-    /// article's tools) as `engine=system` rows, so that ratios to the
-    /// article compare like with like: auto (where they are on PATH), off,
-    /// or require.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub measure: MeasureArgs,
+
+    /// Thread modes per core class: `1` (one CPU of the class) and `all`
+    /// (every CPU of the class).
+    #[arg(short, long, value_delimiter = ',', value_parser = parse_threads,
+          default_value = "1,all", value_name = "LIST", help_heading = "What to measure")]
+    pub threads: Vec<ThreadMode>,
+
+    /// Core classes to sweep, by index (as `sbcbench info` lists them) or
+    /// core name (`a72`, `cortex-a53`), comma-separated [default: all].
     #[arg(
         long,
-        value_enum,
-        default_value = "auto",
-        value_name = "WHEN",
+        value_delimiter = ',',
+        value_name = "LIST",
         help_heading = "What to measure"
     )]
-    pub system_tools: SystemTools,
+    pub classes: Vec<String>,
+
+    /// Clock steps: `all` (every operating point; 8 on a continuous
+    /// driver), a count N spread from the lowest to the highest, or MHz
+    /// (`600,1000,1500`; one clock as `1500MHz`).
+    #[arg(long, default_value = "all", value_parser = parse_steps, value_name = "all|N|MHZ,…",
+          help_heading = "What to measure")]
+    pub steps: crate::measure::sweep::Selection,
 }
 
 #[derive(Debug, Args)]
@@ -520,6 +566,10 @@ fn parse_threads(s: &str) -> Result<ThreadMode, String> {
     s.parse()
 }
 
+fn parse_steps(s: &str) -> Result<crate::measure::sweep::Selection, String> {
+    s.parse()
+}
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
@@ -569,7 +619,7 @@ mod tests {
         let Command::Run(run) = ok.command else {
             panic!("not run")
         };
-        assert_eq!(run.kernels, vec![KernelId::Xz, KernelId::Sha1]);
+        assert_eq!(run.measure.kernels, vec![KernelId::Xz, KernelId::Sha1]);
         assert_eq!(
             run.threads,
             vec![ThreadMode::One, ThreadMode::Half, ThreadMode::Count(3)]

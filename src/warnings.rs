@@ -60,6 +60,12 @@ pub enum Warning {
     Meter(String),
     /// A system tool is missing or odd: its rows are not measured.
     SystemTool(String),
+    /// A sweep's step whose clock did not come: not measured.
+    StepNotHeld {
+        class: String,
+        step_mhz: f64,
+        seen_mhz: Option<f64>,
+    },
 }
 
 /// A coefficient of variation above this makes the figure noisy.
@@ -127,6 +133,19 @@ impl fmt::Display for Warning {
                 (IMPLAUSIBLE_ABOVE - 1.0) * 100.0
             ),
             Warning::Meter(s) => f.write_str(s),
+            Warning::StepNotHeld {
+                class,
+                step_mhz,
+                seen_mhz,
+            } => write!(
+                f,
+                "{class} at {step_mhz:.0} MHz: the clock {}, more than 3 % off: the firmware \
+                 refused or capped the step (under-voltage, a thermal limit), so it was not measured",
+                match seen_mhz {
+                    Some(mhz) => format!("stayed at {mhz:.0} MHz"),
+                    None => "could not be read".to_string(),
+                }
+            ),
             Warning::SystemTool(s) => write!(
                 f,
                 "system engine: {s}: its rows are left out, the built-in ones are measured \
@@ -340,6 +359,27 @@ pub fn of_measurement(
 /// What is known before anything is measured: the preflight checks, and a
 /// missing clock for cycles/byte (`clock_given`: --clock-mhz).
 pub fn before_run(os: &dyn Os, topo: &Topology, quick: bool, clock_given: bool) -> Vec<Warning> {
+    before(os, topo, quick, clock_given, |_| true)
+}
+
+/// [`before_run`] for a sweep, which sets the governor's limits itself:
+/// neither the governor nor a lowered `scaling_max_freq` is a warning.
+pub fn before_sweep(os: &dyn Os, topo: &Topology, quick: bool) -> Vec<Warning> {
+    before(os, topo, quick, true, |p| {
+        !matches!(
+            p,
+            Preflight::GovernorNotPerformance { .. } | Preflight::FrequencyCapped { .. }
+        )
+    })
+}
+
+fn before(
+    os: &dyn Os,
+    topo: &Topology,
+    quick: bool,
+    clock_given: bool,
+    keep: impl Fn(&Preflight) -> bool,
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     if quick {
         warnings.push(Warning::Quick);
@@ -352,7 +392,7 @@ pub fn before_run(os: &dyn Os, topo: &Topology, quick: bool, clock_given: bool) 
     let no_clock = !clock_given && topo.clusters.iter().any(|c| c.max_mhz.is_none());
     for p in preflight::check(os, topo, busy_window) {
         // Said once, with what it means for cycles/byte, by NoClock.
-        if no_clock && p == Preflight::NoCpufreq {
+        if (no_clock && p == Preflight::NoCpufreq) || !keep(&p) {
             continue;
         }
         warnings.push(match p {

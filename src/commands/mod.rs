@@ -5,6 +5,7 @@ mod info;
 mod report;
 mod run;
 mod selftest;
+mod sweep;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     };
     match &cli.command {
         Command::Run(args) => run::run(args, os),
+        Command::Sweep(args) => sweep::sweep(args, os, cli.sysroot.is_some()),
         Command::Selftest => selftest::selftest(),
         Command::Info(args) => info::info(args, os),
         Command::Meter(args) => {

@@ -31,13 +31,13 @@ use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
 use crate::record::{ResultFile, ResultRow, RunKind};
 use crate::warnings::{self, Warning};
 
-mod engines;
-mod recorder;
+pub(super) mod engines;
+pub(super) mod recorder;
 use recorder::{Live, Recorder};
 
 /// Builds a kernel by name: [`kernels::for_id`], except in tests that need a
 /// kernel to fail in the middle of a run, which real hardware rarely obliges.
-pub(super) type KernelFactory<'a> =
+pub(in crate::commands) type KernelFactory<'a> =
     &'a dyn Fn(KernelId, Option<&XzInput>) -> Result<Arc<dyn Kernel>, KernelError>;
 
 pub fn run(args: &RunArgs, os: Arc<dyn Os>) -> anyhow::Result<()> {
@@ -145,7 +145,9 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             facts: &facts,
             topo: &topo,
             baseline: &opts.baseline,
-            clock_mhz: opts.clock_mhz.map(|c| (c, crate::record::ClockSource::User)),
+            clock_mhz: opts
+                .clock_mhz
+                .map(|c| (c, crate::record::ClockSource::User)),
             timestamp: &timestamp,
             xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
             run_kind: opts.run_kind,
@@ -198,7 +200,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
 }
 
 /// Prints what was measured and says how the run ended.
-fn finish(
+pub(super) fn finish(
     mut recorder: Recorder,
     ended: Ended,
     unmeasured: Vec<Unmeasured>,

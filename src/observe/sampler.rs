@@ -178,8 +178,16 @@ fn sample(os: &dyn Os, watched: &[CpuWatch], tally: &mut Tally) {
 /// turbo/boost ceiling that only one core reaches briefly (intel_pstate,
 /// amd-pstate), the guaranteed base clock is the fair reference. Where boost
 /// lies above `cpuinfo_max_freq` (acpi-cpufreq), a higher `cur` is simply
-/// not below.
+/// not below. A policy whose `scaling_min_freq` equals its
+/// `scaling_max_freq` is locked there (by `sbcbench sweep`, or by hand):
+/// the lock is what it should hold, and a lower step is not throttling.
 fn reference_khz(os: &dyn Os, dir: &str) -> Option<u64> {
+    let limit = |f: &str| os.read_u64(&format!("{dir}/{f}")).filter(|&k| k > 0);
+    if let (Some(min), Some(max)) = (limit("scaling_min_freq"), limit("scaling_max_freq")) {
+        if min == max {
+            return Some(min);
+        }
+    }
     [
         "base_frequency",
         "amd_pstate_nominal_freq",
@@ -334,6 +342,25 @@ mod tests {
         write("sys/class/thermal/thermal_zone0/temp", "41000\n");
         write("sys/class/thermal/thermal_zone1/temp", "255000\n");
         assert_eq!(max_temperature(&os), Some(41.0));
+    }
+
+    #[test]
+    fn a_locked_policy_is_measured_against_its_lock() {
+        let p = "sys/devices/system/cpu/cpufreq/policy0";
+        let dir = crate::observe::os::testing::tree(&[
+            (&format!("{p}/cpuinfo_max_freq"), "1500000\n"),
+            (&format!("{p}/scaling_min_freq"), "600000\n"),
+            (&format!("{p}/scaling_max_freq"), "1500000\n"),
+        ]);
+        let os = RecordedOs::new(dir.path());
+        let dir_of = "/sys/devices/system/cpu/cpufreq/policy0";
+        assert_eq!(reference_khz(&os, dir_of), Some(1_500_000));
+        // A sweep's lock at 1000 MHz: 1000 MHz is what it should hold.
+        os.write(&format!("/{p}/scaling_max_freq"), "1000000")
+            .unwrap();
+        os.write(&format!("/{p}/scaling_min_freq"), "1000000")
+            .unwrap();
+        assert_eq!(reference_khz(&os, dir_of), Some(1_000_000));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod fleet;
 mod meter;
 mod report;
 mod run;
+mod sweep;
 
 use std::path::Path;
 
@@ -14,6 +15,7 @@ pub use fleet::FleetOptions;
 pub use meter::MeterOptions;
 pub use report::ReportOptions;
 pub use run::{OpenedMeter, RunOptions};
+pub use sweep::SweepOptions;
 
 use crate::error::Error;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::check_writable;
-use crate::cli::RunArgs;
+use crate::cli::{MeasureArgs, RunArgs};
 use crate::compare::board_name::{self, Found};
 use crate::compare::Baseline;
 use crate::error::Error;
@@ -79,6 +79,19 @@ impl RunOptions {
         for &mode in &modes {
             plan::validate(mode, topo).map_err(Error::Usage)?;
         }
+        let (mut opts, meter) = RunOptions::measuring(&args.measure, modes, os)?;
+        opts.clock_mhz = args.clock_mhz;
+        opts.system_tools = args.system_tools;
+        Ok((opts, meter))
+    }
+
+    /// What `run` and `sweep` share, with `modes` checked by the caller;
+    /// no `--clock-mhz`, and the board's own tools off.
+    pub fn measuring(
+        args: &MeasureArgs,
+        modes: Vec<ThreadMode>,
+        os: &Arc<dyn Os>,
+    ) -> Result<(RunOptions, Option<OpenedMeter>), Error> {
         let (min_time, samples, warmup) = if args.quick {
             (0.1, 3, 0.05)
         } else {
@@ -154,7 +167,7 @@ impl RunOptions {
                 RunKind::Full
             },
             xz_input,
-            clock_mhz: args.clock_mhz,
+            clock_mhz: None,
             board: args.board.clone(),
             baseline,
             output,
@@ -164,7 +177,7 @@ impl RunOptions {
             idle_time: Duration::from_secs_f64(args.idle_time),
             phase_events: args.phase_events,
             status_lines: args.status_lines,
-            system_tools: args.system_tools,
+            system_tools: SystemTools::Off,
         };
         Ok((opts, meter))
     }
@@ -314,7 +327,7 @@ mod tests {
         ] {
             let mut a = args(bad);
             if flag == "--output" {
-                a.no_save = false;
+                a.measure.no_save = false;
             }
             let m = usage_message(RunOptions::from_args(&a, &Topology::read(&HostOs), &host()));
             assert!(m.contains(flag), "{bad:?}: {m}");

@@ -14,7 +14,7 @@ use super::KernelFactory;
 /// The kernels by (id, engine), and the order to measure and show them
 /// in: a kernel's system row first, the one that compares like for like
 /// with the article, then the built-in one.
-pub(super) fn checked(
+pub(in crate::commands) fn checked(
     opts: &RunOptions,
     make: KernelFactory,
     warnings: &mut Vec<Warning>,

@@ -20,32 +20,32 @@ use crate::warnings::{self, Warning};
 
 /// The caller's side of the measuring loop: progress, phase lines, and
 /// each measurement's row, watts and file.
-pub(super) struct Recorder<'a> {
-    pub(super) ctx: RunContext<'a>,
-    pub(super) kernels: &'a Kernels,
-    pub(super) progress: ProgressBar,
-    pub(super) events: PhaseEvents,
-    pub(super) monitor: Option<(&'static str, &'a Monitor)>,
-    pub(super) meter_idle: Option<f64>,
-    pub(super) given: Option<Given>,
-    pub(super) file: Option<ResultFile>,
-    pub(super) rows: Vec<ResultRow>,
+pub(in crate::commands) struct Recorder<'a> {
+    pub(in crate::commands) ctx: RunContext<'a>,
+    pub(in crate::commands) kernels: &'a Kernels,
+    pub(in crate::commands) progress: ProgressBar,
+    pub(in crate::commands) events: PhaseEvents,
+    pub(in crate::commands) monitor: Option<(&'static str, &'a Monitor)>,
+    pub(in crate::commands) meter_idle: Option<f64>,
+    pub(in crate::commands) given: Option<Given>,
+    pub(in crate::commands) file: Option<ResultFile>,
+    pub(in crate::commands) rows: Vec<ResultRow>,
     /// Per row, every timed sample in MB/s.
-    pub(super) samples: Vec<Vec<f64>>,
+    pub(in crate::commands) samples: Vec<Vec<f64>>,
     /// Per row, the meter's figures over its measurement.
-    pub(super) metered: Vec<Option<PowerStats>>,
-    pub(super) warnings: Vec<Warning>,
-    pub(super) save_failure: Option<String>,
+    pub(in crate::commands) metered: Vec<Option<PowerStats>>,
+    pub(in crate::commands) warnings: Vec<Warning>,
+    pub(in crate::commands) save_failure: Option<String>,
     /// `--cooldown`, as the cooling message says it.
-    pub(super) cooldown: Duration,
+    pub(in crate::commands) cooldown: Duration,
     /// What the progress line says of the step under way.
-    pub(super) live: Live,
+    pub(in crate::commands) live: Live,
 }
 
 /// The progress line's account of the step under way: warm-up or which
 /// sample, the last sample's MB/s, and the meter's last reading.
 #[derive(Debug, Default)]
-pub(super) struct Live {
+pub(in crate::commands) struct Live {
     samples: usize,
     /// The run warms up before each step's samples.
     warmup: bool,
@@ -56,7 +56,7 @@ pub(super) struct Live {
 }
 
 impl Live {
-    pub(super) fn new(samples: usize, warmup: bool) -> Live {
+    pub(in crate::commands) fn new(samples: usize, warmup: bool) -> Live {
         Live {
             samples,
             warmup,

@@ -4,15 +4,18 @@
 //! refusal before any write without root or cpufreq (`preflight`).
 //! Pure planning and sysfs writes through [`Os`]; measuring is elsewhere.
 
+pub mod classes;
 pub mod journal;
 pub mod lock;
 pub mod preflight;
 pub mod steps;
+pub mod verify;
 
 use crate::observe::cpu::parse_cpu_list;
 use crate::observe::Os;
 
-pub use journal::{pending, restore_pending, Guard, Journal};
+pub use classes::{plan_classes, ClassPlan};
+pub use journal::{pending, restore_pending, Guard, Journal, JOURNAL};
 pub use lock::Method;
 pub use steps::{Selection, Steps};
 

@@ -1,0 +1,287 @@
+//! `sbcbench sweep`: the run's harness at every clock step of every core
+//! class. The options refuse without root or cpufreq before anything is
+//! written; then a killed sweep's settings are put back, the policies
+//! journaled ([`Guard`]), and each class locked step by step, its clock
+//! confirmed, and measured like a run with the meter's watts. The guard
+//! restores cpufreq however this ends; rows are saved as a run's are.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::cli::SweepArgs;
+use crate::compare::row::RunContext;
+use crate::error::Error;
+use crate::export::progress;
+use crate::export::width::note;
+use crate::interrupt::STOP;
+use crate::measure::around::StepWatch;
+use crate::measure::plan::single_core_cpu;
+use crate::measure::session::{measure_steps, Ended};
+use crate::measure::sweep::verify::{self, Probe};
+use crate::measure::sweep::{restore_pending, ClassPlan, Guard, JOURNAL};
+use crate::measure::{kernels, Engine, KernelId, Step, ThreadMode};
+use crate::observe::sampler::max_temperature;
+use crate::observe::{Cluster, Os, SystemFacts, Topology};
+use crate::options::SweepOptions;
+use crate::power::events::PhaseEvents;
+use crate::power::idle_phase;
+use crate::power::meter::{Monitor, PowerStats};
+use crate::record::{ClockSource, ResultFile};
+use crate::warnings::{self, Warning};
+
+use super::run::recorder::{Live, Recorder};
+use super::run::{engines, finish, KernelFactory};
+
+pub fn sweep(args: &SweepArgs, os: Arc<dyn Os>, recorded: bool) -> anyhow::Result<()> {
+    sweep_with(args, os, recorded, &kernels::for_id)
+}
+
+fn sweep_with(
+    args: &SweepArgs,
+    os: Arc<dyn Os>,
+    recorded: bool,
+    make: KernelFactory,
+) -> anyhow::Result<()> {
+    let topo = Topology::read(&*os);
+    let (sweep, meter) = SweepOptions::from_args(args, &topo, &os, recorded)?;
+    let opts = &sweep.run;
+    let idle_temp_c = max_temperature(&*os);
+    let facts = SystemFacts::gather(&*os, opts.board.as_deref());
+    if let Some(dir) = &opts.output {
+        ResultFile::new(dir, &facts.board, "check")
+            .check()
+            .map_err(Error::Usage)?;
+    }
+    crate::interrupt::install();
+    // Before any lock: the governor and limits as the user left them.
+    let mut warnings = warnings::before_sweep(&*os, &topo, opts.quick);
+    let (by_id, order) = engines::checked(opts, make, &mut warnings)?;
+    let order: Vec<KernelId> = order
+        .into_iter()
+        .filter(|(_, e)| *e == Engine::Builtin)
+        .map(|(k, _)| k)
+        .collect();
+
+    if let Some(said) = restore_pending(&*os)? {
+        note(&format!("sweep: {said}"));
+    }
+    let policies: Vec<_> = sweep
+        .classes
+        .iter()
+        .flat_map(|c| c.policies.iter().cloned())
+        .collect();
+    let guard = Guard::begin(&*os, &policies)?;
+    note(&plan_summary(&sweep, &order));
+
+    let monitor = meter.map(|(spec, m)| {
+        (
+            spec.protocol.name(),
+            Monitor::start(
+                m,
+                Some((spec.clone(), Arc::clone(&os))),
+                spec.protocol.period(),
+            ),
+        )
+    });
+    let events = PhaseEvents {
+        on: opts.phase_events,
+        steps: opts.status_lines,
+    };
+    let started = SystemTime::now();
+    let timestamp = humantime::format_rfc3339_seconds(started).to_string();
+    let stamp: String = timestamp
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    let (mut recorder, ended) = {
+        // Idle power with every swept class at its lowest step.
+        let mut meter_idle = None;
+        if monitor.is_some() || events.on {
+            for class in &sweep.classes {
+                let khz = class.steps_khz[0];
+                if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
+                    warnings.push(Warning::StepNotHeld {
+                        class: format!("{} (idle power)", class.label()),
+                        step_mhz: khz as f64 / 1000.0,
+                        seen_mhz: seen,
+                    });
+                }
+            }
+            let here = monitor.as_ref().map(|(p, m)| (*p, m));
+            meter_idle = idle_phase(&events, here, opts.idle_time).map(|s: PowerStats| s.mean_w);
+        }
+        let steps_total: usize = sweep.classes.iter().map(|c| c.steps_khz.len()).sum();
+        let rounds = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
+        let per_step = (order.len() * opts.modes.len()) as u64 * rounds;
+        let mut recorder = Recorder {
+            ctx: RunContext {
+                facts: &facts,
+                topo: &topo,
+                baseline: &opts.baseline,
+                clock_mhz: None,
+                timestamp: &timestamp,
+                xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
+                run_kind: opts.run_kind,
+            },
+            kernels: &by_id,
+            progress: progress::bar(steps_total as u64 * per_step),
+            events,
+            monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
+            meter_idle,
+            given: None,
+            file: opts
+                .output
+                .as_ref()
+                .map(|dir| ResultFile::new(dir, &facts.board, &stamp)),
+            rows: Vec::new(),
+            samples: Vec::new(),
+            metered: Vec::new(),
+            warnings: std::mem::take(&mut warnings),
+            save_failure: None,
+            cooldown: opts.cooldown,
+            live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
+        };
+        let watch = StepWatch {
+            cooldown: opts.cooldown,
+            idle_temp_c,
+            sleep: std::thread::sleep,
+        };
+        let mut ended = Ended::default();
+        'classes: for class in &sweep.classes {
+            let Some(cluster) = topo.clusters.iter().find(|c| c.index == class.cluster) else {
+                continue;
+            };
+            for &khz in &class.steps_khz {
+                if STOP.load(Ordering::Relaxed) || recorder.save_failure.is_some() {
+                    ended.interrupted |= STOP.load(Ordering::Relaxed);
+                    break 'classes;
+                }
+                let mhz = khz as f64 / 1000.0;
+                let step_mhz = match hold(&guard, &*os, sweep.probe, class, khz) {
+                    Ok(_) => mhz,
+                    Err(seen) => {
+                        recorder.progress.inc(per_step);
+                        recorder.warnings.push(Warning::StepNotHeld {
+                            class: class.label(),
+                            step_mhz: mhz,
+                            seen_mhz: seen,
+                        });
+                        continue;
+                    }
+                };
+                recorder.ctx.clock_mhz = Some((step_mhz, ClockSource::Sweep));
+                let failed: Vec<KernelId> = ended.failures.iter().map(|f| f.step.kernel).collect();
+                let steps = class_steps(&order, &opts.modes, cluster, &failed);
+                let got = measure_steps(
+                    &steps,
+                    &by_id,
+                    &opts.timing,
+                    &os,
+                    &watch,
+                    &STOP,
+                    &mut recorder,
+                );
+                ended.failures.extend(got.failures);
+                if got.interrupted {
+                    ended.interrupted = true;
+                    break 'classes;
+                }
+            }
+        }
+        recorder.progress.finish_and_clear();
+        (recorder, ended)
+    };
+    // cpufreq back as it was before anything is printed or returned.
+    let restored = guard.restore();
+    if let Some((_, monitor)) = &monitor {
+        recorder
+            .warnings
+            .extend(monitor.warnings().into_iter().map(Warning::Meter));
+    }
+    let result = finish(recorder, ended, Vec::new(), &facts, opts);
+    if let Some((_, monitor)) = monitor {
+        monitor.stop();
+    }
+    match restored {
+        Ok(()) => result,
+        Err(e) => {
+            if let Err(first) = result {
+                eprintln!("{} {first:#}", crate::term::error_prefix());
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Locks `class` at `khz` and confirms the clock; the clock seen when it
+/// did not come (`None`: unreadable).
+fn hold(
+    guard: &Guard,
+    os: &dyn Os,
+    probe: Probe,
+    class: &ClassPlan,
+    khz: u64,
+) -> Result<f64, Option<f64>> {
+    for policy in &class.policies {
+        if let Err(e) = guard.lock(policy, khz) {
+            note(&format!("sweep: {e}"));
+            return Err(None);
+        }
+    }
+    verify::confirm(os, probe, class, khz, verify::WAIT, &STOP)
+}
+
+/// One class's measurements at one step: each kernel with one thread (on
+/// the class's last CPU, as a run's single-core row) and with every CPU
+/// of the class. Kernels that failed at an earlier step are left out.
+fn class_steps(
+    order: &[KernelId],
+    modes: &[ThreadMode],
+    class: &Cluster,
+    failed: &[KernelId],
+) -> Vec<Step> {
+    let mut out = Vec::new();
+    for &kernel in order.iter().filter(|k| !failed.contains(k)) {
+        for &mode in modes {
+            let cpus = match mode {
+                ThreadMode::One => single_core_cpu(class).into_iter().collect(),
+                _ => class.cpus.clone(),
+            };
+            out.push(Step {
+                kernel,
+                engine: Engine::Builtin,
+                mode,
+                cluster: Some(class.index),
+                cpus,
+            });
+        }
+    }
+    out
+}
+
+/// `sweep: Cortex-A72 (cpu 0-3) at 600, 750, 1000, 1250, 1500 MHz; xz × 1,
+/// all; clocks confirmed by …; cpufreq journaled in …`.
+fn plan_summary(sweep: &SweepOptions, order: &[KernelId]) -> String {
+    let classes: Vec<String> = sweep
+        .classes
+        .iter()
+        .map(|c| {
+            let steps: Vec<String> = c
+                .steps_khz
+                .iter()
+                .map(|k| format!("{:.0}", *k as f64 / 1000.0))
+                .collect();
+            format!("{} at {} MHz", c.label(), steps.join(", "))
+        })
+        .collect();
+    let kernels: Vec<&str> = order.iter().map(|k| k.name()).collect();
+    let modes: Vec<String> = sweep.run.modes.iter().map(|m| m.to_string()).collect();
+    format!(
+        "sweep: {}; {} × {}; each step confirmed by {}; cpufreq saved to {JOURNAL} until restored",
+        classes.join("; "),
+        kernels.join(", "),
+        modes.join(", "),
+        sweep.probe.describe()
+    )
+}

@@ -1,0 +1,86 @@
+//! `sbcbench sweep`: the run's options, plus which classes and steps, and
+//! the refusals (root, cpufreq) — all before anything is written.
+
+use std::sync::Arc;
+
+use super::{OpenedMeter, RunOptions};
+use crate::cli::SweepArgs;
+use crate::error::Error;
+use crate::export::Format;
+use crate::measure::sweep::verify::Probe;
+use crate::measure::sweep::{plan_classes, preflight, ClassPlan, SweepError};
+use crate::measure::{clock, ThreadMode};
+use crate::observe::{Os, Topology};
+use crate::power::PowerMode;
+
+pub struct SweepOptions {
+    /// Timing, kernels, output and power, as a run takes them; `modes` is
+    /// `1` and/or `all`, each meant within one class.
+    pub run: RunOptions,
+    pub classes: Vec<ClassPlan>,
+    /// How each locked step is confirmed.
+    pub probe: Probe,
+}
+
+impl SweepOptions {
+    /// `recorded`: the machine is a recorded tree (`--sysroot`), whose
+    /// files are ours to write, and whose CPUs are not here to run the
+    /// clock loop on.
+    pub fn from_args(
+        args: &SweepArgs,
+        topo: &Topology,
+        os: &Arc<dyn Os>,
+        recorded: bool,
+    ) -> Result<(SweepOptions, Option<OpenedMeter>), Error> {
+        let mut modes: Vec<ThreadMode> = Vec::new();
+        for &mode in &args.threads {
+            if !matches!(mode, ThreadMode::One | ThreadMode::All) {
+                return Err(Error::Usage(format!(
+                    "--threads {mode}: a sweep measures each core class with 1 thread or all of its CPUs; use 1, all or 1,all"
+                )));
+            }
+            if !modes.contains(&mode) {
+                modes.push(mode);
+            }
+        }
+        let m = &args.measure;
+        if !matches!(m.power, PowerMode::None) {
+            return Err(Error::Usage(
+                "--power: a sweep reads its power from a wattmeter at every step; use --meter SPEC (or `sbcbench fleet` with a board's meter)".into(),
+            ));
+        }
+        if m.format == Some(Format::Lava) {
+            return Err(Error::Usage(
+                "--format lava: LAVA records a run's figures; run `sbcbench run --format lava` there"
+                    .into(),
+            ));
+        }
+        let euid = if recorded {
+            0
+        } else {
+            preflight::effective_uid()
+        };
+        preflight::check(&**os, euid).map_err(refused)?;
+        let classes =
+            plan_classes(&**os, topo, &args.classes, &args.steps).map_err(Error::Usage)?;
+        let (run, meter) = RunOptions::measuring(m, modes, os)?;
+        let probe = if recorded || !clock::SUPPORTED {
+            Probe::Reported
+        } else {
+            Probe::Measured
+        };
+        Ok((
+            SweepOptions {
+                run,
+                classes,
+                probe,
+            },
+            meter,
+        ))
+    }
+}
+
+/// Every refusal is exit 2, like a wrong flag: nothing was changed.
+fn refused(e: SweepError) -> Error {
+    Error::Usage(e.to_string())
+}
