@@ -1,0 +1,378 @@
+//! `sbcbench sweep` on recorded trees (this VM has no cpufreq): a copy of
+//! a Raspberry Pi 4, an RK3399 or an Intel PC, with a stand-in for the
+//! board's firmware that answers the sweep's writes as a board does (the
+//! clock follows the lock, optionally capped; an INA226's watts follow the
+//! clock). Every ending must leave the cpufreq files as they were.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::common::{files_under, fixture_copy, rows_from_csv, sbcbench, sbcbench_std};
+
+/// Short samples, no warm-up, no cooling waits.
+const FAST: &[&str] = &[
+    "--min-time",
+    "0.05",
+    "--samples",
+    "2",
+    "--warmup",
+    "0",
+    "--cooldown",
+    "0",
+];
+
+const CPUFREQ: &str = "sys/devices/system/cpu/cpufreq";
+
+/// The board's side of cpufreq: every few milliseconds each policy's
+/// clock becomes its `scaling_min_freq` (an idle board under `ondemand`
+/// sits at its minimum; a locked one has min = max), at most `cap_khz`
+/// (firmware that refuses the top steps); the INA226 on the supply reads
+/// 1.2 W plus a part growing with the clock's square.
+struct Firmware {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Firmware {
+    fn start(root: &Path, cap_khz: Option<u64>) -> Firmware {
+        let ina = root.join("sys/class/hwmon/hwmon9");
+        std::fs::create_dir_all(&ina).unwrap();
+        std::fs::write(ina.join("name"), "ina226\n").unwrap();
+        std::fs::write(ina.join("power1_input"), "1200000\n").unwrap();
+        let policies: Vec<PathBuf> = std::fs::read_dir(root.join(CPUFREQ))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("policy")
+            })
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let mut top = 0u64;
+                for p in &policies {
+                    let Some(min) = read_khz(&p.join("scaling_min_freq")) else {
+                        continue;
+                    };
+                    let cur = cap_khz.map_or(min, |c| min.min(c));
+                    top = top.max(cur);
+                    if read_khz(&p.join("scaling_cur_freq")) != Some(cur) {
+                        write_atomic(&p.join("scaling_cur_freq"), &format!("{cur}\n"));
+                    }
+                }
+                let ghz = top as f64 / 1e6;
+                let micro_w = (1.2 + 2.0 * ghz * ghz) * 1e6;
+                write_atomic(&ina.join("power1_input"), &format!("{micro_w:.0}\n"));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Firmware {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Firmware {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn read_khz(path: &Path) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Readers see the old or the new value, never an empty file.
+fn write_atomic(path: &Path, text: &str) {
+    let tmp = path.with_extension("firmware-tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// Every file under the CPU tree with its bytes, but the clock the
+/// firmware sets: the settings as cpufreq keeps them.
+fn cpufreq_settings(root: &Path) -> Vec<(PathBuf, String)> {
+    files_under(&root.join("sys/devices/system/cpu"))
+        .into_iter()
+        .filter(|p| p.file_name().unwrap() != "scaling_cur_freq")
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
+fn journal(root: &Path) -> PathBuf {
+    root.join("var/lib/sbcbench/cpufreq-journal.toml")
+}
+
+#[test]
+fn sweep_of_a_pi_4_measures_five_steps_with_watts_and_restores_cpufreq() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let results = dir.path().join("results");
+    let firmware = Firmware::start(&root, None);
+    let out = sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        // All CPUs only: each metered row lasts the meter's 7.5 s.
+        .args(["sweep", "--kernels", "xz", "-t", "all", "--format", "csv"])
+        .args(FAST)
+        .args(["--meter", "hwmon:ina226", "--idle-time", "1"])
+        .arg("--output")
+        .arg(&results)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    drop(firmware);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Cortex-A72 (cpu 0-3) at 600, 750, 1000, 1250, 1500 MHz"),
+        "{stderr}"
+    );
+    let rows = rows_from_csv(&out.stdout);
+    assert_eq!(rows.len(), 5, "one row per step: {stderr}");
+    let clocks: Vec<f64> = rows.iter().filter_map(|r| r.clock_mhz).collect();
+    assert_eq!(clocks, vec![600.0, 750.0, 1000.0, 1250.0, 1500.0]);
+    for r in &rows {
+        assert_eq!(r.clock_source.as_str(), "sweep", "{r:?}");
+        assert_eq!(r.cluster, Some(0), "{r:?}");
+        assert!(r.watts.is_some_and(|w| w > 1.0), "{r:?}");
+        assert!(r.idle_watts.is_some(), "{r:?}");
+        assert_eq!(r.throttled, Some(false), "a step is not throttling: {r:?}");
+    }
+    // The meter saw the clock: more watts at the top step than the lowest.
+    let watts_at = |mhz: f64| {
+        rows.iter()
+            .find(|r| r.clock_mhz == Some(mhz) && r.threads == 4)
+            .and_then(|r| r.watts)
+            .unwrap()
+    };
+    assert!(watts_at(1500.0) > watts_at(600.0) + 2.0, "{rows:?}");
+    // Saved as a run is, and cpufreq exactly as it was.
+    let saved = files_under(&results);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(rows_from_csv(&std::fs::read(&saved[0]).unwrap()), rows);
+    assert_eq!(cpufreq_settings(&root), before);
+    assert!(!journal(&root).exists());
+}
+
+#[test]
+fn sweep_skips_a_step_the_firmware_caps_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let _firmware = Firmware::start(&root, Some(1_250_000));
+    let out = sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        .args([
+            "sweep",
+            "--kernels",
+            "sha1",
+            "-t",
+            "1",
+            "--steps",
+            "1000,1500",
+        ])
+        .args(["--no-save", "--format", "csv"])
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rows = rows_from_csv(&out.stdout);
+    let clocks: Vec<Option<f64>> = rows.iter().map(|r| r.clock_mhz).collect();
+    assert_eq!(clocks, vec![Some(1000.0)], "{stderr}");
+    assert!(
+        stderr.contains("at 1500 MHz: the clock stayed at 1250 MHz"),
+        "{stderr}"
+    );
+    assert_eq!(cpufreq_settings(&root), before);
+}
+
+#[test]
+fn sweep_of_two_classes_and_of_a_continuous_intel_range() {
+    for (tree, steps, want) in [
+        (
+            "rk3399",
+            "2",
+            vec![(0, 408.0), (0, 1416.0), (1, 408.0), (1, 1800.0)],
+        ),
+        ("x86-pc", "2", vec![(0, 800.0), (0, 5000.0)]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fixture_copy(tree, dir.path());
+        let before = cpufreq_settings(&root);
+        let firmware = Firmware::start(&root, None);
+        let out = sbcbench()
+            .arg("--sysroot")
+            .arg(&root)
+            .args(["sweep", "--kernels", "sha1", "-t", "1", "--steps", steps])
+            .args(["--no-save", "--format", "csv"])
+            .args(FAST)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        drop(firmware);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let got: Vec<(usize, f64)> = rows_from_csv(&out.stdout)
+            .iter()
+            .map(|r| (r.cluster.unwrap(), r.clock_mhz.unwrap()))
+            .collect();
+        assert_eq!(got, want, "{tree}: {stderr}");
+        assert_eq!(cpufreq_settings(&root), before, "{tree}");
+    }
+}
+
+/// Spawns a slow sweep of the Pi 4 and waits until it holds a step above
+/// the lowest (the second step's lock is in place).
+fn sweep_under_way(root: &Path, results: &Path) -> std::process::Child {
+    let child = sbcbench_std()
+        .arg("--sysroot")
+        .arg(root)
+        .args(["sweep", "--kernels", "sha1", "-t", "1"])
+        .args([
+            "--min-time",
+            "0.3",
+            "--samples",
+            "2",
+            "--warmup",
+            "0",
+            "--cooldown",
+            "0",
+        ])
+        .arg("--output")
+        .arg(results)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let policy = root.join(CPUFREQ).join("policy0");
+    let start = Instant::now();
+    while read_khz(&policy.join("scaling_max_freq")) != Some(750_000) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the sweep never reached 750 MHz"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
+#[test]
+fn sweep_stopped_by_sigterm_restores_cpufreq_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let results = dir.path().join("results");
+    let _firmware = Firmware::start(&root, None);
+    let child = sweep_under_way(&root, &results);
+    // SAFETY: a signal to our own child, whose pid is valid until waited.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(cpufreq_settings(&root), before, "{stderr}");
+    assert!(!journal(&root).exists());
+    let saved = files_under(&results);
+    let rows = rows_from_csv(&std::fs::read(&saved[0]).unwrap());
+    assert!(!rows.is_empty() && rows.len() < 5, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r.run_kind == sbcbench::record::RunKind::Interrupted));
+}
+
+#[test]
+fn sweep_after_a_killed_sweep_restores_what_it_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let results = dir.path().join("results");
+    let _firmware = Firmware::start(&root, None);
+    let mut child = sweep_under_way(&root, &results);
+    child.kill().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    // Killed mid-step: the lock and the journal are left behind.
+    assert_ne!(cpufreq_settings(&root), before);
+    assert!(journal(&root).is_file());
+    let out = sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        .args(["sweep", "--kernels", "sha1", "-t", "1", "--steps", "600MHz"])
+        .args(["--no-save", "--format", "csv"])
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "an earlier sweep (pid {pid}) did not finish; its cpufreq settings are restored"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(cpufreq_settings(&root), before);
+    assert!(!journal(&root).exists());
+}
+
+#[test]
+fn sweep_refuses_without_cpufreq_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("vm-nocpufreq", dir.path());
+    let before = files_under(&root);
+    sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        .args(["sweep", "--kernels", "sha1", "--no-save"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("sweep needs cpufreq"));
+    assert_eq!(files_under(&root), before);
+}
+
+#[test]
+fn sweep_refuses_what_it_cannot_do_as_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    for (args, said) in [
+        (
+            &["--threads", "half"][..],
+            "--threads half: a sweep measures",
+        ),
+        (&["--steps", "1234MHz"], "1234 MHz is not a step"),
+        (&["--classes", "a53"], "--classes a53: no such core class"),
+        (
+            &["--power", "ask"],
+            "--power: a sweep reads its power from a wattmeter",
+        ),
+    ] {
+        sbcbench()
+            .arg("--sysroot")
+            .arg(&root)
+            .args(["sweep", "--no-save"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(said));
+    }
+    assert_eq!(cpufreq_settings(&root), before);
+    assert!(!journal(&root).exists());
+}
