@@ -133,7 +133,7 @@ fn sweep_with(
             file: opts
                 .output
                 .as_ref()
-                .map(|dir| ResultFile::new(dir, &facts.board, &stamp)),
+                .map(|dir| ResultFile::new(dir, &facts.board, &stamp).owned_by(sweep.owner)),
             rows: Vec::new(),
             samples: Vec::new(),
             metered: Vec::new(),

@@ -12,6 +12,7 @@ use crate::measure::sweep::{plan_classes, preflight, ClassPlan, SweepError};
 use crate::measure::{clock, ThreadMode};
 use crate::observe::{Os, Topology};
 use crate::power::PowerMode;
+use crate::record::{create_dirs, Owner};
 
 pub struct SweepOptions {
     /// Timing, kernels, output and power, as a run takes them; `modes` is
@@ -20,6 +21,8 @@ pub struct SweepOptions {
     pub classes: Vec<ClassPlan>,
     /// How each locked step is confirmed.
     pub probe: Probe,
+    /// The user behind `sudo`, who gets the results.
+    pub owner: Option<Owner>,
 }
 
 impl SweepOptions {
@@ -63,6 +66,15 @@ impl SweepOptions {
         preflight::check(&**os, euid).map_err(refused)?;
         let classes =
             plan_classes(&**os, topo, &args.classes, &args.steps).map_err(Error::Usage)?;
+        let owner = match recorded {
+            false => Owner::behind_sudo(|name| std::env::var(name).ok()),
+            true => None,
+        };
+        if !m.no_save {
+            // The folders the results go to, made as theirs. What fails
+            // here, the check of --output below says in its own words.
+            let _ = create_dirs(&m.output, owner);
+        }
         let (run, meter) = RunOptions::measuring(m, modes, os)?;
         let probe = if recorded || !clock::SUPPORTED {
             Probe::Reported
@@ -74,6 +86,7 @@ impl SweepOptions {
                 run,
                 classes,
                 probe,
+                owner,
             },
             meter,
         ))

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::owner::{create_dirs, Owner};
 use super::row::{ResultRow, SCHEMA_VERSION};
 
 /// A result file of this run, rewritten (atomically) after each
@@ -12,6 +13,9 @@ pub struct ResultFile {
     dir: PathBuf,
     stem: String,
     path: Option<PathBuf>,
+    /// Who gets the file and the folders it creates: the user behind
+    /// `sudo` ([`Owner::behind_sudo`]), not root.
+    owner: Option<Owner>,
 }
 
 impl ResultFile {
@@ -21,7 +25,14 @@ impl ResultFile {
             dir: output.join(board_slug(board)),
             stem: stamp.to_string(),
             path: None,
+            owner: None,
         }
+    }
+
+    /// The same file, given to `owner` (and the folders it creates).
+    pub fn owned_by(mut self, owner: Option<Owner>) -> ResultFile {
+        self.owner = owner;
+        self
     }
 
     /// What went wrong when [`ResultFile::save`] failed, and what to do.
@@ -64,7 +75,7 @@ impl ResultFile {
 
     pub fn save(&mut self, rows: &[ResultRow]) -> std::io::Result<&Path> {
         self.check().map_err(std::io::Error::other)?;
-        std::fs::create_dir_all(&self.dir)?;
+        create_dirs(&self.dir, self.owner)?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".sbcbench-").suffix(".csv.tmp");
         // Readable as any file the user writes (the umask applies), not
@@ -84,6 +95,10 @@ impl ResultFile {
         }
         tmp.as_file_mut().flush()?;
         tmp.as_file().sync_all()?;
+        // Before its name is visible: never a root-owned result.
+        if let Some(owner) = self.owner {
+            owner.give(tmp.path())?;
+        }
         match &self.path {
             // Our own file from an earlier save: replace it.
             Some(path) => {

@@ -4,6 +4,7 @@
 //! test checks it against `docs/results-schema.md`.
 mod columns;
 mod file;
+mod owner;
 pub mod reference;
 mod row;
 pub mod walk;
@@ -13,4 +14,5 @@ pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, results_from_bytes, ReadError,
     ReadOutcome, ResultFile,
 };
+pub use owner::{create_dirs, Owner};
 pub use row::{ResultRow, SCHEMA_VERSION};

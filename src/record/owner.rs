@@ -1,0 +1,97 @@
+//! Results written by root for the user behind `sudo`: `sbcbench sweep`
+//! runs as root, and its files and folders belong to whoever asked.
+
+use std::path::Path;
+
+/// A user and group, as `chown` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl Owner {
+    /// The user who ran `sudo sbcbench …`, from the `SUDO_UID` and
+    /// `SUDO_GID` that sudo sets; `None` without sudo. Results written as
+    /// root into the user's folders are then theirs to move and delete
+    /// (and the fleet's ssh user can fetch them).
+    pub fn behind_sudo(vars: impl Fn(&str) -> Option<String>) -> Option<Owner> {
+        let id = |name: &str| vars(name)?.trim().parse::<u32>().ok();
+        Some(Owner {
+            uid: id("SUDO_UID")?,
+            gid: id("SUDO_GID")?,
+        })
+        .filter(|o| o.uid != 0)
+    }
+
+    pub(super) fn give(self, path: &Path) -> std::io::Result<()> {
+        std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid))
+    }
+}
+
+/// Creates `dir` and its missing parents; those it created go to `owner`.
+pub fn create_dirs(dir: &Path, owner: Option<Owner>) -> std::io::Result<()> {
+    let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
+    std::fs::create_dir_all(dir)?;
+    if let Some(owner) = owner {
+        for d in missing.iter().filter(|d| !d.as_os_str().is_empty()) {
+            owner.give(d)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+
+    use super::*;
+
+    #[test]
+    fn sudo_user_from_its_variables() {
+        let vars = |uid: &'static str, gid: &'static str| {
+            move |name: &str| match name {
+                "SUDO_UID" => Some(uid.to_string()),
+                "SUDO_GID" => Some(gid.to_string()),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            Owner::behind_sudo(vars("1000", "100")),
+            Some(Owner {
+                uid: 1000,
+                gid: 100
+            })
+        );
+        // sudo from root, or garbage: nobody to give the files to.
+        assert_eq!(Owner::behind_sudo(vars("0", "0")), None);
+        assert_eq!(Owner::behind_sudo(vars("me", "100")), None);
+        assert_eq!(Owner::behind_sudo(|_| None), None);
+    }
+
+    #[test]
+    fn created_folders_go_to_the_owner_and_existing_ones_stay() {
+        // chown to another user needs root, which CI has.
+        // SAFETY: geteuid(2) takes nothing and cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: needs root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let owner = Owner {
+            uid: 4321,
+            gid: 4322,
+        };
+        let made = dir.path().join("results/board");
+        create_dirs(&made, Some(owner)).unwrap();
+        for d in [dir.path().join("results"), made.clone()] {
+            let m = std::fs::metadata(&d).unwrap();
+            assert_eq!((m.uid(), m.gid()), (4321, 4322), "{}", d.display());
+        }
+        assert_eq!(std::fs::metadata(dir.path()).unwrap().uid(), 0);
+        let mut file = super::super::ResultFile::new(&dir.path().join("results"), "Board", "t")
+            .owned_by(Some(owner));
+        let path = file.save(&[]).unwrap().to_path_buf();
+        assert_eq!(std::fs::metadata(path).unwrap().uid(), 4321);
+    }
+}
