@@ -360,8 +360,8 @@ fn sweep_refuses_what_it_cannot_do_as_usage_errors() {
         (&["--steps", "1234MHz"], "1234 MHz is not a step"),
         (&["--classes", "a53"], "--classes a53: no such core class"),
         (
-            &["--power", "ask"],
-            "--power: a sweep reads its power from a wattmeter",
+            &["--power", "fixed:1=3"],
+            "--power fixed: figures cannot follow the clock",
         ),
     ] {
         sbcbench()
@@ -375,4 +375,55 @@ fn sweep_refuses_what_it_cannot_do_as_usage_errors() {
     }
     assert_eq!(cpufreq_settings(&root), before);
     assert!(!journal(&root).exists());
+}
+
+#[test]
+fn sweep_with_typed_readings_asks_at_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let _firmware = Firmware::start(&root, None);
+    // Idle, then one core and all cores at 600 and at 1500 MHz.
+    let out = sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        .args([
+            "sweep",
+            "--kernels",
+            "sha1",
+            "--steps",
+            "600,1500",
+            "--power",
+            "ask",
+        ])
+        .args(["--no-save", "--format", "csv"])
+        .args(FAST)
+        .write_stdin("2.1\n3.0\n5.5\n3.6\n7.9\n")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sweep: Cortex-A72 (cpu 0-3) at 1500 MHz"),
+        "{stderr}"
+    );
+    let got: Vec<(f64, usize, Option<f64>, Option<f64>)> = rows_from_csv(&out.stdout)
+        .iter()
+        .map(|r| {
+            assert_eq!(r.watts_source.to_string(), "typed", "{r:?}");
+            (r.clock_mhz.unwrap(), r.threads, r.watts, r.idle_watts)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (600.0, 1, Some(3.0), Some(2.1)),
+            (600.0, 4, Some(5.5), Some(2.1)),
+            (1500.0, 1, Some(3.6), Some(2.1)),
+            (1500.0, 4, Some(7.9), Some(2.1)),
+        ],
+        "{stderr}"
+    );
+    assert_eq!(cpufreq_settings(&root), before);
 }

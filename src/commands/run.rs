@@ -158,6 +158,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
         meter_idle: meter_idle.map(|s: PowerStats| s.mean_w),
         given,
+        first_row: 0,
         file: opts
             .output
             .as_ref()

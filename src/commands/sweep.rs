@@ -2,8 +2,9 @@
 //! class. The options refuse without root or cpufreq before anything is
 //! written; then a killed sweep's settings are put back, the policies
 //! journaled ([`Guard`]), and each class locked step by step, its clock
-//! confirmed, and measured like a run with the meter's watts. The guard
-//! restores cpufreq however this ends; rows are saved as a run's are.
+//! confirmed, and measured like a run with the meter's (or the typed)
+//! watts. The guard restores cpufreq however this ends; rows are saved as
+//! a run's are.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -25,13 +26,16 @@ use crate::observe::sampler::max_temperature;
 use crate::observe::{Cluster, Os, SystemFacts, Topology};
 use crate::options::SweepOptions;
 use crate::power::events::PhaseEvents;
-use crate::power::idle_phase;
 use crate::power::meter::{Monitor, PowerStats};
+use crate::power::{idle_phase, PowerMode};
 use crate::record::{ClockSource, ResultFile};
 use crate::warnings::{self, Warning};
 
 use super::run::recorder::{Live, Recorder};
 use super::run::{engines, finish, KernelFactory};
+
+mod typed;
+use typed::Typed;
 
 pub fn sweep(args: &SweepArgs, os: Arc<dyn Os>, recorded: bool) -> anyhow::Result<()> {
     sweep_with(args, os, recorded, &kernels::for_id)
@@ -88,79 +92,92 @@ fn sweep_with(
         on: opts.phase_events,
         steps: opts.status_lines,
     };
+    let mut typed = match opts.power {
+        PowerMode::Ask => Some(Typed::new(opts, &by_id, make, &os, events)?),
+        _ => None,
+    };
+
+    // Idle power with every swept class at its lowest step.
+    let mut meter_idle = None;
+    let mut asked = Ok(());
+    if monitor.is_some() || events.on || typed.is_some() {
+        for class in &sweep.classes {
+            let khz = class.steps_khz[0];
+            if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
+                warnings.push(Warning::StepNotHeld {
+                    class: format!("{} (idle power)", class.label()),
+                    step_mhz: khz as f64 / 1000.0,
+                    seen_mhz: seen,
+                });
+            }
+        }
+        match typed.as_mut() {
+            Some(t) => asked = t.idle(&mut warnings),
+            None => {
+                let here = monitor.as_ref().map(|(p, m)| (*p, m));
+                meter_idle =
+                    idle_phase(&events, here, opts.idle_time).map(|s: PowerStats| s.mean_w);
+            }
+        }
+    }
+
     let started = SystemTime::now();
     let timestamp = humantime::format_rfc3339_seconds(started).to_string();
     let stamp: String = timestamp
         .chars()
         .filter(|c| *c != '-' && *c != ':')
         .collect();
-    let (mut recorder, ended) = {
-        // Idle power with every swept class at its lowest step.
-        let mut meter_idle = None;
-        if monitor.is_some() || events.on {
+    let steps_total: usize = sweep.classes.iter().map(|c| c.steps_khz.len()).sum();
+    let rounds = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
+    let per_step = (order.len() * opts.modes.len()) as u64 * rounds;
+    let mut recorder = Recorder {
+        ctx: RunContext {
+            facts: &facts,
+            topo: &topo,
+            baseline: &opts.baseline,
+            clock_mhz: None,
+            timestamp: &timestamp,
+            xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
+            run_kind: opts.run_kind,
+        },
+        kernels: &by_id,
+        progress: progress::bar(steps_total as u64 * per_step),
+        events,
+        monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
+        meter_idle,
+        given: None,
+        first_row: 0,
+        file: opts
+            .output
+            .as_ref()
+            .map(|dir| ResultFile::new(dir, &facts.board, &stamp).owned_by(sweep.owner)),
+        rows: Vec::new(),
+        samples: Vec::new(),
+        metered: Vec::new(),
+        warnings,
+        save_failure: None,
+        cooldown: opts.cooldown,
+        live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
+    };
+    let watch = StepWatch {
+        cooldown: opts.cooldown,
+        idle_temp_c,
+        sleep: std::thread::sleep,
+    };
+    let mut ended = Ended::default();
+    if asked.is_ok() {
+        asked = 'classes: {
             for class in &sweep.classes {
-                let khz = class.steps_khz[0];
-                if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
-                    warnings.push(Warning::StepNotHeld {
-                        class: format!("{} (idle power)", class.label()),
-                        step_mhz: khz as f64 / 1000.0,
-                        seen_mhz: seen,
-                    });
-                }
-            }
-            let here = monitor.as_ref().map(|(p, m)| (*p, m));
-            meter_idle = idle_phase(&events, here, opts.idle_time).map(|s: PowerStats| s.mean_w);
-        }
-        let steps_total: usize = sweep.classes.iter().map(|c| c.steps_khz.len()).sum();
-        let rounds = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
-        let per_step = (order.len() * opts.modes.len()) as u64 * rounds;
-        let mut recorder = Recorder {
-            ctx: RunContext {
-                facts: &facts,
-                topo: &topo,
-                baseline: &opts.baseline,
-                clock_mhz: None,
-                timestamp: &timestamp,
-                xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
-                run_kind: opts.run_kind,
-            },
-            kernels: &by_id,
-            progress: progress::bar(steps_total as u64 * per_step),
-            events,
-            monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
-            meter_idle,
-            given: None,
-            file: opts
-                .output
-                .as_ref()
-                .map(|dir| ResultFile::new(dir, &facts.board, &stamp).owned_by(sweep.owner)),
-            rows: Vec::new(),
-            samples: Vec::new(),
-            metered: Vec::new(),
-            warnings: std::mem::take(&mut warnings),
-            save_failure: None,
-            cooldown: opts.cooldown,
-            live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
-        };
-        let watch = StepWatch {
-            cooldown: opts.cooldown,
-            idle_temp_c,
-            sleep: std::thread::sleep,
-        };
-        let mut ended = Ended::default();
-        'classes: for class in &sweep.classes {
-            let Some(cluster) = topo.clusters.iter().find(|c| c.index == class.cluster) else {
-                continue;
-            };
-            for &khz in &class.steps_khz {
-                if STOP.load(Ordering::Relaxed) || recorder.save_failure.is_some() {
-                    ended.interrupted |= STOP.load(Ordering::Relaxed);
-                    break 'classes;
-                }
-                let mhz = khz as f64 / 1000.0;
-                let step_mhz = match hold(&guard, &*os, sweep.probe, class, khz) {
-                    Ok(_) => mhz,
-                    Err(seen) => {
+                let Some(cluster) = topo.clusters.iter().find(|c| c.index == class.cluster) else {
+                    continue;
+                };
+                for &khz in &class.steps_khz {
+                    if STOP.load(Ordering::Relaxed) || recorder.save_failure.is_some() {
+                        ended.interrupted |= STOP.load(Ordering::Relaxed);
+                        break 'classes Ok(());
+                    }
+                    let mhz = khz as f64 / 1000.0;
+                    if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
                         recorder.progress.inc(per_step);
                         recorder.warnings.push(Warning::StepNotHeld {
                             class: class.label(),
@@ -169,29 +186,47 @@ fn sweep_with(
                         });
                         continue;
                     }
-                };
-                recorder.ctx.clock_mhz = Some((step_mhz, ClockSource::Sweep));
-                let failed: Vec<KernelId> = ended.failures.iter().map(|f| f.step.kernel).collect();
-                let steps = class_steps(&order, &opts.modes, cluster, &failed);
-                let got = measure_steps(
-                    &steps,
-                    &by_id,
-                    &opts.timing,
-                    &os,
-                    &watch,
-                    &STOP,
-                    &mut recorder,
-                );
-                ended.failures.extend(got.failures);
-                if got.interrupted {
-                    ended.interrupted = true;
-                    break 'classes;
+                    // Each step's rows get their own power profile.
+                    recorder.first_row = recorder.rows.len();
+                    if let Some(t) = typed.as_mut() {
+                        let at = recorder.progress.suspend(|| {
+                            t.at_step(
+                                &class.label(),
+                                cluster,
+                                &opts.modes,
+                                mhz,
+                                &mut recorder.warnings,
+                            )
+                        });
+                        match at {
+                            Ok(given) => recorder.given = Some(given),
+                            Err(e) => break 'classes Err(e),
+                        }
+                    }
+                    recorder.ctx.clock_mhz = Some((mhz, ClockSource::Sweep));
+                    let failed: Vec<KernelId> =
+                        ended.failures.iter().map(|f| f.step.kernel).collect();
+                    let steps = class_steps(&order, &opts.modes, cluster, &failed);
+                    let got = measure_steps(
+                        &steps,
+                        &by_id,
+                        &opts.timing,
+                        &os,
+                        &watch,
+                        &STOP,
+                        &mut recorder,
+                    );
+                    ended.failures.extend(got.failures);
+                    if got.interrupted {
+                        ended.interrupted = true;
+                        break 'classes Ok(());
+                    }
                 }
             }
-        }
-        recorder.progress.finish_and_clear();
-        (recorder, ended)
-    };
+            Ok(())
+        };
+    }
+    recorder.progress.finish_and_clear();
     // cpufreq back as it was before anything is printed or returned.
     let restored = guard.restore();
     if let Some((_, monitor)) = &monitor {
@@ -199,7 +234,15 @@ fn sweep_with(
             .warnings
             .extend(monitor.warnings().into_iter().map(Warning::Meter));
     }
-    let result = finish(recorder, ended, Vec::new(), &facts, opts);
+    // Ctrl-C at a prompt: the rows so far are kept, as after a signal.
+    let asked = match asked {
+        Err(e) if matches!(e.downcast_ref(), Some(Error::Interrupted { .. })) => {
+            ended.interrupted = true;
+            Ok(())
+        }
+        other => other,
+    };
+    let result = asked.and_then(|()| finish(recorder, ended, Vec::new(), &facts, opts));
     if let Some((_, monitor)) = monitor {
         monitor.stop();
     }
@@ -215,7 +258,7 @@ fn sweep_with(
 }
 
 /// Locks `class` at `khz` and confirms the clock; the clock seen when it
-/// did not come (`None`: unreadable).
+/// did not come (`None`: unreadable, or the lock was refused).
 fn hold(
     guard: &Guard,
     os: &dyn Os,
@@ -261,7 +304,7 @@ fn class_steps(
 }
 
 /// `sweep: Cortex-A72 (cpu 0-3) at 600, 750, 1000, 1250, 1500 MHz; xz × 1,
-/// all; clocks confirmed by …; cpufreq journaled in …`.
+/// all; each step confirmed by …; cpufreq saved to … until restored`.
 fn plan_summary(sweep: &SweepOptions, order: &[KernelId]) -> String {
     let classes: Vec<String> = sweep
         .classes

@@ -47,9 +47,9 @@ impl SweepOptions {
             }
         }
         let m = &args.measure;
-        if !matches!(m.power, PowerMode::None) {
+        if matches!(m.power, PowerMode::Fixed(_)) {
             return Err(Error::Usage(
-                "--power: a sweep reads its power from a wattmeter at every step; use --meter SPEC (or `sbcbench fleet` with a board's meter)".into(),
+                "--power fixed: figures cannot follow the clock; use --meter SPEC, or --power ask to type the wattmeter's reading at each step".into(),
             ));
         }
         if m.format == Some(Format::Lava) {

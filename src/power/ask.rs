@@ -41,44 +41,61 @@ pub fn ask_power(
 ) -> anyhow::Result<(PhaseWatts, bool)> {
     let order = cpus_fastest_first(topo);
     let online = order.len();
-    let interactive = std::io::stdin().is_terminal();
+    let phases: Vec<(Phase, Vec<usize>)> = phases_for(online)
+        .into_iter()
+        .map(|p| (p, order[..p.threads(online)].to_vec()))
+        .collect();
     // Ctrl-C at a prompt leaves at once: nothing is measured yet.
     let mut input = StopAwareLines::stdin(&STOP);
+    ask_power_on(load, kernel, &phases, os, events, &mut input)
+}
+
+/// [`ask_power`] for phases on CPUs the caller chose (a sweep asks for
+/// one core class's CPUs at each of its clock steps). `input` is standard
+/// input, made once by the caller: lines read ahead stay in it.
+pub fn ask_power_on(
+    load: LoadKind,
+    kernel: Option<Arc<dyn Kernel>>,
+    phases: &[(Phase, Vec<usize>)],
+    os: &Arc<dyn Os>,
+    events: &PhaseEvents,
+    input: &mut StopAwareLines,
+) -> anyhow::Result<(PhaseWatts, bool)> {
+    let interactive = std::io::stdin().is_terminal();
     let mut output = std::io::stderr();
-    let outcome = ask_phases(
-        &phases_for(online),
-        interactive,
-        &mut input,
-        &mut output,
-        |phase| {
-            let cpus = &order[..phase.threads(online)];
-            let mut fields = vec![
-                ("power", phase.key().to_string()),
-                ("threads", cpus.len().to_string()),
-            ];
-            if !cpus.is_empty() {
-                fields.push(("load", load.to_string()));
-                fields.push(("cpus", cpu_list(cpus)));
-            }
-            events.start(&fields);
-            // Dropped in this order after the answer: the load stops, then
-            // its end is announced.
-            let end = events.end_on_drop(fields);
-            if cpus.is_empty() {
-                return (
-                    "nothing running; give the board a few seconds to settle".to_string(),
-                    (None, end),
-                );
-            }
-            let running = Load::start(Arc::clone(os), load, cpus, kernel.clone());
-            let what = format!(
-                "{load} running on cpu {} ({} threads)",
-                cpu_list(cpus),
-                running.threads()
+    let only: Vec<Phase> = phases.iter().map(|(p, _)| *p).collect();
+    let outcome = ask_phases(&only, interactive, input, &mut output, |phase| {
+        let cpus = phases
+            .iter()
+            .find(|(p, _)| *p == phase)
+            .map(|(_, c)| c.as_slice())
+            .unwrap_or_default();
+        let mut fields = vec![
+            ("power", phase.key().to_string()),
+            ("threads", cpus.len().to_string()),
+        ];
+        if !cpus.is_empty() {
+            fields.push(("load", load.to_string()));
+            fields.push(("cpus", cpu_list(cpus)));
+        }
+        events.start(&fields);
+        // Dropped in this order after the answer: the load stops, then
+        // its end is announced.
+        let end = events.end_on_drop(fields);
+        if cpus.is_empty() {
+            return (
+                "nothing running; give the board a few seconds to settle".to_string(),
+                (None, end),
             );
-            (what, (Some(running), end))
-        },
-    )
+        }
+        let running = Load::start(Arc::clone(os), load, cpus, kernel.clone());
+        let what = format!(
+            "{load} running on cpu {} ({} threads)",
+            cpu_list(cpus),
+            running.threads()
+        );
+        (what, (Some(running), end))
+    })
     .map_err(|e| -> anyhow::Error {
         if is_stopped(&e) {
             Error::Interrupted { saved: None }.into()

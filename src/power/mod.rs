@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 /// Defined with the row it describes; power decides its value.
 pub use crate::record::WattsSource;
-pub use ask::{ask_power, phases_for};
+pub use ask::{ask_power, ask_power_on, phases_for};
 pub use idle::idle_phase;
 pub use stdin::{is_stopped, StopAwareLines};
 pub use typed::{ask_phases, parse_typed_watts, PromptOutcome};

@@ -28,6 +28,9 @@ pub(in crate::commands) struct Recorder<'a> {
     pub(in crate::commands) monitor: Option<(&'static str, &'a Monitor)>,
     pub(in crate::commands) meter_idle: Option<f64>,
     pub(in crate::commands) given: Option<Given>,
+    /// The first row that `given` and the power profile are for: 0 in a
+    /// run; a sweep's typed readings and profile are per clock step.
+    pub(in crate::commands) first_row: usize,
     pub(in crate::commands) file: Option<ResultFile>,
     pub(in crate::commands) rows: Vec<ResultRow>,
     /// Per row, every timed sample in MB/s.
@@ -163,12 +166,13 @@ impl Observer for Recorder<'_> {
             self.monitor
                 .and_then(|(_, mon)| mon.stats(m.from, m.to, meter::SETTLE)),
         );
+        let from = self.first_row.min(self.rows.len());
         let meter = self.monitor.map(|(protocol, _)| Metered {
             protocol,
-            rows: &self.metered,
+            rows: &self.metered[from..],
             idle_w: self.meter_idle,
         });
-        attribute(&mut self.rows, meter.as_ref(), self.given.as_ref());
+        attribute(&mut self.rows[from..], meter.as_ref(), self.given.as_ref());
         efficiency::derive(&mut self.rows, self.ctx.baseline);
         pair_engines(&mut self.rows);
         if let Some(file) = self.file.as_mut() {
