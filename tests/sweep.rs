@@ -275,26 +275,54 @@ fn sweep_under_way(root: &Path, results: &Path) -> std::process::Child {
 }
 
 #[test]
-fn sweep_stopped_by_sigterm_restores_cpufreq_and_keeps_its_rows() {
+fn sweep_stopped_by_sigint_or_sigterm_restores_cpufreq_and_keeps_its_rows() {
+    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fixture_copy("rpi4", dir.path());
+        let before = cpufreq_settings(&root);
+        let results = dir.path().join("results");
+        let _firmware = Firmware::start(&root, None);
+        let child = sweep_under_way(&root, &results);
+        // SAFETY: a signal to our own child, whose pid is valid until waited.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{stderr}");
+        assert_eq!(cpufreq_settings(&root), before, "{stderr}");
+        assert!(!journal(&root).exists());
+        let saved = files_under(&results);
+        let rows = rows_from_csv(&std::fs::read(&saved[0]).unwrap());
+        assert!(!rows.is_empty() && rows.len() < 5, "{rows:?}");
+        assert!(rows
+            .iter()
+            .all(|r| r.run_kind == sbcbench::record::RunKind::Interrupted));
+    }
+}
+
+#[test]
+fn sweep_ended_by_an_error_restores_cpufreq() {
     let dir = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", dir.path());
     let before = cpufreq_settings(&root);
     let results = dir.path().join("results");
     let _firmware = Firmware::start(&root, None);
     let child = sweep_under_way(&root, &results);
-    // SAFETY: a signal to our own child, whose pid is valid until waited.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    // The board's folder becomes a link mid-sweep: the next save refuses.
+    let board = std::fs::read_dir(&results)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let moved = dir.path().join("moved");
+    std::fs::rename(&board, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &board).unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert_eq!(cpufreq_settings(&root), before, "{stderr}");
     assert!(!journal(&root).exists());
-    let saved = files_under(&results);
-    let rows = rows_from_csv(&std::fs::read(&saved[0]).unwrap());
-    assert!(!rows.is_empty() && rows.len() < 5, "{rows:?}");
-    assert!(rows
-        .iter()
-        .all(|r| r.run_kind == sbcbench::record::RunKind::Interrupted));
 }
 
 #[test]
