@@ -68,13 +68,22 @@ impl Baseline {
     /// A baseline from the rows of a real sbcbench run. Where a board was
     /// measured per cluster, its fastest single-core row counts.
     pub fn from_rows(rows: &[ResultRow], origin: &str) -> Result<Baseline, String> {
+        // A sweep's rows are at clocks it locked, not the board's figures.
+        let all = rows.len();
+        let rows: Vec<&ResultRow> = rows.iter().filter(|r| !r.is_sweep()).collect();
+        if rows.is_empty() && all > 0 {
+            return Err(format!(
+                "{origin}: a sweep (its rows are at locked clock steps, not the board's figures); \
+                 give a file of `sbcbench run`"
+            ));
+        }
         let first = rows
             .first()
             .ok_or_else(|| format!("{origin}: no result rows"))?;
         let mut figures: BTreeMap<(KernelId, Engine, ThreadMode), f64> = BTreeMap::new();
         let mut clock_mhz = None;
         let mut power = PhaseWatts::default();
-        for row in rows {
+        for &row in &rows {
             if let Some(w) = row.watts {
                 if let Some(phase) = Phase::for_row(row.thread_mode, row.threads, row.logical_cpus)
                 {

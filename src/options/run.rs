@@ -252,29 +252,38 @@ fn board_folders(output: &Path) -> Vec<String> {
     names
 }
 
-/// The latest run in a board's folder: file names are UTC times.
+/// The latest run in a board's folder: file names are UTC times. A
+/// sweep's file is not a run of the board at its clock: the latest file
+/// with other rows wins.
 fn latest_of(spec: &str, dir: &Path) -> Result<Baseline, Error> {
-    let latest = result_files(dir).ok().and_then(|found| {
-        if let Some(note) = found.outside_note() {
-            eprintln!("{note}");
+    let mut files = result_files(dir)
+        .map(|found| {
+            if let Some(note) = found.outside_note() {
+                eprintln!("{note}");
+            }
+            found.csv
+        })
+        .unwrap_or_default();
+    files.sort_by(|a, b| b.file_name().cmp(&a.file_name()).then_with(|| b.cmp(a)));
+    let mut sweeps = 0;
+    for file in files {
+        let rows =
+            read_results(&file).map_err(|e| Error::Usage(format!("--baseline {spec}: {e}")))?;
+        if !rows.is_empty() && rows.iter().all(ResultRow::is_sweep) {
+            sweeps += 1;
+            continue;
         }
-        found
-            .csv
-            .into_iter()
-            .max_by(|a, b| a.file_name().cmp(&b.file_name()).then_with(|| a.cmp(b)))
-    });
-    match latest {
-        Some(file) => {
-            let rows =
-                read_results(&file).map_err(|e| Error::Usage(format!("--baseline {spec}: {e}")))?;
-            Baseline::from_rows(&rows, &file.display().to_string()).map_err(Error::Usage)
-        }
-        None => Err(Error::Usage(format!(
-            "--baseline {spec}: no results for a board of that name in {}; \
-             give a results CSV or run `sbcbench run --board '{spec}'` on that board first",
-            dir.display()
-        ))),
+        return Baseline::from_rows(&rows, &file.display().to_string()).map_err(Error::Usage);
     }
+    Err(Error::Usage(format!(
+        "--baseline {spec}: no results for a board of that name in {}{}; \
+         give a results CSV or run `sbcbench run --board '{spec}'` on that board first",
+        dir.display(),
+        match sweeps {
+            0 => String::new(),
+            n => format!(" but {n} sweep(s), whose rows are at locked clock steps"),
+        }
+    )))
 }
 
 #[cfg(test)]
@@ -418,5 +427,22 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, board.join("20980101T000000Z.csv")).unwrap();
         let (o, _) = build(&["--output", out, "--baseline", "My Board"]).unwrap();
         assert_eq!(o.baseline.name, "new");
+
+        // A later sweep is not the board's run: the run before it is.
+        let sweep = as_board("sweep").replace(",article,", ",sweep,");
+        assert!(
+            sweep.contains(",sweep,"),
+            "the reference's clock_source moved"
+        );
+        std::fs::write(board.join("20260101T000000Z.csv"), &sweep).unwrap();
+        let (o, _) = build(&["--output", out, "--baseline", "My Board"]).unwrap();
+        assert_eq!(o.baseline.name, "new");
+        // A sweep named as a file is refused, saying why.
+        let file = board.join("20260101T000000Z.csv");
+        let m = usage_message(build(&["--baseline", file.to_str().unwrap()]));
+        assert!(
+            m.contains("a sweep (its rows are at locked clock steps"),
+            "{m}"
+        );
     }
 }
