@@ -82,12 +82,14 @@ pub enum Command {
     /// Measure at every clock step of every core class: the board's
     /// performance, power and efficiency curve (needs root and cpufreq).
     #[command(after_help = "Examples:
-  sudo sbcbench sweep --kernels xz --meter shelly:192.168.1.60   the efficiency curve
-  sudo sbcbench sweep --steps 4 --classes a76 -t 1               4 steps of the big cores
-  sbcbench report --plot charts/                                 its table and chart
+  sbcbench sweep --kernels xz --meter shelly:192.168.1.60   the efficiency curve
+  sbcbench sweep --steps 4 --classes a76 -t 1               4 steps of the big cores
+  sbcbench sweep --power ask                                type the meter's readings
+  sbcbench report --plot charts/                            its table and chart
 
-Every cpufreq setting is put back afterwards, also after Ctrl-C; after a
-kill, the next sweep restores it from /var/lib/sbcbench/cpufreq-journal.toml.")]
+It runs as root (sudo), and puts every cpufreq setting back afterwards, also
+after Ctrl-C; after a kill, the next sweep restores it from
+/var/lib/sbcbench/cpufreq-journal.toml.")]
     Sweep(Box<SweepArgs>),
     /// Run every known-answer test of every kernel; exit 0 when all pass.
     #[command(after_help = "Examples:
@@ -271,15 +273,15 @@ pub struct MeasureArgs {
     #[arg(long, value_name = "FILE", help_heading = "What to measure")]
     pub xz_input: Option<PathBuf>,
 
-    /// Board name in results [default: device-tree model, DMI product or hostname].
-    #[arg(long, value_name = "NAME", help_heading = "Output")]
-    pub board: Option<String>,
-
     /// Compare with a results CSV, or a board: the latest run of a board in
     /// --output, else one of the article's 15, named loosely ("Pi 4", rpi4)
     /// [default: the article's VisionFive 2].
     #[arg(short, long, value_name = "FILE|BOARD", help_heading = "Comparison")]
     pub baseline: Option<String>,
+
+    /// Board name in results [default: device-tree model, DMI product or hostname].
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub board: Option<String>,
 
     /// Where result files go: <DIR>/<board>/<UTC time>.csv.
     #[arg(
