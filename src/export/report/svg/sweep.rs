@@ -251,3 +251,75 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
     svg.push_str("</svg>\n");
     (title, svg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::{Engine, KernelId};
+
+    fn sweep(watts: bool) -> Sweep {
+        let curve = |mode: Mode, k: f64| {
+            let points: Vec<SweepPoint> = [(600.0, 4.0), (1000.0, 5.0), (1500.0, 8.5)]
+                .into_iter()
+                .map(|(mhz, w)| SweepPoint {
+                    clock_mhz: mhz,
+                    mb_per_s: mhz / 100.0 * k,
+                    watts: watts.then_some(w * k),
+                    mb_per_s_per_w: watts.then_some(mhz / 100.0 / w),
+                })
+                .collect();
+            SweepCurve {
+                kernel: KernelId::Xz,
+                engine: Engine::Builtin,
+                mode,
+                threads: k as usize,
+                points,
+                most_efficient_mhz: watts.then_some(1000.0),
+            }
+        };
+        Sweep {
+            board: "Pi <4>".to_string(),
+            source: "sbcbench".to_string(),
+            timestamp: "2026-12-04T10:00:00Z".to_string(),
+            arch: "aarch64".to_string(),
+            cluster: Some(1),
+            core_name: "Cortex-A72".to_string(),
+            cpus: "0-3".to_string(),
+            idle_watts: Some(2.7),
+            curves: vec![curve(Mode::Single, 1.0), curve(Mode::All, 4.0)],
+            summary: String::new(),
+        }
+    }
+
+    fn count(svg: &str, class: &str) -> usize {
+        let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .count()
+    }
+
+    #[test]
+    fn a_line_per_curve_with_its_best_step_ringed() {
+        let s = sweep(true);
+        assert_eq!(file_name(&s), "sweep-pi-4-1-cortex-a72.svg");
+        let (title, svg) = render(&s, &KernelId::ALL);
+        assert_eq!(
+            title,
+            "Pi <4>, Cortex-A72 (cpu 0-3): MB/s per W at each clock step"
+        );
+        assert_eq!(count(&svg, "curve"), 2);
+        assert_eq!(count(&svg, "point"), 6);
+        assert_eq!(count(&svg, "best"), 2);
+        assert!(svg.contains("1000 MHz: 2.00"), "{svg}");
+        assert!(svg.contains("MB/s per W (whole board)"));
+    }
+
+    #[test]
+    fn without_watts_it_plots_mb_per_s_and_says_so() {
+        let (title, svg) = render(&sweep(false), &KernelId::ALL);
+        assert!(title.ends_with("MB/s at each clock step (no power figures, so no MB/s per W)"));
+        assert_eq!(count(&svg, "curve"), 2);
+        assert_eq!(count(&svg, "best"), 0);
+        assert!(!svg.contains("MB/s per W (whole board)"));
+    }
+}
