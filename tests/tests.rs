@@ -31,3 +31,4 @@ mod observe_fixtures;
 mod power;
 mod reference_data;
 mod report;
+mod report_sweep;
