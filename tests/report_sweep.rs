@@ -103,7 +103,7 @@ fn markdown_shows_the_curve_and_names_the_most_efficient_step() {
     assert!(
         sweep.contains(&format!(
             "{BOARD}, Cortex-A72 (cpu 0-3): most efficient at 1000 MHz for every kernel and \
-             thread mode — xz × 1 2.00 MB/s per W, 1.13× its 1.76 at 1500 MHz."
+             thread mode — xz × 1: 2.00 MB/s per W, 1.13× its 1.76 at 1500 MHz."
         )),
         "{sweep}"
     );
@@ -238,4 +238,29 @@ fn plot_writes_the_sweep_chart_with_a_line_per_curve_and_the_best_step() {
     assert_eq!(labels, ["1000 MHz: 2.00", "1000 MHz: 5.88"]);
     let text: String = doc.descendants().filter_map(|n| n.text()).collect();
     assert!(text.contains("clock (MHz)") && text.contains("MB/s per W (whole board)"));
+}
+
+#[test]
+fn the_html_page_and_the_terminal_table_have_the_sweep_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = results_dir(dir.path());
+    let html = report(&results, &["--no-reference", "--format", "html"]);
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, opts).expect("well-formed markup");
+    let curves = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("curve"))
+        .count();
+    assert_eq!(curves, 2, "the sweep chart inline");
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(text.contains("most efficient at 1000 MHz"), "{text}");
+    assert!(text.contains("5.88 *"));
+
+    let table = report(&results, &["--no-reference", "--format", "table"]);
+    assert!(table.contains("xz × all (4 threads)"), "{table}");
+    assert!(table.contains("5.88 *"));
+    assert!(table.contains("most efficient at 1000 MHz"));
 }

@@ -134,7 +134,7 @@ pub fn summary(s: &Sweep) -> String {
         .unwrap_or(0.0);
     let against = match quoted.top() {
         Some(top) if top.clock_mhz == *mhz => {
-            " at the top step: a lower clock saves no energy per byte".to_string()
+            " at the top step, so a lower clock saves no energy per byte".to_string()
         }
         Some(top) => match top.mb_per_s_per_w.filter(|e| *e > 0.0) {
             Some(e) => format!(
@@ -148,7 +148,7 @@ pub fn summary(s: &Sweep) -> String {
         None => String::new(),
     };
     format!(
-        "{head}: most efficient at {} MHz for {which} — {} {} MB/s per W{against}.",
+        "{head}: most efficient at {} MHz for {which} — {}: {} MB/s per W{against}.",
         mhz_text(*mhz),
         quoted.label(),
         sig3(best)
@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(
             summary(&s),
             "Raspberry Pi 4 Model B, Cortex-A72 (cpu 0-3): most efficient at 1000 MHz for every \
-             kernel and thread mode — xz × 1 2.00 MB/s per W, 1.14× its 1.76 at 1500 MHz."
+             kernel and thread mode — xz × 1: 2.00 MB/s per W, 1.14× its 1.76 at 1500 MHz."
         );
         let table = section(&s, 7);
         assert!(table.title.starts_with("7. Sweep, Raspberry Pi 4 Model B"));
@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             summary(&s),
             "Raspberry Pi 4 Model B, Cortex-A72 (cpu 0-3): most efficient at 600 MHz for xz × 1, \
-             xz × all and at 1500 MHz for sha1 × 1 — xz × 1 3.00 MB/s per W, 1.50× its 2.00 at \
+             xz × all and at 1500 MHz for sha1 × 1 — xz × 1: 3.00 MB/s per W, 1.50× its 2.00 at \
              1500 MHz."
         );
     }
@@ -262,8 +262,8 @@ mod tests {
             &[(600.0, 1.0), (1500.0, 2.0)],
         )]);
         assert!(summary(&s).ends_with(
-            "most efficient at 1500 MHz for every kernel and thread mode — xz × all 2.00 MB/s \
-             per W at the top step: a lower clock saves no energy per byte."
+            "most efficient at 1500 MHz for every kernel and thread mode — xz × all: 2.00 MB/s \
+             per W at the top step, so a lower clock saves no energy per byte."
         ));
         let mut c = curve(KernelId::Xz, Mode::All, PI);
         for p in &mut c.points {
