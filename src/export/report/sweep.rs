@@ -133,9 +133,11 @@ pub fn summary(s: &Sweep) -> String {
         .and_then(|p| p.mb_per_s_per_w)
         .unwrap_or(0.0);
     let against = match quoted.top() {
-        Some(top) if top.clock_mhz == *mhz => {
+        // The conclusion only when it holds for every curve.
+        Some(top) if top.clock_mhz == *mhz && steps.len() == 1 => {
             " at the top step, so a lower clock saves no energy per byte".to_string()
         }
+        Some(top) if top.clock_mhz == *mhz => " at the top step".to_string(),
         Some(top) => match top.mb_per_s_per_w.filter(|e| *e > 0.0) {
             Some(e) => format!(
                 ", {:.2}× its {} at {} MHz",
@@ -277,5 +279,26 @@ mod tests {
              --meter or --power ask to find the most efficient step."
         );
         assert_eq!(section(&s, 1).headers, ["clock (MHz)", "MB/s"]);
+    }
+
+    #[test]
+    fn the_top_step_of_one_curve_is_no_verdict_on_the_others() {
+        let s = sweep(vec![
+            curve(KernelId::Sha1, Mode::Single, &[(600.0, 1.0), (1500.0, 2.0)]),
+            curve(KernelId::Xz, Mode::Single, &[(600.0, 3.0), (1500.0, 2.0)]),
+        ]);
+        assert!(summary(&s).ends_with(
+            "most efficient at 600 MHz for xz × 1 and at 1500 MHz for sha1 × 1 — xz × 1: 3.00 \
+             MB/s per W, 1.50× its 2.00 at 1500 MHz."
+        ));
+        let s = sweep(vec![
+            curve(KernelId::Sha1, Mode::Single, &[(600.0, 1.0), (1500.0, 2.0)]),
+            curve(KernelId::Sha1, Mode::All, &[(600.0, 1.0), (1500.0, 2.0)]),
+            curve(KernelId::Xz, Mode::Single, &[(600.0, 3.0), (1500.0, 2.0)]),
+        ]);
+        assert!(summary(&s).ends_with(
+            "most efficient at 1500 MHz for sha1 × 1, sha1 × all and at 600 MHz for xz × 1 — \
+             sha1 × 1: 2.00 MB/s per W at the top step."
+        ));
     }
 }

@@ -13,11 +13,13 @@ use crate::export::safe::markup_text as escape;
 use crate::export::sig3;
 use crate::record::board_slug;
 
-const WIDTH: f64 = 760.0;
+const WIDTH: f64 = 860.0;
 const HEIGHT: f64 = 480.0;
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 30.0;
+/// The plot's top under one legend row; each more row moves it down.
 const TOP: f64 = 84.0;
+const LEGEND_ROW: f64 = 16.0;
 const BOTTOM: f64 = 56.0;
 
 /// `sweep-raspberry-pi-4-model-b-0-cortex-a72.svg`: the class's index
@@ -109,10 +111,23 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
         1.0
     };
     let y_hi = (y_step * (y_max / y_step).ceil()).max(y_step);
-    let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+    // Legend: a line swatch per curve, in rows that fit the width.
+    let mut legend: Vec<(f64, f64, &SweepCurve, String)> = Vec::new();
+    let (mut lx, mut ly) = (8.0, 55.0);
+    for c in &s.curves {
+        let label = c.label();
+        let w = 40.0 + text_width(&label, 12.0);
+        if lx > 8.0 && lx + w > WIDTH - 8.0 {
+            (lx, ly) = (8.0, ly + LEGEND_ROW);
+        }
+        legend.push((lx, ly, c, label));
+        lx += w;
+    }
+    let top = TOP + (ly - 55.0);
+    let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - top - BOTTOM);
     let pad = plot_w * 0.04;
     let x = |mhz: f64| LEFT + pad + (mhz - x_lo) / (x_hi - x_lo) * (plot_w - 2.0 * pad);
-    let y = |v: f64| TOP + plot_h - v / y_hi * plot_h;
+    let y = |v: f64| top + plot_h - v / y_hi * plot_h;
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -134,24 +149,21 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
         r##"<text x="8" y="38" fill="#444">{}</text>"##,
         escape(&subtitle)
     );
-    // Legend: a line swatch per curve.
-    let mut lx = 8.0;
-    for c in &s.curves {
+    for (lx, ly, c, label) in &legend {
         let _ = writeln!(
             svg,
-            r#"<line x1="{lx:.1}" y1="55" x2="{:.1}" y2="55" stroke="{}" stroke-width="2"{}/>"#,
+            r#"<line x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{}" stroke-width="2"{}/>"#,
             lx + 22.0,
             colour_of(c),
             dash(c)
         );
-        let label = c.label();
         let _ = writeln!(
             svg,
-            r#"<text class="legend" x="{:.1}" y="59">{}</text>"#,
+            r#"<text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
             lx + 27.0,
-            escape(&label)
+            ly + 4.0,
+            escape(label)
         );
-        lx += 40.0 + text_width(&label, 12.0);
     }
     // Grid, ticks and axis titles.
     let every = steps.len().div_ceil(12).max(1);
@@ -159,14 +171,14 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
         let gx = x(*mhz);
         let _ = writeln!(
             svg,
-            r##"<line x1="{gx:.1}" y1="{TOP:.1}" x2="{gx:.1}" y2="{:.1}" stroke="#eee"/>"##,
-            TOP + plot_h
+            r##"<line x1="{gx:.1}" y1="{top:.1}" x2="{gx:.1}" y2="{:.1}" stroke="#eee"/>"##,
+            top + plot_h
         );
         if i % every == 0 {
             let _ = writeln!(
                 svg,
                 r##"<text x="{gx:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#444">{}</text>"##,
-                TOP + plot_h + 14.0,
+                top + plot_h + 14.0,
                 mhz_text(*mhz)
             );
         }
@@ -192,13 +204,13 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
         svg,
         r##"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444">clock (MHz)</text>"##,
         LEFT + plot_w / 2.0,
-        TOP + plot_h + 34.0
+        top + plot_h + 34.0
     );
     let _ = writeln!(
         svg,
         r##"<text class="axis" x="16" y="{:.1}" text-anchor="middle" fill="#444" transform="rotate(-90 16 {:.1})">{}</text>"##,
-        TOP + plot_h / 2.0,
-        TOP + plot_h / 2.0,
+        top + plot_h / 2.0,
+        top + plot_h / 2.0,
         if watts {
             "MB/s per W (whole board)"
         } else {
