@@ -9,6 +9,10 @@
 //! the board's, MB/s/W ÷ the baseline's; above 1 is better. Where the
 //! baseline has no all-cores measurement, its single-core figure × its
 //! cores stands in ([`Baseline::reference`]) and the ratio is marked.
+//!
+//! Rows of `sbcbench sweep` (`clock_source` `sweep`) are set aside before
+//! runs are grouped: they are curves against the clock (`sweep.rs`),
+//! never a board's figures.
 
 mod compose;
 mod model;

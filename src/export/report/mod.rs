@@ -2,6 +2,7 @@
 //! and its charts (`svg/`). The terminal table, Markdown and HTML share
 //! the tables built here ([`sections`]); CSV and JSON carry every figure
 //! unrounded, with its standard deviation.
+//! Sweeps follow the comparison's tables in the human formats (`sweep.rs`).
 
 mod csv;
 mod facts;
