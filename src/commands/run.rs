@@ -145,9 +145,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             facts: &facts,
             topo: &topo,
             baseline: &opts.baseline,
-            clock_mhz: opts
-                .clock_mhz
-                .map(|c| (c, crate::record::ClockSource::User)),
+            clock_mhz: opts.clock_mhz.map(|c| (c, crate::record::ClockSource::User)),
             timestamp: &timestamp,
             xz_input: opts.xz_input.as_ref().map(|i| i.label.as_str()),
             run_kind: opts.run_kind,
