@@ -31,4 +31,5 @@ mod observe_fixtures;
 mod power;
 mod reference_data;
 mod report;
+mod report_sweep;
 mod sweep;

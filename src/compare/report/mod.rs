@@ -9,6 +9,10 @@
 //! the board's, MB/s/W ÷ the baseline's; above 1 is better. Where the
 //! baseline has no all-cores measurement, its single-core figure × its
 //! cores stands in ([`Baseline::reference`]) and the ratio is marked.
+//!
+//! Rows of `sbcbench sweep` (`clock_source` `sweep`) are set aside before
+//! runs are grouped: they are curves against the clock (`sweep.rs`),
+//! never a board's figures.
 
 mod compose;
 mod model;
@@ -16,6 +20,7 @@ mod ratios;
 mod runs;
 mod select;
 mod spread;
+mod sweep;
 
 use serde::Serialize;
 
@@ -31,6 +36,7 @@ use ratios::compare;
 use runs::{built_in_entry, group_runs};
 use select::{pick_baseline, shown};
 pub use spread::RunSpread;
+pub use sweep::{mhz_text, Sweep, SweepCurve, SweepPoint};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -42,6 +48,10 @@ pub struct Report {
     pub entries: Vec<Entry>,
     /// Choices the report made for the user (which run, which baseline).
     pub notes: Vec<String>,
+    /// The curves of `sbcbench sweep`, per board and core class; never
+    /// part of `entries`. Left out of the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweeps: Vec<Sweep>,
 }
 
 impl Report {
@@ -49,6 +59,10 @@ impl Report {
     /// Only an unknown `--baseline` is an error.
     pub fn build(rows: Vec<ResultRow>, opts: &ReportOptions) -> Result<Report, Error> {
         let mut notes = Vec::new();
+        // A sweep's points are measured at locked lower clocks: never a
+        // board's figures (a 600 MHz point is not the board's speed).
+        let (sweep_rows, rows): (Vec<ResultRow>, Vec<ResultRow>) =
+            rows.into_iter().partition(ResultRow::is_sweep);
         let runs = group_runs(rows);
         let kernels: Vec<KernelId> = KernelId::ALL
             .into_iter()
@@ -112,6 +126,7 @@ impl Report {
             };
             key(a, *a_seen).cmp(&key(b, *b_seen))
         });
+        let sweeps = sweep::build(sweep_rows, &kernels, &opts.modes, &mut notes);
         let all_cores_extrapolated = kernels.iter().all(|k| {
             base_entry
                 .all_cores
@@ -136,6 +151,7 @@ impl Report {
             runs: opts.runs,
             entries: entries.into_iter().map(|(_, e)| e).collect(),
             notes,
+            sweeps,
         })
     }
 

@@ -3,17 +3,22 @@
 //! a `geomean` row per board × mode for the composite speedup. Figures are
 //! unrounded, each followed by its standard deviation (empty when
 //! unknown). The header is derived from [`ReportCsvRow`].
+//!
+//! Sweep points follow, a row each, with `clock_source` = `sweep`; only
+//! then does the header gain the `sweep_*` columns, so that a report
+//! without sweeps is as it was.
 
 use serde::Serialize;
 
 use super::ReportExporter;
-use crate::compare::report::{Entry, Figures, Mode, Report};
+use crate::compare::report::{Entry, Family, Figures, Mode, Report, Sweep};
 use crate::compare::uncertainty::Value;
+use crate::record::reference::SBCBENCH_SOURCE;
 
 pub struct CsvExporter;
 
 /// One line of the report's CSV; `docs/report.md` describes the columns.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ReportCsvRow<'a> {
     pub board: &'a str,
     pub label: &'a str,
@@ -73,6 +78,18 @@ pub struct ReportCsvRow<'a> {
     pub one_core_watts: Option<f64>,
     pub half_cores_watts: Option<f64>,
     pub all_cores_watts: Option<f64>,
+    /// Only when the report has sweeps (so that a report without is as
+    /// before): the core class of a sweep row (`clock_source` `sweep`),
+    /// its CPUs, and whether its step is the curve's most efficient;
+    /// empty on the comparison's rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_cluster: Option<Option<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_core_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_cpus: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sweep_most_efficient: Option<Option<bool>>,
 }
 
 fn v(x: Option<Value>) -> (Option<f64>, Option<f64>) {
@@ -154,7 +171,58 @@ fn row<'a>(
         one_core_watts: e.power.one_core,
         half_cores_watts: e.power.half_cores,
         all_cores_watts: e.power.all_cores,
+        ..ReportCsvRow::default()
     }
+}
+
+/// The sweep columns of a comparison row: present and empty when the
+/// report has sweeps.
+fn no_sweep<'a>(report: &Report, mut r: ReportCsvRow<'a>) -> ReportCsvRow<'a> {
+    if !report.sweeps.is_empty() {
+        r.sweep_cluster = Some(None);
+        r.sweep_core_name = Some("");
+        r.sweep_cpus = Some("");
+        r.sweep_most_efficient = Some(None);
+    }
+    r
+}
+
+/// A row per sweep point: the comparison's columns that apply, and the
+/// sweep's own.
+fn sweep_rows<'a>(report: &'a Report, s: &'a Sweep) -> Vec<ReportCsvRow<'a>> {
+    let mut out = Vec::new();
+    for c in &s.curves {
+        for p in &c.points {
+            out.push(ReportCsvRow {
+                board: &s.board,
+                label: &s.board,
+                source: &s.source,
+                other_implementation: s.source != SBCBENCH_SOURCE,
+                baseline: &report.baseline.board,
+                timestamp: &s.timestamp,
+                family: Family::of(&s.arch).title(),
+                arch: &s.arch,
+                mode: c.mode.key(),
+                kernel: c.kernel.name(),
+                engine: c.engine.to_string(),
+                shown: true,
+                run_timestamp: &s.timestamp,
+                threads: Some(c.threads),
+                mb_per_s: Some(p.mb_per_s),
+                clock_mhz: Some(p.clock_mhz),
+                clock_source: "sweep",
+                watts: p.watts,
+                mb_per_s_per_w: p.mb_per_s_per_w,
+                idle_watts: s.idle_watts,
+                sweep_cluster: Some(s.cluster),
+                sweep_core_name: Some(&s.core_name),
+                sweep_cpus: Some(&s.cpus),
+                sweep_most_efficient: Some(c.most_efficient_mhz.map(|m| m == p.clock_mhz)),
+                ..ReportCsvRow::default()
+            });
+        }
+    }
+    out
 }
 
 impl ReportExporter for CsvExporter {
@@ -165,10 +233,10 @@ impl ReportExporter for CsvExporter {
                 let figures = e.mode(mode);
                 for k in &report.kernels {
                     if let Some(f) = figures.get(*k) {
-                        w.serialize(row(report, e, mode, k.name(), f, true))?;
+                        w.serialize(no_sweep(report, row(report, e, mode, k.name(), f, true)))?;
                     }
                     if let Some(f) = figures.other_engine.get(k) {
-                        w.serialize(row(report, e, mode, k.name(), f, false))?;
+                        w.serialize(no_sweep(report, row(report, e, mode, k.name(), f, false)))?;
                     }
                 }
                 if let Some(g) = figures.composite_speedup {
@@ -181,8 +249,13 @@ impl ReportExporter for CsvExporter {
                         like_for_like: Some(true),
                         ..Figures::default()
                     };
-                    w.serialize(row(report, e, mode, "geomean", &f, true))?;
+                    w.serialize(no_sweep(report, row(report, e, mode, "geomean", &f, true)))?;
                 }
+            }
+        }
+        for s in &report.sweeps {
+            for r in sweep_rows(report, s) {
+                w.serialize(r)?;
             }
         }
         // Board names and OS strings come from others' files.

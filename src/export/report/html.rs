@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 
 use super::svg::{self, Charts};
 use super::{
-    facts::facts, footnotes, mark_of, notes_for, sections, Line, ReportExporter, Section, Style,
+    facts::facts, footnotes, mark_of, notes_for, sections, sweep, Line, ReportExporter, Section,
+    Style,
 };
 use crate::compare::report::Report;
 use crate::export::safe::markup_text as escape;
@@ -32,8 +33,9 @@ tr.group th{background:#eef2f6;padding-top:.4em}\
 .scroll{overflow-x:auto}figure{margin:1.5em 0}svg{max-width:100%;height:auto}\
 code{background:#f3f3f3;padding:0 .2em}";
 
-/// One table, with its title, or its sentence when it is empty.
-fn table(out: &mut String, section: &Section, notes: &[String]) {
+/// One table, with its title, or its sentence when it is empty, and the
+/// notes under it.
+fn table(out: &mut String, section: &Section, applies: &[&String]) {
     let _ = writeln!(out, "<section>\n<h2>{}</h2>", escape(&section.title));
     if section.lines.is_empty() {
         if let Some(empty) = &section.empty {
@@ -76,7 +78,6 @@ fn table(out: &mut String, section: &Section, notes: &[String]) {
         }
     }
     out.push_str("</tbody>\n</table></div>\n");
-    let applies = notes_for(section, notes);
     if !applies.is_empty() {
         out.push_str(r#"<div class="notes">"#);
         for n in applies {
@@ -150,10 +151,16 @@ impl ReportExporter for HtmlExporter {
         }
         out.push_str("</div>\n");
         method(&mut out, report);
-        for section in sections(report, style) {
-            table(&mut out, &section, &notes);
+        let sections = sections(report, style);
+        for section in &sections {
+            table(&mut out, section, &notes_for(section, &notes));
         }
-        table(&mut out, &facts(report), &notes);
+        for sweep in sweep::sections(report, sections.len() + 1) {
+            let lines: Vec<&String> = sweep.notes.iter().collect();
+            table(&mut out, &sweep.section, &lines);
+        }
+        let facts = facts(report);
+        table(&mut out, &facts, &notes_for(&facts, &notes));
         charts(&mut out, &svg::charts(report));
         out.push_str("<section id=\"legend\">\n<h2>Legend</h2>\n");
         for n in &notes {

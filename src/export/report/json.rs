@@ -1,5 +1,6 @@
 //! The whole report for scripts: every figure unrounded, each with its
 //! standard deviation (`{"value": …, "stddev": …}`, `null` when unknown).
+//! Sweeps, where there are any, carry the sentence the tables print.
 
 use super::ReportExporter;
 use crate::compare::report::Report;
@@ -8,7 +9,15 @@ pub struct JsonExporter;
 
 impl ReportExporter for JsonExporter {
     fn render(&self, report: &Report) -> anyhow::Result<String> {
-        let mut s = serde_json::to_string_pretty(report)?;
+        let mut s = if report.sweeps.is_empty() {
+            serde_json::to_string_pretty(report)?
+        } else {
+            let mut with = report.clone();
+            for sweep in &mut with.sweeps {
+                sweep.summary = super::sweep::summary(sweep);
+            }
+            serde_json::to_string_pretty(&with)?
+        };
         s.push('\n');
         Ok(s)
     }

@@ -2,7 +2,7 @@
 //! article's cells, without ± (the CSV and JSON have it), each table with
 //! the notes on its marks, the reader's boards in bold.
 
-use super::{footnotes, mark_of, notes_for, sections, Line, ReportExporter, Style};
+use super::{footnotes, mark_of, notes_for, sections, sweep, Line, ReportExporter, Section, Style};
 use crate::compare::report::Report;
 
 pub struct MarkdownExporter;
@@ -41,50 +41,60 @@ impl ReportExporter for MarkdownExporter {
         let style = Style { uncertainty: false };
         let notes = footnotes(report, style);
         let mut out = String::new();
-        for section in sections(report, style) {
-            out.push_str(&format!("### {}\n\n", escape(&section.title)));
-            if section.lines.is_empty() {
-                if let Some(empty) = &section.empty {
-                    out.push_str(&format!("_{}_\n\n", escape(empty)));
-                }
-                continue;
-            }
-            let headers: Vec<String> = section.headers.iter().map(|h| escape(h)).collect();
-            out.push_str(&format!("| {} |\n", headers.join(" | ")));
-            let aligns: Vec<&str> = section
-                .numeric
-                .iter()
-                .map(|n| if *n { "---:" } else { "---" })
-                .collect();
-            out.push_str(&format!("| {} |\n", aligns.join(" | ")));
-            for line in &section.lines {
-                let cells: Vec<String> = match line {
-                    Line::Group(name) => std::iter::once(format!("**{}**", escape(name)))
-                        .chain((1..section.headers.len()).map(|_| String::new()))
-                        .collect(),
-                    Line::Cells(cells) => cells.iter().map(|c| lines(c, false)).collect(),
-                    Line::Mine(cells) => cells
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| lines(c, i == 0))
-                        .collect(),
-                };
-                out.push_str(&format!("| {} |\n", cells.join(" | ")));
-            }
-            out.push('\n');
-            let applies = notes_for(&section, &notes);
-            if !applies.is_empty() {
-                for note in applies {
-                    out.push_str(&note_line(note));
-                }
-                out.push('\n');
-            }
+        let sections = sections(report, style);
+        let first_sweep = sections.len() + 1;
+        for section in &sections {
+            push_section(&mut out, section, &notes_for(section, &notes));
+        }
+        for sweep in sweep::sections(report, first_sweep) {
+            let lines: Vec<&String> = sweep.notes.iter().collect();
+            push_section(&mut out, &sweep.section, &lines);
         }
         // What concerns the whole report, once at the end.
         for note in notes.iter().filter(|n| mark_of(n).is_none()) {
             out.push_str(&note_line(note));
         }
         Ok(out)
+    }
+}
+
+/// One table under its heading, and the notes on its marks.
+fn push_section(out: &mut String, section: &Section, applies: &[&String]) {
+    out.push_str(&format!("### {}\n\n", escape(&section.title)));
+    if section.lines.is_empty() {
+        if let Some(empty) = &section.empty {
+            out.push_str(&format!("_{}_\n\n", escape(empty)));
+        }
+        return;
+    }
+    let headers: Vec<String> = section.headers.iter().map(|h| escape(h)).collect();
+    out.push_str(&format!("| {} |\n", headers.join(" | ")));
+    let aligns: Vec<&str> = section
+        .numeric
+        .iter()
+        .map(|n| if *n { "---:" } else { "---" })
+        .collect();
+    out.push_str(&format!("| {} |\n", aligns.join(" | ")));
+    for line in &section.lines {
+        let cells: Vec<String> = match line {
+            Line::Group(name) => std::iter::once(format!("**{}**", escape(name)))
+                .chain((1..section.headers.len()).map(|_| String::new()))
+                .collect(),
+            Line::Cells(cells) => cells.iter().map(|c| lines(c, false)).collect(),
+            Line::Mine(cells) => cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| lines(c, i == 0))
+                .collect(),
+        };
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out.push('\n');
+    if !applies.is_empty() {
+        for note in applies {
+            out.push_str(&note_line(note));
+        }
+        out.push('\n');
     }
 }
 

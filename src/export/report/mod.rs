@@ -2,6 +2,7 @@
 //! and its charts (`svg/`). The terminal table, Markdown and HTML share
 //! the tables built here ([`sections`]); CSV and JSON carry every figure
 //! unrounded, with its standard deviation.
+//! Sweeps follow the comparison's tables in the human formats (`sweep.rs`).
 
 mod csv;
 mod facts;
@@ -10,6 +11,7 @@ mod json;
 mod markdown;
 mod more;
 pub mod svg;
+mod sweep;
 mod table;
 
 use crate::compare::report::{Entry, Family, Figures, Mode, Report};
@@ -70,8 +72,9 @@ pub fn render(report: &Report, format: impl Into<ReportFormat>) -> anyhow::Resul
 /// A line of a human table.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Line {
-    /// An architecture family's header row.
-    Group(&'static str),
+    /// A header row over the lines below it: an architecture family, or a
+    /// sweep's kernel × threads.
+    Group(String),
     /// A reference board (measured by others, `†`).
     Cells(Vec<String>),
     /// A board of the reader's, set apart (bold in Markdown and HTML).
@@ -281,7 +284,7 @@ fn grouped<'a>(
     for e in entries {
         if family != Some(e.family) {
             family = Some(e.family);
-            lines.push(Line::Group(e.family.title()));
+            lines.push(Line::Group(e.family.title().to_string()));
         }
         lines.push(if e.other_implementation {
             Line::Cells(cells(e))

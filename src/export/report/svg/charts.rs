@@ -11,7 +11,7 @@ use crate::measure::KernelId;
 const ALL_CORES: &str = "#555555";
 
 /// Kernel colours (colour-blind safe, Okabe–Ito).
-fn colour(i: usize) -> &'static str {
+pub(super) fn colour(i: usize) -> &'static str {
     ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"][i % 5]
 }
 
@@ -215,6 +215,8 @@ pub fn charts(report: &Report) -> Charts {
             "a power figure",
         );
     }
+    // The sweeps' curves, one chart per board and core class.
+    out.charts.extend(super::sweep::charts(report));
     out
 }
 

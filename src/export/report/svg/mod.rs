@@ -4,7 +4,9 @@
 //! - `speedup-1-core.svg`, `speedup-all-cores.svg`: the speedup of each
 //!   kernel per board on a log scale, with the 1× line of the baseline;
 //! - `efficiency-<kernel>.svg`: MB/s per W per board, single core and all
-//!   cores (the article's extrapolation drawn lighter and marked `*`).
+//!   cores (the article's extrapolation drawn lighter and marked `*`);
+//! - `sweep-<board>-<class>-<core>.svg`: per board and core class that
+//!   `sbcbench sweep` measured, MB/s per W against the clock (`sweep.rs`).
 //!
 //! Every board of the report appears in every chart, grouped by
 //! architecture family; a board without the figure says so, and a chart
@@ -15,6 +17,7 @@
 
 mod charts;
 mod plot;
+mod sweep;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

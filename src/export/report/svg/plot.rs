@@ -346,7 +346,7 @@ fn board_label(e: &Entry) -> String {
 }
 
 /// 1, 2, 2.5 or 5 × 10^n, at or above `v`.
-fn nice_step(v: f64) -> f64 {
+pub(super) fn nice_step(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
     for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
         if v <= m * p * 1.000_001 {
@@ -374,7 +374,7 @@ fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
 }
 
 /// `0.1×`, `1×`, `10×`; `0`, `2.5`, `50`.
-fn tick_label(t: f64, log: bool) -> String {
+pub(super) fn tick_label(t: f64, log: bool) -> String {
     let mut s = if t == 0.0 { "0".to_string() } else { sig3(t) };
     if s.contains('.') {
         s = s.trim_end_matches('0').trim_end_matches('.').to_string();
