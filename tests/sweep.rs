@@ -167,6 +167,51 @@ fn sweep_of_a_pi_4_measures_five_steps_with_watts_and_restores_cpufreq() {
     assert_eq!(rows_from_csv(&std::fs::read(&saved[0]).unwrap()), rows);
     assert_eq!(cpufreq_settings(&root), before);
     assert!(!journal(&root).exists());
+
+    // The report draws the curve and names the step of the most MB/s per W.
+    let best = rows
+        .iter()
+        .max_by(|a, b| {
+            a.mb_per_s_per_w
+                .unwrap()
+                .total_cmp(&b.mb_per_s_per_w.unwrap())
+        })
+        .and_then(|r| r.clock_mhz)
+        .unwrap();
+    let charts = dir.path().join("charts");
+    let report = sbcbench()
+        .arg("report")
+        .arg(&results)
+        .args(["--no-reference", "--format", "markdown", "--plot"])
+        .arg(&charts)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&report.stdout);
+    // Nothing but the sweep: no comparison tables of the baseline alone.
+    assert!(!text.contains("Performance, single core"), "{text}");
+    for mhz in ["600", "750", "1000", "1250", "1500"] {
+        assert!(text.contains(&format!("| {mhz} ")), "{mhz}: {text}");
+    }
+    assert!(
+        text.contains(&format!(
+            "Cortex-A72 (cpu 0-3): most efficient at {best:.0} MHz"
+        )),
+        "{best}: {text}"
+    );
+    let svg = files_under(&charts)
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sweep-")
+        })
+        .expect("a sweep chart");
+    let svg = std::fs::read_to_string(svg).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+    assert!(svg.contains(&format!("{best:.0} MHz")), "{svg}");
 }
 
 #[test]

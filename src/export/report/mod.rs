@@ -298,6 +298,10 @@ fn grouped<'a>(
 /// The four tables of the article (performance per mode, xz cycles per
 /// byte, power, efficiency).
 pub(crate) fn sections(report: &Report, style: Style) -> Vec<Section> {
+    // Sweeps alone: six tables of the baseline against nobody say nothing.
+    if !report.sweeps.is_empty() && report.entries.iter().all(|e| e.is_baseline) {
+        return Vec::new();
+    }
     let base = &report.baseline.board;
     let kernels = &report.kernels;
     let mut out = Vec::new();
