@@ -178,6 +178,11 @@ fn sweep_of_a_pi_4_measures_five_steps_with_watts_and_restores_cpufreq() {
         })
         .and_then(|r| r.clock_mhz)
         .unwrap();
+    // The sweep itself says so too (on stderr beside CSV).
+    assert!(
+        stderr.contains(&format!("most efficient at {best:.0} MHz")),
+        "{best}: {stderr}"
+    );
     let charts = dir.path().join("charts");
     let report = sbcbench()
         .arg("report")

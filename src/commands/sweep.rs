@@ -11,10 +11,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::cli::SweepArgs;
+use crate::compare::report::{sweeps_of, Mode};
 use crate::compare::row::RunContext;
 use crate::error::Error;
 use crate::export::progress;
+use crate::export::report::sweep_summary;
 use crate::export::width::note;
+use crate::export::Format;
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
 use crate::measure::plan::single_core_cpu;
@@ -28,7 +31,7 @@ use crate::options::SweepOptions;
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{Monitor, PowerStats};
 use crate::power::{idle_phase, PowerMode};
-use crate::record::{ClockSource, ResultFile};
+use crate::record::{ClockSource, ResultFile, ResultRow};
 use crate::warnings::{self, Warning};
 
 use super::run::recorder::{Live, Recorder};
@@ -242,7 +245,9 @@ fn sweep_with(
         }
         other => other,
     };
+    let rows = recorder.rows.clone();
     let result = asked.and_then(|()| finish(recorder, ended, Vec::new(), &facts, opts));
+    summarise(rows, &order, opts.format);
     if let Some((_, monitor)) = monitor {
         monitor.stop();
     }
@@ -253,6 +258,23 @@ fn sweep_with(
                 eprintln!("{} {first:#}", crate::term::error_prefix());
             }
             Err(e.into())
+        }
+    }
+}
+
+/// The sweep's answer in one sentence per class, as `report` says it:
+/// under the table for people, on stderr beside data formats.
+fn summarise(rows: Vec<ResultRow>, order: &[KernelId], format: Format) {
+    if rows.is_empty() {
+        return;
+    }
+    for sweep in sweeps_of(rows, order, &[Mode::Single, Mode::All], &mut Vec::new()) {
+        let sentence = sweep_summary(&sweep);
+        match format {
+            Format::Table | Format::Markdown => {
+                let _ = crate::term::print(&format!("\n{sentence}\n"));
+            }
+            _ => note(&sentence),
         }
     }
 }

@@ -36,7 +36,7 @@ use ratios::compare;
 use runs::{built_in_entry, group_runs};
 use select::{pick_baseline, shown};
 pub use spread::RunSpread;
-pub use sweep::{mhz_text, Sweep, SweepCurve, SweepPoint};
+pub use sweep::{build as sweeps_of, mhz_text, Sweep, SweepCurve, SweepPoint};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {

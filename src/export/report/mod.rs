@@ -12,6 +12,7 @@ mod markdown;
 mod more;
 pub mod svg;
 mod sweep;
+pub use sweep::summary as sweep_summary;
 mod table;
 
 use crate::compare::report::{Entry, Family, Figures, Mode, Report};
