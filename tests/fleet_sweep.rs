@@ -317,6 +317,30 @@ fn a_board_where_sudo_asks_for_a_password_fails_with_the_advice() {
     assert_eq!(sshd.leftovers(), Vec::<String>::new());
 }
 
+#[test]
+fn a_sweeps_step_lines_name_their_clock() {
+    let tree = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", tree.path());
+    let firmware = Firmware::start(&root);
+    let mut args = vec!["sweep".to_string()];
+    args.extend(sweep_args(&root));
+    let out = sbcbench_std()
+        .args(&args)
+        .args(["--status-lines", "--no-save", "--format", "csv"])
+        .output()
+        .unwrap();
+    drop(firmware);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let steps: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("@sbcbench step "))
+        .collect();
+    assert_eq!(steps.len(), 2, "{stderr}");
+    assert!(steps[0].ends_with(" clock=600"), "{stderr}");
+    assert!(steps[1].ends_with(" clock=1500"), "{stderr}");
+}
+
 /// `sbcbench fleet` with a boards.toml of one board (a clock and fixed
 /// power figures made for runs) and `args`, connecting to nothing.
 fn offline(args: &[&str]) -> (Option<i32>, String, String) {
