@@ -18,8 +18,8 @@ use sbcbench::record::{board_slug, ResultRow};
 const CPUFREQ: &str = "sys/devices/system/cpu/cpufreq";
 
 /// The sweep's arguments: the tree, one kernel on one CPU at two steps,
-/// short samples without warm-up or cooling waits.
-fn sweep_args(root: &Path) -> Vec<String> {
+/// samples of `min_time` seconds without warm-up or cooling waits.
+fn sweep_args(root: &Path, min_time: &str) -> Vec<String> {
     let mut args = vec!["--sysroot".to_string(), root.display().to_string()];
     args.extend(
         [
@@ -30,7 +30,7 @@ fn sweep_args(root: &Path) -> Vec<String> {
             "--steps",
             "600,1500",
             "--min-time",
-            "0.05",
+            min_time,
             "--samples",
             "2",
             "--warmup",
@@ -201,7 +201,7 @@ fn a_fleet_sweeps_a_board_through_sudo_n_and_leaves_cpufreq_as_it_was() {
     let more = "clock_mhz = 1500\npower = { idle = 1.0, one = 2.0 }\n\
                 run_args = [\"--system-tools\", \"off\"]";
     let mut args = vec!["--".to_string(), "sweep".to_string()];
-    args.extend(sweep_args(&root));
+    args.extend(sweep_args(&root, "0.05"));
     let (work, out) = sweep_fleet(&sshd, "Swept Pi", more, &args);
     drop(firmware);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -262,7 +262,7 @@ fn a_meter_on_this_machine_gives_each_step_of_a_sweep_its_own_watts() {
         format!("Power: {:.3} W\r\n", 1.2 + 2.0 * ghz * ghz).into_bytes()
     });
     let mut args = ["--command", "sweep", "--"].map(String::from).to_vec();
-    args.extend(sweep_args(&root));
+    args.extend(sweep_args(&root, "0.05"));
     args.extend(["--idle-time", "1"].map(String::from));
     let (work, out) = sweep_fleet(
         &sshd,
@@ -303,7 +303,7 @@ fn a_board_where_sudo_asks_for_a_password_fails_with_the_advice() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
     let mut args = vec!["--".to_string(), "sweep".to_string()];
-    args.extend(sweep_args(&root));
+    args.extend(sweep_args(&root, "0.05"));
     let (work, out) = sweep_fleet(&sshd, "Locked Pi", "", &args);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -318,12 +318,35 @@ fn a_board_where_sudo_asks_for_a_password_fails_with_the_advice() {
 }
 
 #[test]
+fn a_sweep_stopped_by_the_timeout_puts_cpufreq_back() {
+    let sshd = Sshd::start();
+    fake_id_and_sudo(&sshd, 1000);
+    let tree = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", tree.path());
+    let before = cpufreq_settings(&root);
+    let firmware = Firmware::start(&root);
+    // Two steps of at least 4 s each: the timeout comes during one.
+    let mut args = ["--timeout", "5", "--", "sweep"].map(String::from).to_vec();
+    args.extend(sweep_args(&root, "2"));
+    let (_work, out) = sweep_fleet(&sshd, "Slow Pi", "", &args);
+    drop(firmware);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(summary(&stdout)[0].1, "timeout", "{stdout}\n{stderr}");
+    // SIGTERM reached the sweep through `$$` (here sudo's exec), whose
+    // guard restored cpufreq and removed its journal.
+    assert_eq!(cpufreq_settings(&root), before);
+    assert!(!root.join("var/lib/sbcbench/cpufreq-journal.toml").exists());
+    assert_eq!(sshd.leftovers(), Vec::<String>::new());
+}
+
+#[test]
 fn a_sweeps_step_lines_name_their_clock() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
     let firmware = Firmware::start(&root);
     let mut args = vec!["sweep".to_string()];
-    args.extend(sweep_args(&root));
+    args.extend(sweep_args(&root, "0.05"));
     let out = sbcbench_std()
         .args(&args)
         .args(["--status-lines", "--no-save", "--format", "csv"])
