@@ -293,6 +293,12 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
             board.name,
             ssh.where_()
         ));
+        if let Some(note) = (plan.command == BoardCommand::Sweep)
+            .then(|| command::sweep_note(board))
+            .flatten()
+        {
+            out.push_str(&format!("# {note}\n"));
+        }
         if ssh.control_path.is_some() {
             out.push_str(
                 &std::iter::once("ssh".to_string())
@@ -301,12 +307,6 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
                     .join(" "),
             );
             out.push_str(" &   # the one connection the commands below share\n");
-        }
-        if let Some(note) = (plan.command == BoardCommand::Sweep)
-            .then(|| command::sweep_note(board))
-            .flatten()
-        {
-            out.push_str(&format!("# {note}\n"));
         }
         if board.target.is_none() {
             out.push_str(&line(&ssh, &probe_cmd(), false));
