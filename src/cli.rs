@@ -118,7 +118,8 @@ after Ctrl-C; after a kill, the next sweep restores it from
     #[command(after_help = "Examples:
   sbcbench fleet --dry-run               the ssh commands it would run
   sbcbench fleet -j 2 --tag arm          two boards at a time, those tagged arm
-  sbcbench fleet -- --quick              with `sbcbench run --quick` on every board")]
+  sbcbench fleet -- --quick              with `sbcbench run --quick` on every board
+  sbcbench fleet -- sweep --steps 4      `sbcbench sweep` on every board (needs root there)")]
     Fleet(FleetArgs),
     /// Print a shell completion script, generated from this binary's own options.
     #[command(after_help = "Examples:
@@ -497,7 +498,14 @@ pub struct FleetArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     pub ssh_option: Vec<String>,
 
-    /// Arguments for `sbcbench run` on every board, after the boards.toml ones.
+    /// What every board runs: `run`, or `sweep` (each core class at each
+    /// clock step; root or `sudo -n` there). `-- sweep …` says the same
+    /// [default: run].
+    #[arg(long, value_enum, value_name = "COMMAND")]
+    pub command: Option<crate::deploy::command::BoardCommand>,
+
+    /// Arguments for `sbcbench run` on every board, after the boards.toml
+    /// ones; or, after a first word `sweep`, for `sbcbench sweep`.
     #[arg(last = true, value_name = "RUN ARGS")]
     pub run_args: Vec<String>,
 }

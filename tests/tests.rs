@@ -21,6 +21,7 @@ mod engines;
 mod fleet;
 mod fleet_inventory;
 mod fleet_ssh;
+mod fleet_sweep;
 mod lava;
 mod meter_fnirsi;
 mod meter_homeassistant;

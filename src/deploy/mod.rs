@@ -3,6 +3,7 @@
 //! - `boards`: boards.toml, every board checked before any connection.
 //! - `inventory`: an Ansible inventory (INI or YAML) as the board list,
 //!   and `--limit`.
+//! - `command`: `run` or `sweep` on the boards, and what a sweep leaves out.
 //! - `plan`: boards × binaries × arguments, and what `--dry-run` prints.
 //! - `remote`: the commands run on a board, every value quoted.
 //! - `ssh`: the ssh client, run with an argument vector, and its failures.
@@ -14,6 +15,7 @@
 //! - `forward`: a board's output, prefixed, with its control lines taken
 //!   out (their format and what a meter here makes of them: `power`).
 pub mod boards;
+pub mod command;
 pub mod forward;
 pub mod framing;
 pub mod inventory;

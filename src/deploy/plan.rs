@@ -1,12 +1,16 @@
 //! The plan: which boards, which binary for each (checked against
-//! dist/SHA256SUMS) and which `sbcbench run` arguments. Everything here is
-//! decided and checked before any connection, and `--dry-run` prints it.
+//! dist/SHA256SUMS) and which `sbcbench run` (or `sweep`) arguments.
+//! Everything here is decided and checked before any connection, and
+//! `--dry-run` prints it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::remote::{cleanup_cmd, fetch_cmd, mktemp_cmd, probe_cmd, run_cmd, upload_cmd};
+use super::command::{self, BoardCommand};
+use super::remote::{
+    cleanup_cmd, fetch_cmd, mktemp_cmd, probe_cmd, run_cmd, sweep_cmd, upload_cmd,
+};
 use super::ssh::{display_word, Remote, Ssh};
 use super::Board;
 
@@ -21,7 +25,9 @@ pub struct Plan {
     pub timeout: Duration,
     pub ssh_options: Vec<String>,
     pub accept_new_host_keys: bool,
-    /// The RUN ARGS after `--`, for every board.
+    /// `sbcbench run` or `sbcbench sweep` on every board.
+    pub command: BoardCommand,
+    /// The RUN ARGS after `--` (and after its command word), for every board.
     pub run_args: Vec<String>,
     pub jobs: usize,
     /// Where the boards' master connections put their sockets (`mux.rs`);
@@ -56,18 +62,23 @@ impl Plan {
 
     /// The board's arguments then the command line's.
     pub(super) fn board_args(&self, board: &Board) -> Vec<String> {
-        board
-            .run_args
-            .iter()
-            .chain(&self.run_args)
-            .cloned()
-            .collect()
+        board_args(self.command, board, &self.run_args)
     }
 
     /// `ssh -t`: the run asks for the wattmeter's readings, one board at a time.
     pub fn tty(&self, board: &Board) -> bool {
         self.jobs == 1 && wants_power_ask(&self.board_args(board))
     }
+}
+
+/// A board's `run_args` (those a sweep has, for a sweep), then `run_args`
+/// of the command line.
+pub fn board_args(command: BoardCommand, board: &Board, run_args: &[String]) -> Vec<String> {
+    let own = match command {
+        BoardCommand::Run => board.run_args.clone(),
+        BoardCommand::Sweep => command::without_run_only(&board.run_args).0,
+    };
+    own.into_iter().chain(run_args.iter().cloned()).collect()
 }
 
 /// The name of the dist binary for a target.
@@ -196,6 +207,12 @@ const FLEET_SETS: [(&str, &str); 2] = [
 
 /// Checks run arguments; `whose` names where they came from.
 pub fn check_run_args(args: &[String], whose: &str) -> Result<(), String> {
+    if let Some(word) = args.first().filter(|a| *a == "run" || *a == "sweep") {
+        return Err(format!(
+            "{whose}: '{word}' is a command, not an argument; the command is fleet's --command \
+             (or the first word after --), given once"
+        ));
+    }
     for (flag, why) in FLEET_SETS {
         if has_flag(args, flag) {
             return Err(format!(
@@ -206,17 +223,20 @@ pub fn check_run_args(args: &[String], whose: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The arguments of the remote `sbcbench run`.
+/// The arguments of the remote `sbcbench run` (or `sweep`). A sweep gets
+/// neither boards.toml's `clock_mhz` nor its `power`: it records the clock
+/// it locks and refuses power but a meter's ([`command`]).
 pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
     let extra = plan.board_args(board);
+    let run = plan.command == BoardCommand::Run;
     let mut args: Vec<String> = vec![
-        "run".into(),
+        plan.command.name().into(),
         "--board".into(),
         board.name.clone(),
         "--output".into(),
         format!("{dir}/results"),
     ];
-    if let Some(mhz) = board.clock_mhz {
+    if let Some(mhz) = board.clock_mhz.filter(|_| run) {
         if !has_flag(&extra, "--clock-mhz") {
             args.extend(["--clock-mhz".into(), mhz.to_string()]);
         }
@@ -229,7 +249,7 @@ pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
     if board.meter.is_some() && !has_flag(&extra, "--phase-events") {
         args.push("--phase-events".into());
     }
-    if let (Some(p), None) = (&board.power, &board.meter) {
+    if let (Some(p), None, true) = (&board.power, &board.meter, run) {
         if !has_flag(&extra, "--power") && !p.is_empty() {
             let keys: Vec<String> = crate::power::Phase::ALL
                 .into_iter()
@@ -240,6 +260,15 @@ pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
     }
     args.extend(extra);
     args
+}
+
+/// The remote command that runs the board's `sbcbench run` or `sweep`.
+pub(super) fn remote_cmd(board: &Board, plan: &Plan, dir: &str) -> Remote {
+    let args = remote_run_args(board, plan, dir);
+    match plan.command {
+        BoardCommand::Run => run_cmd(dir, &args),
+        BoardCommand::Sweep => sweep_cmd(dir, &args),
+    }
 }
 
 /// What `--dry-run` prints: every command, none run.
@@ -264,6 +293,12 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
             board.name,
             ssh.where_()
         ));
+        if let Some(note) = (plan.command == BoardCommand::Sweep)
+            .then(|| command::sweep_note(board))
+            .flatten()
+        {
+            out.push_str(&format!("# {note}\n"));
+        }
         if ssh.control_path.is_some() {
             out.push_str(
                 &std::iter::once("ssh".to_string())
@@ -288,11 +323,7 @@ pub fn dry_run(boards: &[Board], plan: &Plan) -> String {
                     display_word(&plan.dist.join("SHA256SUMS").display().to_string())
                 ),
             ),
-            (
-                run_cmd(dir, &remote_run_args(board, plan, dir)),
-                plan.tty(board),
-                String::new(),
-            ),
+            (remote_cmd(board, plan, dir), plan.tty(board), String::new()),
             (
                 fetch_cmd(dir),
                 false,
@@ -341,6 +372,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             ssh_options: vec![],
             accept_new_host_keys: false,
+            command: BoardCommand::Run,
             run_args: vec!["--quick".into()],
             jobs: 4,
             control_dir: None,
@@ -438,7 +470,74 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_gets_neither_clock_mhz_nor_power_and_runs_as_root_or_with_sudo_n() {
+        let mut b = board("Pi 4");
+        b.clock_mhz = Some(1500.0);
+        b.power = Some(crate::power::PhaseWatts {
+            idle: Some(2.5),
+            ..Default::default()
+        });
+        b.run_args = vec![
+            "--system-tools".into(),
+            "off".into(),
+            "-k".into(),
+            "sha1".into(),
+        ];
+        let sweep = Plan {
+            command: BoardCommand::Sweep,
+            run_args: vec!["--steps".into(), "4".into()],
+            ..plan()
+        };
+        let args = remote_run_args(&b, &sweep, "/d");
+        assert_eq!(
+            args,
+            [
+                "sweep",
+                "--board",
+                "Pi 4",
+                "--output",
+                "/d/results",
+                "--status-lines",
+                "-k",
+                "sha1",
+                "--steps",
+                "4"
+            ]
+        );
+        let note = command::sweep_note(&b).unwrap();
+        for left in ["`clock_mhz`", "`power`", "--system-tools off"] {
+            assert!(note.contains(left), "{note}");
+        }
+        b.meter = Some("line:/dev/ttyACM0".into());
+        let args = remote_run_args(&b, &sweep, "/d");
+        assert!(args.contains(&"--phase-events".to_string()), "{args:?}");
+        assert!(!command::sweep_note(&b).unwrap().contains("`power`"));
+        let cmd = remote_cmd(&b, &sweep, "/d");
+        assert!(
+            cmd.as_str()
+                .contains("then exec ./sbcbench 'sweep' '--board' 'Pi 4'"),
+            "{}",
+            cmd.as_str()
+        );
+        assert!(
+            cmd.as_str()
+                .contains("else exec sudo -n ./sbcbench 'sweep' '--board' 'Pi 4'"),
+            "{}",
+            cmd.as_str()
+        );
+        // A run is as it was: its flags, no sudo.
+        let run = remote_cmd(&b, &plan(), "/d");
+        assert!(run.as_str().contains("exec ./sbcbench 'run' '--board' 'Pi 4' '--output' '/d/results' '--clock-mhz' '1500'"), "{}", run.as_str());
+        assert!(!run.as_str().contains("sudo"));
+        let shown = dry_run(&[b], &sweep);
+        assert!(shown.contains("# note: the sweep leaves out"), "{shown}");
+        assert!(shown.contains("sudo -n ./sbcbench"), "{shown}");
+    }
+
+    #[test]
     fn flags_the_fleet_sets_are_refused_in_run_args() {
+        let e = check_run_args(&["sweep".into()], "board 'a': run_args").unwrap_err();
+        assert!(e.contains("'sweep' is a command"), "{e}");
         assert!(check_run_args(&["--quick".into()], "RUN ARGS").is_ok());
         let e = check_run_args(&["--output=x".into()], "board 'a': run_args").unwrap_err();
         assert!(e.starts_with("board 'a': run_args: --output"), "{e}");

@@ -68,6 +68,21 @@ pub(super) fn run_cmd(dir: &str, args: &[String]) -> Remote {
         .args(args)
 }
 
+/// As [`run_cmd`], for `sbcbench sweep`, which writes cpufreq's limits
+/// and so needs root: run directly as root, else through `sudo -n`, which
+/// fails at once where sudo would ask for a password. `$$` stays the
+/// process to stop: sudo passes SIGTERM on to the sweep.
+pub(super) fn sweep_cmd(dir: &str, args: &[String]) -> Remote {
+    Remote::new()
+        .code("cd ")
+        .arg(dir)
+        .code(" && echo '@sbcbench pid' \"$$\" && if [ \"$(id -u)\" = 0 ]; then exec ./sbcbench")
+        .args(args)
+        .code("; else exec sudo -n ./sbcbench")
+        .args(args)
+        .code("; fi")
+}
+
 pub(super) fn fetch_cmd(dir: &str) -> Remote {
     Remote::new()
         .code("for f in ")
@@ -125,5 +140,22 @@ mod tests {
             clean.as_str()
         );
         assert!(clean.as_str().ends_with("rm -rf -- '/tmp/sbcbench.x'"));
+    }
+
+    #[test]
+    fn a_sweep_runs_as_root_or_through_sudo_n() {
+        let args = ["sweep", "--board", "pi'; id; '"].map(String::from);
+        let cmd = sweep_cmd("/tmp/sbcbench.x", &args);
+        let quoted = r"'sweep' '--board' 'pi'\''; id; '\'''";
+        assert_eq!(
+            cmd.as_str(),
+            format!(
+                "cd '/tmp/sbcbench.x' && echo '@sbcbench pid' \"$$\" && \
+                 if [ \"$(id -u)\" = 0 ]; then exec ./sbcbench {quoted}; \
+                 else exec sudo -n ./sbcbench {quoted}; fi"
+            )
+        );
+        // The run's command has no sudo.
+        assert!(!run_cmd("/d", &args).as_str().contains("sudo"));
     }
 }

@@ -471,7 +471,10 @@ fn session_steps(
     if outcome.rows == 0 && !has_flag(&session.plan.board_args(session.board), "--no-save") {
         return Err(Fail::new(
             Status::RunFailed,
-            "sbcbench run ended well but saved no results file",
+            format!(
+                "sbcbench {} ended well but saved no results file",
+                session.plan.command.name()
+            ),
         ));
     }
     Ok(())

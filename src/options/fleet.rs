@@ -1,10 +1,12 @@
 //! `sbcbench fleet`: everything checked that can be before connecting to
-//! a board: the ssh options, boards.toml and the boards chosen, the run
-//! arguments, the meters' specs, and the binaries in --dist.
+//! a board: the ssh options, boards.toml and the boards chosen, the
+//! command (`run` or `sweep`) and its arguments, the meters' specs, and
+//! the binaries in --dist.
 
 use std::time::Duration;
 
 use crate::cli::FleetArgs;
+use crate::deploy::command::{self, BoardCommand};
 use crate::deploy::plan::{self, Plan};
 use crate::deploy::{boards, inventory, ssh, Board};
 use crate::error::Error;
@@ -27,7 +29,12 @@ impl FleetOptions {
         }
         let (all, file) = load_boards(args).map_err(usage)?;
         let chosen = plan::select(all, &args.only, args.tag.as_deref(), &file).map_err(usage)?;
-        plan::check_run_args(&args.run_args, "RUN ARGS after --").map_err(usage)?;
+        let (board_command, run_args) =
+            command::split(args.command, &args.run_args).map_err(usage)?;
+        plan::check_run_args(&run_args, "RUN ARGS after --").map_err(usage)?;
+        if board_command == BoardCommand::Sweep {
+            command::check_sweep_args(&run_args, "RUN ARGS after -- sweep").map_err(usage)?;
+        }
         for b in &chosen {
             plan::check_run_args(
                 &b.run_args,
@@ -36,17 +43,12 @@ impl FleetOptions {
             .map_err(usage)?;
         }
         let jobs = args.jobs as usize;
-        check_meters(&chosen, &args.run_args, &file).map_err(usage)?;
+        check_meters(&chosen, &run_args, &file).map_err(usage)?;
         if jobs > 1 {
-            if let Some(b) = chosen.iter().find(|b| {
-                plan::wants_power_ask(
-                    &b.run_args
-                        .iter()
-                        .chain(&args.run_args)
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                )
-            }) {
+            if let Some(b) = chosen
+                .iter()
+                .find(|b| plan::wants_power_ask(&plan::board_args(board_command, b, &run_args)))
+            {
                 return Err(usage(format!(
                     "--power ask (board '{}') types each board's wattmeter readings on this terminal: \
                      add --jobs 1 so that one board at a time asks",
@@ -62,7 +64,8 @@ impl FleetOptions {
             timeout: Duration::from_secs_f64(args.timeout),
             ssh_options: args.ssh_option.clone(),
             accept_new_host_keys: args.accept_new_host_keys,
-            run_args: args.run_args.clone(),
+            command: board_command,
+            run_args,
             jobs,
             // Made by the command before connecting; --dry-run shows where.
             control_dir: args.dry_run.then(|| "$TMPDIR/sbcbench-ssh.XXXXXX".into()),
@@ -276,6 +279,34 @@ meter = "pzem004t:/dev/ttyUSB0"
         assert_eq!(o.plan.timeout, Duration::from_secs(60));
         assert_eq!(o.plan.jobs, 2);
         assert_eq!(o.plan.run_args, ["--quick"]);
+        assert_eq!(o.plan.command, BoardCommand::Run);
         assert_eq!(o.plan.sums.len(), 1);
+    }
+
+    #[test]
+    fn a_sweep_is_asked_by_flag_or_first_word_and_given_once() {
+        let dir = setup(BOARDS);
+        for extra in [
+            &["--command", "sweep", "--", "-t", "1"][..],
+            &["--", "sweep", "-t", "1"],
+            &["--command", "sweep", "--", "sweep", "-t", "1"],
+        ] {
+            let o = build(&dir, extra).unwrap();
+            assert_eq!(o.plan.command, BoardCommand::Sweep, "{extra:?}");
+            assert_eq!(o.plan.run_args, ["-t", "1"], "{extra:?}");
+        }
+        let o = build(&dir, &["--", "run", "--quick"]).unwrap();
+        assert_eq!(o.plan.command, BoardCommand::Run);
+        assert_eq!(o.plan.run_args, ["--quick"]);
+        for (bad, want) in [
+            (&["--command", "run", "--", "sweep"][..], "disagree"),
+            (&["--", "sweep", "sweep"], "given twice"),
+            (&["--", "run", "sweep"], "given twice"),
+            (&["--", "sweep", "--clock-mhz", "1500"], "not of sweep"),
+            (&["--", "sweep", "--board", "x"], "--board is set by"),
+        ] {
+            let m = usage_message(build(&dir, bad));
+            assert!(m.contains(want), "{bad:?}: {m}");
+        }
     }
 }

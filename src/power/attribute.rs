@@ -166,7 +166,10 @@ pub struct Attributed {
 /// figures of the announced phase that matches it. `used` marks the spans
 /// already given to earlier rows (one per span, in order); `stats` is the
 /// meter's power over a window, after a settling time. The board's typed
-/// or fixed figures stay where the meter has none.
+/// or fixed figures stay where the meter has none. A sweep's phases also
+/// name their clock step, which must then be the row's: the same
+/// measurement repeats at every step, and a step without its row must not
+/// pass its watts on to the next.
 pub fn from_phases(
     rows: &mut [ResultRow],
     spans: &[Span],
@@ -192,6 +195,7 @@ pub fn from_phases(
             !used[j]
                 && s.status.as_deref() == Some("ok")
                 && s.start.step_key().as_ref() == Some(&key)
+                && same_clock(s.start.get("clock"), row.clock_mhz)
         });
         let power = found.and_then(|j| {
             used[j] = true;
@@ -215,6 +219,19 @@ pub fn from_phases(
     };
     attribute(rows, Some(&meter), given.as_ref());
     out
+}
+
+/// A phase without `clock=` (a run's) matches any row; one with it, the
+/// row measured at that clock.
+fn same_clock(phase: Option<&str>, row: Option<f64>) -> bool {
+    match phase {
+        None => true,
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .zip(row)
+            .is_some_and(|(p, r)| (p - r).abs() < 0.5),
+    }
 }
 
 #[cfg(test)]
@@ -428,6 +445,49 @@ mod tests {
             "line",
         );
         assert_eq!((got.metered, again[0].watts), (0, None));
+    }
+
+    #[test]
+    fn a_sweep_step_without_its_row_passes_no_watts_to_the_next_step() {
+        // The 600 MHz step ended ok but its row is missing (say, not
+        // saved): the 1500 MHz row must get its own phase, not that one.
+        let w = |ms: u64| if ms < 5000 { 2.0 } else { 6.0 };
+        let (spans, readings, _) = scenario(
+            &[
+                (
+                    0,
+                    "@sbcbench phase start kernel=sha1 mode=1 threads=1 cpus=3 clock=600",
+                ),
+                (
+                    4000,
+                    "@sbcbench phase end kernel=sha1 mode=1 threads=1 cpus=3 clock=600 status=ok",
+                ),
+                (
+                    4500,
+                    "@sbcbench phase start kernel=sha1 mode=1 threads=1 cpus=3 clock=1500",
+                ),
+                (
+                    9900,
+                    "@sbcbench phase end kernel=sha1 mode=1 threads=1 cpus=3 clock=1500 status=ok",
+                ),
+            ],
+            w,
+        );
+        let mut high = row("sha1", "1", 1, "3", 900.0);
+        high.clock_mhz = Some(1500.0);
+        let mut unclocked = row("sha1", "1", 1, "3", 900.0);
+        unclocked.clock_mhz = None;
+        let mut rows = vec![high, unclocked];
+        let mut used = vec![false; spans.len()];
+        let got = attribute(&mut rows, &spans, &mut used, &stats_from(&readings), "line");
+        assert!(close(rows[0].watts, 6.0), "{rows:?}");
+        // A row without a clock matches no clocked phase.
+        assert_eq!((got.metered, rows[1].watts), (1, None));
+        assert_eq!(used, vec![false, true]);
+        // A run's phases, without a clock, match whatever clock the row has.
+        assert!(same_clock(None, Some(1800.0)) && same_clock(None, None));
+        assert!(same_clock(Some("1500"), Some(1500.0)));
+        assert!(!same_clock(Some("1500"), Some(600.0)) && !same_clock(Some("x"), Some(1.0)));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::measure::{Engine, Step};
 use crate::power::attribute::{attribute, Given, Metered};
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{self, Monitor, PowerStats};
-use crate::record::{ResultFile, ResultRow};
+use crate::record::{ClockSource, ResultFile, ResultRow};
 use crate::warnings::{self, Warning};
 
 /// The caller's side of the measuring loop: progress, phase lines, and
@@ -86,7 +86,9 @@ impl Live {
 }
 
 /// The phase fields of a measurement: what the controller matches rows by.
-fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
+/// A sweep's also name the clock step (`clock=` MHz), since it repeats
+/// each measurement at every step; a run's are unchanged.
+fn step_fields(step: &Step, clock: Option<(f64, ClockSource)>) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("kernel", step.kernel.name().to_string()),
         ("mode", step.mode.to_string()),
@@ -99,6 +101,9 @@ fn step_fields(step: &Step) -> Vec<(&'static str, String)> {
     if let Some(c) = step.cluster {
         fields.push(("cluster", c.to_string()));
     }
+    if let Some((mhz, ClockSource::Sweep)) = clock {
+        fields.push(("clock", format!("{mhz}")));
+    }
     fields
 }
 
@@ -110,7 +115,7 @@ impl Observer for Recorder<'_> {
         self.live.in_warmup = self.live.warmup;
         self.progress.set_message(self.live.message(None));
         self.progress
-            .suspend(|| self.events.start(&step_fields(step)));
+            .suspend(|| self.events.start(&step_fields(step, self.ctx.clock_mhz)));
     }
 
     fn round_done(&mut self, mb_per_s: Option<f64>) {
@@ -150,8 +155,10 @@ impl Observer for Recorder<'_> {
     }
 
     fn ended(&mut self, step: &Step, end: StepEnd) {
-        self.progress
-            .suspend(|| self.events.end(&step_fields(step), end.word()));
+        self.progress.suspend(|| {
+            self.events
+                .end(&step_fields(step, self.ctx.clock_mhz), end.word())
+        });
     }
 
     fn measured(&mut self, m: Measurement) -> bool {

@@ -10,11 +10,12 @@ use std::time::Instant;
 use super::{interrupted, Fail, RemoteDir, Session, Status, GRACE, NEVER};
 use crate::compare::efficiency;
 use crate::deploy::boards::{target_for_machine, TARGETS};
+use crate::deploy::command::{self, BoardCommand};
 use crate::deploy::forward::{Forwarder, Piece};
 use crate::deploy::framing::parse_files;
-use crate::deploy::plan::{binary_name, remote_run_args};
+use crate::deploy::plan::{binary_name, remote_cmd};
 use crate::deploy::remote::{
-    cleanup_token_cmd, fetch_cmd, mktemp_cmd, new_token, probe_cmd, run_cmd, upload_cmd,
+    cleanup_token_cmd, fetch_cmd, mktemp_cmd, new_token, probe_cmd, upload_cmd,
 };
 use crate::deploy::ssh::{self, Ended, Input, Stream};
 use crate::deploy::status::BoardState;
@@ -188,16 +189,18 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The remote `sbcbench run`, its output streamed with the prefix.
+    /// The remote `sbcbench run` (or `sweep`), its output streamed with
+    /// the prefix.
     pub(super) fn run(&self, dir: &mut RemoteDir, phases: &mut PhaseLog) -> Result<(), Fail> {
         let tty = self.plan.tty(self.board);
-        let args = self.ssh.args(
-            &run_cmd(
-                &dir.path,
-                &remote_run_args(self.board, self.plan, &dir.path),
-            ),
-            tty,
-        );
+        let sweep = self.plan.command == BoardCommand::Sweep;
+        if let Some(note) = sweep.then(|| command::sweep_note(self.board)).flatten() {
+            self.say(&note);
+        }
+        let args = self
+            .ssh
+            .args(&remote_cmd(self.board, self.plan, &dir.path), tty);
+        let what = format!("sbcbench {}", self.plan.command.name());
         let partial = self.plan.jobs == 1;
         let mut out = Forwarder::new(self.prefix.clone(), partial);
         let mut err = Forwarder::new(self.prefix.clone(), partial);
@@ -282,12 +285,18 @@ impl Session<'_> {
                 Err(Fail::new(
                     Status::RunFailed,
                     match code {
-                        Some(2) => "sbcbench run refused its arguments (exit status 2): check `run_args` \
-                                    in boards.toml and the RUN ARGS after --; its message is above"
-                            .to_string(),
-                        Some(130) => "sbcbench run was interrupted on the board (exit status 130)".to_string(),
+                        _ if sweep && no_sudo(&stderr) => format!(
+                            "{what} needs root on the board, and sudo -n could not give it: log \
+                             in as root, or let the ssh user run sbcbench with sudo without a \
+                             password (a NOPASSWD rule); sudo's message is above"
+                        ),
+                        Some(2) => format!(
+                            "{what} refused its arguments (exit status 2): check `run_args` \
+                             in boards.toml and the RUN ARGS after --; its message is above"
+                        ),
+                        Some(130) => format!("{what} was interrupted on the board (exit status 130)"),
                         Some(c) => format!(
-                            "sbcbench run failed on the board (exit status {c}); its messages are above, after {}",
+                            "{what} failed on the board (exit status {c}); its messages are above, after {}",
                             self.prefix.trim_end()
                         ),
                         None => "ssh was killed by a signal".to_string(),
@@ -368,6 +377,14 @@ impl Session<'_> {
 }
 
 /// One line on what this machine's meter gave a fetched file's rows.
+/// sudo refused (a password needed, not in sudoers) or is missing: its
+/// own messages start with `sudo:`, a shell's for a missing one end so.
+fn no_sudo(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .any(|l| l.starts_with("sudo: ") || l.trim_end().ends_with("sudo: not found"))
+}
+
 fn power_note(protocol: &str, got: &Attributed, rows: usize) -> String {
     let idle = got
         .idle_w
