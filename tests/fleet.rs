@@ -558,17 +558,26 @@ fn metered_fleet(
     more: &str,
     args: &[&str],
 ) -> (tempfile::TempDir, Output) {
+    let entry = format!(
+        "name = \"{name}\"\nhost = \"127.0.0.1\"\nport = {}\n{more}",
+        sshd.port
+    );
+    let args: Vec<&str> = RUN.iter().chain(args).copied().collect();
+    fleet_of_one(sshd, &entry, &args)
+}
+
+/// A fleet of the one board of the boards.toml `entry` (its lines after
+/// `[[boards]]`), run with `args`: its work folder (results in
+/// `results/`) and what it printed.
+pub(crate) fn fleet_of_one(
+    sshd: &Sshd,
+    entry: &str,
+    args: &[impl AsRef<std::ffi::OsStr>],
+) -> (tempfile::TempDir, Output) {
     let work = tempfile::tempdir().unwrap();
     let dist = dist_of_this_build(work.path());
     let boards = work.path().join("boards.toml");
-    std::fs::write(
-        &boards,
-        format!(
-            "[[boards]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {}\n{more}\n",
-            sshd.port
-        ),
-    )
-    .unwrap();
+    std::fs::write(&boards, format!("[[boards]]\n{entry}\n")).unwrap();
     let out = sshd
         .fleet(
             &boards,
@@ -576,7 +585,6 @@ fn metered_fleet(
             &work.path().join("results"),
             &sshd.path("known_hosts"),
         )
-        .args(RUN)
         .args(args)
         .output()
         .unwrap();

@@ -7,15 +7,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::firmware::{cpufreq_settings, read_khz, Firmware, CPUFREQ};
 use crate::common::{files_under, fixture_copy, rows_from_csv, sbcbench_std, Sim};
-use crate::fleet::{dist_of_this_build, summary, text, write_exec, Sshd};
+use crate::fleet::{dist_of_this_build, fleet_of_one, summary, text, write_exec, Sshd};
 use sbcbench::record::{board_slug, ResultRow};
-
-const CPUFREQ: &str = "sys/devices/system/cpu/cpufreq";
 
 /// The sweep's arguments: the tree, one kernel on one CPU at two steps,
 /// samples of `min_time` seconds without warm-up or cooling waits.
@@ -41,76 +38,6 @@ fn sweep_args(root: &Path, min_time: &str) -> Vec<String> {
         .map(String::from),
     );
     args
-}
-
-/// The board's side of cpufreq: every few milliseconds each policy's
-/// clock becomes its `scaling_min_freq` (min = max when locked).
-struct Firmware {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Firmware {
-    fn start(root: &Path) -> Firmware {
-        let policies: Vec<PathBuf> = std::fs::read_dir(root.join(CPUFREQ))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("policy")
-            })
-            .collect();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                for p in &policies {
-                    let Some(min) = read_khz(&p.join("scaling_min_freq")) else {
-                        continue;
-                    };
-                    if read_khz(&p.join("scaling_cur_freq")) != Some(min) {
-                        // Renamed into place: never an empty file to a reader.
-                        let tmp = p.join("scaling_cur_freq.firmware-tmp");
-                        std::fs::write(&tmp, format!("{min}\n")).unwrap();
-                        std::fs::rename(&tmp, p.join("scaling_cur_freq")).unwrap();
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Firmware {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Firmware {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn read_khz(path: &Path) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// Every file under the CPU tree with its bytes, but the clock the
-/// firmware sets: the settings as cpufreq keeps them.
-fn cpufreq_settings(root: &Path) -> Vec<(PathBuf, String)> {
-    files_under(&root.join("sys/devices/system/cpu"))
-        .into_iter()
-        .filter(|p| p.file_name().unwrap() != "scaling_cur_freq")
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            (p, text)
-        })
-        .collect()
 }
 
 /// This machine's target, for boards.toml `target`: 127.0.0.3's fake
@@ -153,29 +80,12 @@ fn sweep_fleet(
     more: &str,
     args: &[String],
 ) -> (tempfile::TempDir, Output) {
-    let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let boards = work.path().join("boards.toml");
-    std::fs::write(
-        &boards,
-        format!(
-            "[[boards]]\nname = \"{name}\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"\n{more}\n",
-            sshd.port,
-            target()
-        ),
-    )
-    .unwrap();
-    let out = sshd
-        .fleet(
-            &boards,
-            &dist,
-            &work.path().join("results"),
-            &sshd.path("known_hosts"),
-        )
-        .args(args)
-        .output()
-        .unwrap();
-    (work, out)
+    let entry = format!(
+        "name = \"{name}\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"\n{more}",
+        sshd.port,
+        target()
+    );
+    fleet_of_one(sshd, &entry, args)
 }
 
 /// The one results file fetched for `board`, its rows.
@@ -196,7 +106,7 @@ fn a_fleet_sweeps_a_board_through_sudo_n_and_leaves_cpufreq_as_it_was() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
     let before = cpufreq_settings(&root);
-    let firmware = Firmware::start(&root);
+    let firmware = Firmware::start(&root, None);
     // Settings made for runs, which a sweep does without.
     let more = "clock_mhz = 1500\npower = { idle = 1.0, one = 2.0 }\n\
                 run_args = [\"--system-tools\", \"off\"]";
@@ -248,7 +158,7 @@ fn a_meter_on_this_machine_gives_each_step_of_a_sweep_its_own_watts() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
     let before = cpufreq_settings(&root);
-    let firmware = Firmware::start(&root);
+    let firmware = Firmware::start(&root, None);
     // A line meter here whose watts follow the board's clock, printed
     // every 100 ms: 1.2 W plus a part growing with the clock's square.
     let cur = root.join(CPUFREQ).join("policy0/scaling_cur_freq");
@@ -324,7 +234,7 @@ fn a_sweep_stopped_by_the_timeout_puts_cpufreq_back() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
     let before = cpufreq_settings(&root);
-    let firmware = Firmware::start(&root);
+    let firmware = Firmware::start(&root, None);
     // Two steps of at least 4 s each: the timeout comes during one.
     let mut args = ["--timeout", "5", "--", "sweep"].map(String::from).to_vec();
     args.extend(sweep_args(&root, "2"));
@@ -344,7 +254,7 @@ fn a_sweep_stopped_by_the_timeout_puts_cpufreq_back() {
 fn a_sweeps_step_lines_name_their_clock() {
     let tree = tempfile::tempdir().unwrap();
     let root = fixture_copy("rpi4", tree.path());
-    let firmware = Firmware::start(&root);
+    let firmware = Firmware::start(&root, None);
     let mut args = vec!["sweep".to_string()];
     args.extend(sweep_args(&root, "0.05"));
     let out = sbcbench_std()

@@ -5,111 +5,38 @@
 //! clock). Every ending must leave the cpufreq files as they were.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::{files_under, fixture_copy, rows_from_csv, sbcbench, sbcbench_std};
+use sbcbench::record::ResultRow;
 
-/// Short samples, no warm-up, no cooling waits.
-const FAST: &[&str] = &[
-    "--min-time",
-    "0.05",
-    "--samples",
-    "2",
-    "--warmup",
-    "0",
-    "--cooldown",
-    "0",
-];
+use crate::common::firmware::{cpufreq_settings, read_khz, Firmware, CPUFREQ};
+use crate::common::{
+    files_under, fixture_copy, rows_from_csv, sbcbench, sbcbench_std, FAST_TIMING,
+};
 
-const CPUFREQ: &str = "sys/devices/system/cpu/cpufreq";
-
-/// The board's side of cpufreq: every few milliseconds each policy's
-/// clock becomes its `scaling_min_freq` (an idle board under `ondemand`
-/// sits at its minimum; a locked one has min = max), at most `cap_khz`
-/// (firmware that refuses the top steps); the INA226 on the supply reads
-/// 1.2 W plus a part growing with the clock's square.
-struct Firmware {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// `sbcbench --sysroot ROOT sweep` with the fast timing.
+fn sweep_of(root: &Path) -> assert_cmd::Command {
+    let mut cmd = sbcbench();
+    cmd.arg("--sysroot")
+        .arg(root)
+        .arg("sweep")
+        .args(FAST_TIMING);
+    cmd
 }
 
-impl Firmware {
-    fn start(root: &Path, cap_khz: Option<u64>) -> Firmware {
-        let ina = root.join("sys/class/hwmon/hwmon9");
-        std::fs::create_dir_all(&ina).unwrap();
-        std::fs::write(ina.join("name"), "ina226\n").unwrap();
-        std::fs::write(ina.join("power1_input"), "1200000\n").unwrap();
-        let policies: Vec<PathBuf> = std::fs::read_dir(root.join(CPUFREQ))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("policy")
-            })
-            .collect();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                let mut top = 0u64;
-                for p in &policies {
-                    let Some(min) = read_khz(&p.join("scaling_min_freq")) else {
-                        continue;
-                    };
-                    let cur = cap_khz.map_or(min, |c| min.min(c));
-                    top = top.max(cur);
-                    if read_khz(&p.join("scaling_cur_freq")) != Some(cur) {
-                        write_atomic(&p.join("scaling_cur_freq"), &format!("{cur}\n"));
-                    }
-                }
-                let ghz = top as f64 / 1e6;
-                let micro_w = (1.2 + 2.0 * ghz * ghz) * 1e6;
-                write_atomic(&ina.join("power1_input"), &format!("{micro_w:.0}\n"));
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Firmware {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Firmware {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn read_khz(path: &Path) -> Option<u64> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// Readers see the old or the new value, never an empty file.
-fn write_atomic(path: &Path, text: &str) {
-    let tmp = path.with_extension("firmware-tmp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-/// Every file under the CPU tree with its bytes, but the clock the
-/// firmware sets: the settings as cpufreq keeps them.
-fn cpufreq_settings(root: &Path) -> Vec<(PathBuf, String)> {
-    files_under(&root.join("sys/devices/system/cpu"))
-        .into_iter()
-        .filter(|p| p.file_name().unwrap() != "scaling_cur_freq")
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            (p, text)
-        })
-        .collect()
+/// A sweep that succeeds, unsaved, with `stdin`: its rows (printed as
+/// CSV) and what it said on stderr.
+fn sweep_rows(root: &Path, args: &[&str], stdin: &str) -> (Vec<ResultRow>, String) {
+    let out = sweep_of(root)
+        .args(args)
+        .args(["--no-save", "--format", "csv"])
+        .write_stdin(stdin)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (rows_from_csv(&out.stdout), stderr)
 }
 
 fn journal(root: &Path) -> PathBuf {
@@ -123,12 +50,9 @@ fn sweep_of_a_pi_4_measures_five_steps_with_watts_and_restores_cpufreq() {
     let before = cpufreq_settings(&root);
     let results = dir.path().join("results");
     let firmware = Firmware::start(&root, None);
-    let out = sbcbench()
-        .arg("--sysroot")
-        .arg(&root)
+    let out = sweep_of(&root)
         // All CPUs only: each metered row lasts the meter's 7.5 s.
-        .args(["sweep", "--kernels", "xz", "-t", "all", "--format", "csv"])
-        .args(FAST)
+        .args(["--kernels", "xz", "-t", "all", "--format", "csv"])
         .args(["--meter", "hwmon:ina226", "--idle-time", "1"])
         .arg("--output")
         .arg(&results)
@@ -225,26 +149,8 @@ fn sweep_skips_a_step_the_firmware_caps_and_says_so() {
     let root = fixture_copy("rpi4", dir.path());
     let before = cpufreq_settings(&root);
     let _firmware = Firmware::start(&root, Some(1_250_000));
-    let out = sbcbench()
-        .arg("--sysroot")
-        .arg(&root)
-        .args([
-            "sweep",
-            "--kernels",
-            "sha1",
-            "-t",
-            "1",
-            "--steps",
-            "1000,1500",
-        ])
-        .args(["--no-save", "--format", "csv"])
-        .args(FAST)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let rows = rows_from_csv(&out.stdout);
+    let args = ["--kernels", "sha1", "-t", "1", "--steps", "1000,1500"];
+    let (rows, stderr) = sweep_rows(&root, &args, "");
     let clocks: Vec<Option<f64>> = rows.iter().map(|r| r.clock_mhz).collect();
     assert_eq!(clocks, vec![Some(1000.0)], "{stderr}");
     assert!(
@@ -268,19 +174,10 @@ fn sweep_of_two_classes_and_of_a_continuous_intel_range() {
         let root = fixture_copy(tree, dir.path());
         let before = cpufreq_settings(&root);
         let firmware = Firmware::start(&root, None);
-        let out = sbcbench()
-            .arg("--sysroot")
-            .arg(&root)
-            .args(["sweep", "--kernels", "sha1", "-t", "1", "--steps", steps])
-            .args(["--no-save", "--format", "csv"])
-            .args(FAST)
-            .assert()
-            .success()
-            .get_output()
-            .clone();
+        let args = ["--kernels", "sha1", "-t", "1", "--steps", steps];
+        let (rows, stderr) = sweep_rows(&root, &args, "");
         drop(firmware);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let got: Vec<(usize, f64)> = rows_from_csv(&out.stdout)
+        let got: Vec<(usize, f64)> = rows
             .iter()
             .map(|r| (r.cluster.unwrap(), r.clock_mhz.unwrap()))
             .collect();
@@ -389,17 +286,8 @@ fn sweep_after_a_killed_sweep_restores_what_it_left() {
     // Killed mid-step: the lock and the journal are left behind.
     assert_ne!(cpufreq_settings(&root), before);
     assert!(journal(&root).is_file());
-    let out = sbcbench()
-        .arg("--sysroot")
-        .arg(&root)
-        .args(["sweep", "--kernels", "sha1", "-t", "1", "--steps", "600MHz"])
-        .args(["--no-save", "--format", "csv"])
-        .args(FAST)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let args = ["--kernels", "sha1", "-t", "1", "--steps", "600MHz"];
+    let (_, stderr) = sweep_rows(&root, &args, "");
     assert!(
         stderr.contains(&format!(
             "an earlier sweep (pid {pid}) did not finish; its cpufreq settings are restored"
@@ -415,10 +303,8 @@ fn sweep_refuses_without_cpufreq_before_writing_anything() {
     let dir = tempfile::tempdir().unwrap();
     let root = fixture_copy("vm-nocpufreq", dir.path());
     let before = files_under(&root);
-    sbcbench()
-        .arg("--sysroot")
-        .arg(&root)
-        .args(["sweep", "--kernels", "sha1", "--no-save"])
+    sweep_of(&root)
+        .args(["--kernels", "sha1", "--no-save"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("sweep needs cpufreq"));
@@ -442,10 +328,8 @@ fn sweep_refuses_what_it_cannot_do_as_usage_errors() {
             "--power fixed: figures cannot follow the clock",
         ),
     ] {
-        sbcbench()
-            .arg("--sysroot")
-            .arg(&root)
-            .args(["sweep", "--no-save"])
+        sweep_of(&root)
+            .arg("--no-save")
             .args(args)
             .assert()
             .code(2)
@@ -462,31 +346,22 @@ fn sweep_with_typed_readings_asks_at_every_step() {
     let before = cpufreq_settings(&root);
     let _firmware = Firmware::start(&root, None);
     // Idle, then one core and all cores at 600 and at 1500 MHz.
-    let out = sbcbench()
-        .arg("--sysroot")
-        .arg(&root)
-        .args([
-            "sweep",
-            "--kernels",
-            "sha1",
-            "--steps",
-            "600,1500",
-            "--power",
-            "ask",
-        ])
-        .args(["--no-save", "--format", "csv"])
-        .args(FAST)
-        .write_stdin("2.1\n3.0\n5.5\n3.6\n7.9\n")
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let args = ["--kernels", "sha1", "--steps", "600,1500", "--power", "ask"];
+    let (rows, stderr) = sweep_rows(
+        &root,
+        &args,
+        "2.1
+3.0
+5.5
+3.6
+7.9
+",
+    );
     assert!(
         stderr.contains("sweep: Cortex-A72 (cpu 0-3) at 1500 MHz"),
         "{stderr}"
     );
-    let got: Vec<(f64, usize, Option<f64>, Option<f64>)> = rows_from_csv(&out.stdout)
+    let got: Vec<(f64, usize, Option<f64>, Option<f64>)> = rows
         .iter()
         .map(|r| {
             assert_eq!(r.watts_source.to_string(), "typed", "{r:?}");

@@ -7,7 +7,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::cli::RunArgs;
 use crate::compare::row::RunContext;
@@ -17,7 +17,6 @@ use crate::export::{exporter, notices, progress, Format, NotMeasured, RunReport,
 use crate::interrupt::STOP;
 use crate::measure::around::StepWatch;
 use crate::measure::kernels::XzInput;
-use crate::measure::load::LoadKind;
 use crate::measure::plan::plan;
 use crate::measure::session::{measure_steps, Ended, Failure};
 use crate::measure::{kernels, Engine, Kernel, KernelError, KernelId, Step};
@@ -26,14 +25,14 @@ use crate::observe::{preflight, Os, SystemFacts, Topology};
 use crate::options::RunOptions;
 use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
-use crate::power::meter::{Monitor, PowerStats};
+use crate::power::meter::PowerStats;
 use crate::power::{ask_power, idle_phase, PowerMode, WattsSource};
 use crate::record::{ResultFile, ResultRow, RunKind};
 use crate::warnings::{self, Warning};
 
 pub(super) mod engines;
 pub(super) mod recorder;
-use recorder::{Live, Recorder};
+use recorder::{start_monitor, timestamps, Recorder, Start};
 
 /// Builds a kernel by name: [`kernels::for_id`], except in tests that need a
 /// kernel to fail in the middle of a run, which real hardware rarely obliges.
@@ -48,18 +47,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     let topo = Topology::read(&*os);
     let (opts, meter) = RunOptions::from_args(args, &topo, &os)?;
     crate::term::detail(&format!("baseline: {}", opts.baseline.name));
-    // Before the known-answer checks and power phases warm the SoC: the
-    // temperature every step may wait to cool back to.
-    let idle_temp_c = max_temperature(&*os);
-    let facts = SystemFacts::gather(&*os, opts.board.as_deref());
-    // Before anything is measured or typed: where the results will go.
-    if let Some(dir) = &opts.output {
-        ResultFile::new(dir, &facts.board, "check")
-            .check()
-            .map_err(Error::Usage)?;
-    }
-    // The runner stops at its next clock check and the rows are saved.
-    crate::interrupt::install();
+    let (idle_temp_c, facts) = prepare(&*os, &opts)?;
     let mut warnings = warnings::before_run(&*os, &topo, opts.quick, opts.clock_mhz.is_some());
     busy_before_measuring(&*os, &opts, &mut warnings);
 
@@ -88,17 +76,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             load: String::new(),
         }),
         PowerMode::Ask => {
-            let kernel = match opts.load {
-                LoadKind::Kernel(id) => Some(match by_id.get(&(id, Engine::Builtin)) {
-                    Some(k) => Arc::clone(k),
-                    None => {
-                        let k = make(id, opts.xz_input.as_ref())?;
-                        k.verify()?;
-                        k
-                    }
-                }),
-                LoadKind::Spin => None,
-            };
+            let kernel = engines::load_kernel(&opts, &by_id, make)?;
             let (watts, closed) = ask_power(opts.load, kernel, &topo, &os, &events)?;
             if closed {
                 warnings.push(Warning::PowerInputClosed);
@@ -115,16 +93,7 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     // (--phase-events): idle power first, then every measurement long
     // enough for the meter to see it settle and give enough readings
     // (options/run.rs).
-    let monitor = meter.map(|(spec, m)| {
-        (
-            spec.protocol.name(),
-            Monitor::start(
-                m,
-                Some((spec.clone(), Arc::clone(&os))),
-                spec.protocol.period(),
-            ),
-        )
-    });
+    let monitor = start_monitor(meter, &os);
     let mut meter_idle = None;
     if monitor.is_some() || events.on {
         let here = monitor.as_ref().map(|(p, m)| (*p, m));
@@ -132,15 +101,9 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
     }
 
     let steps = plan(&order, &opts.modes, &topo);
-    let rounds_per_step = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
     note(&plan_summary(&steps, &opts));
-    let started = SystemTime::now();
-    let timestamp = humantime::format_rfc3339_seconds(started).to_string();
-    let stamp: String = timestamp
-        .chars()
-        .filter(|c| *c != '-' && *c != ':')
-        .collect();
-    let mut recorder = Recorder {
+    let (timestamp, stamp) = timestamps();
+    let start = Start {
         ctx: RunContext {
             facts: &facts,
             topo: &topo,
@@ -153,24 +116,18 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
             run_kind: opts.run_kind,
         },
         kernels: &by_id,
-        progress: progress::bar(steps.len() as u64 * rounds_per_step),
+        steps: steps.len(),
         events,
         monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
         meter_idle: meter_idle.map(|s: PowerStats| s.mean_w),
         given,
-        first_row: 0,
         file: opts
             .output
             .as_ref()
             .map(|dir| ResultFile::new(dir, &facts.board, &stamp)),
-        rows: Vec::new(),
-        samples: Vec::new(),
-        metered: Vec::new(),
         warnings,
-        save_failure: None,
-        cooldown: opts.cooldown,
-        live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
     };
+    let mut recorder = Recorder::new(start, &opts);
     let watch = StepWatch {
         cooldown: opts.cooldown,
         idle_temp_c,
@@ -198,6 +155,23 @@ fn run_with(args: &RunArgs, os: Arc<dyn Os>, make: KernelFactory) -> anyhow::Res
         monitor.stop();
     }
     result
+}
+
+/// What a run and a sweep do first: the temperature every step may wait
+/// to cool back to (before the known-answer checks and power phases warm
+/// the SoC), the machine's facts, a check of where the results will go
+/// (before anything is measured or typed), and Ctrl-C and SIGTERM, which
+/// stop the runner at its next clock check with the rows saved.
+pub(super) fn prepare(os: &dyn Os, opts: &RunOptions) -> Result<(Option<f64>, SystemFacts), Error> {
+    let idle_temp_c = max_temperature(os);
+    let facts = SystemFacts::gather(os, opts.board.as_deref());
+    if let Some(dir) = &opts.output {
+        ResultFile::new(dir, &facts.board, "check")
+            .check()
+            .map_err(Error::Usage)?;
+    }
+    crate::interrupt::install();
+    Ok((idle_temp_c, facts))
 }
 
 /// Prints what was measured and says how the run ended.

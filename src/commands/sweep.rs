@@ -8,13 +8,11 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use crate::cli::SweepArgs;
 use crate::compare::report::{sweeps_of, Mode};
 use crate::compare::row::RunContext;
 use crate::error::Error;
-use crate::export::progress;
 use crate::export::report::sweep_summary;
 use crate::export::width::note;
 use crate::export::Format;
@@ -25,17 +23,16 @@ use crate::measure::session::{measure_steps, Ended};
 use crate::measure::sweep::verify::{self, Probe};
 use crate::measure::sweep::{restore_pending, ClassPlan, Guard, JOURNAL};
 use crate::measure::{kernels, Engine, KernelId, Step, ThreadMode};
-use crate::observe::sampler::max_temperature;
-use crate::observe::{Cluster, Os, SystemFacts, Topology};
+use crate::observe::{Cluster, Os, Topology};
 use crate::options::SweepOptions;
 use crate::power::events::PhaseEvents;
-use crate::power::meter::{Monitor, PowerStats};
+use crate::power::meter::PowerStats;
 use crate::power::{idle_phase, PowerMode};
 use crate::record::{ClockSource, ResultFile, ResultRow};
 use crate::warnings::{self, Warning};
 
-use super::run::recorder::{Live, Recorder};
-use super::run::{engines, finish, KernelFactory};
+use super::run::recorder::{start_monitor, timestamps, Recorder, Start};
+use super::run::{engines, finish, prepare, KernelFactory};
 
 mod typed;
 use typed::Typed;
@@ -53,14 +50,7 @@ fn sweep_with(
     let topo = Topology::read(&*os);
     let (sweep, meter) = SweepOptions::from_args(args, &topo, &os, recorded)?;
     let opts = &sweep.run;
-    let idle_temp_c = max_temperature(&*os);
-    let facts = SystemFacts::gather(&*os, opts.board.as_deref());
-    if let Some(dir) = &opts.output {
-        ResultFile::new(dir, &facts.board, "check")
-            .check()
-            .map_err(Error::Usage)?;
-    }
-    crate::interrupt::install();
+    let (idle_temp_c, facts) = prepare(&*os, opts)?;
     // Before any lock: the governor and limits as the user left them.
     let mut warnings = warnings::before_sweep(&*os, &topo, opts.quick);
     let (by_id, order) = engines::checked(opts, make, &mut warnings)?;
@@ -81,16 +71,7 @@ fn sweep_with(
     let guard = Guard::begin(&*os, &policies)?;
     note(&plan_summary(&sweep, &order));
 
-    let monitor = meter.map(|(spec, m)| {
-        (
-            spec.protocol.name(),
-            Monitor::start(
-                m,
-                Some((spec.clone(), Arc::clone(&os))),
-                spec.protocol.period(),
-            ),
-        )
-    });
+    let monitor = start_monitor(meter, &os);
     let events = PhaseEvents {
         on: opts.phase_events,
         steps: opts.status_lines,
@@ -124,16 +105,10 @@ fn sweep_with(
         }
     }
 
-    let started = SystemTime::now();
-    let timestamp = humantime::format_rfc3339_seconds(started).to_string();
-    let stamp: String = timestamp
-        .chars()
-        .filter(|c| *c != '-' && *c != ':')
-        .collect();
-    let steps_total: usize = sweep.classes.iter().map(|c| c.steps_khz.len()).sum();
-    let rounds = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
-    let per_step = (order.len() * opts.modes.len()) as u64 * rounds;
-    let mut recorder = Recorder {
+    let (timestamp, stamp) = timestamps();
+    let clock_steps: usize = sweep.classes.iter().map(|c| c.steps_khz.len()).sum();
+    let per_step = order.len() * opts.modes.len();
+    let start = Start {
         ctx: RunContext {
             facts: &facts,
             topo: &topo,
@@ -144,24 +119,19 @@ fn sweep_with(
             run_kind: opts.run_kind,
         },
         kernels: &by_id,
-        progress: progress::bar(steps_total as u64 * per_step),
+        steps: clock_steps * per_step,
         events,
         monitor: monitor.as_ref().map(|(p, m)| (*p, m)),
         meter_idle,
         given: None,
-        first_row: 0,
         file: opts
             .output
             .as_ref()
             .map(|dir| ResultFile::new(dir, &facts.board, &stamp).owned_by(sweep.owner)),
-        rows: Vec::new(),
-        samples: Vec::new(),
-        metered: Vec::new(),
         warnings,
-        save_failure: None,
-        cooldown: opts.cooldown,
-        live: Live::new(opts.timing.samples, !opts.timing.warmup.is_zero()),
     };
+    let rounds = opts.timing.samples as u64 + u64::from(!opts.timing.warmup.is_zero());
+    let mut recorder = Recorder::new(start, opts);
     let watch = StepWatch {
         cooldown: opts.cooldown,
         idle_temp_c,
@@ -181,7 +151,7 @@ fn sweep_with(
                     }
                     let mhz = khz as f64 / 1000.0;
                     if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
-                        recorder.progress.inc(per_step);
+                        recorder.progress.inc(per_step as u64 * rounds);
                         recorder.warnings.push(Warning::StepNotHeld {
                             class: class.label(),
                             step_mhz: mhz,

@@ -3,6 +3,7 @@
 //! pseudo-terminal (`meter_sim.rs`) and a network one on 127.0.0.1
 //! (`http_sim.rs`).
 
+pub mod firmware;
 mod http_sim;
 mod meter_sim;
 
@@ -37,6 +38,9 @@ pub fn sbcbench_std() -> std::process::Command {
 
 /// Fast settings for tests: short samples, no warm-up.
 pub const FAST: &[&str] = &[
+    // The built-in engine only: the system tools' rows have tests of their own.
+    "--system-tools",
+    "off",
     "--min-time",
     "0.05",
     "--samples",
@@ -46,10 +50,10 @@ pub const FAST: &[&str] = &[
     // No waiting for the SoC to cool between steps.
     "--cooldown",
     "0",
-    // The built-in engine only: the system tools' rows have tests of their own.
-    "--system-tools",
-    "off",
 ];
+
+/// [`FAST`]'s timing alone, for `sweep` (which measures no system tools).
+pub const FAST_TIMING: &[&str] = FAST.split_at(2).1;
 
 /// The rows of a results CSV: a file's bytes, or what `--format csv`
 /// printed.

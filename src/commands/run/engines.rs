@@ -2,9 +2,13 @@
 //! answers before anything is timed. A system tool that is missing or odd
 //! is a warning (`--system-tools auto`) or a usage error (`require`).
 
+use std::sync::Arc;
+
 use crate::error::Error;
 use crate::measure::kernels::system::{system_kernel, SystemTools};
+use crate::measure::load::LoadKind;
 use crate::measure::session::Kernels;
+use crate::measure::Kernel;
 use crate::measure::{Engine, KernelId};
 use crate::options::RunOptions;
 use crate::warnings::Warning;
@@ -48,4 +52,24 @@ pub(in crate::commands) fn checked(
         order.push((id, Engine::Builtin));
     }
     Ok((by_id, order))
+}
+
+/// The kernel of `--load` for `--power ask`: the checked one of the run,
+/// or made and checked for the load alone; `None` for the busy loop.
+pub(in crate::commands) fn load_kernel(
+    opts: &RunOptions,
+    by_id: &Kernels,
+    make: KernelFactory,
+) -> anyhow::Result<Option<Arc<dyn Kernel>>> {
+    Ok(match opts.load {
+        LoadKind::Kernel(id) => Some(match by_id.get(&(id, Engine::Builtin)) {
+            Some(k) => Arc::clone(k),
+            None => {
+                let k = make(id, opts.xz_input.as_ref())?;
+                k.verify()?;
+                k
+            }
+        }),
+        LoadKind::Spin => None,
+    })
 }

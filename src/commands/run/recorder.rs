@@ -3,15 +3,19 @@
 //! the one rule of power/attribute.rs and their efficiency, and the file
 //! is saved after every row, so an interrupted run keeps what it measured.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use indicatif::ProgressBar;
 
 use crate::compare::efficiency;
 use crate::compare::row::{build_row, pair_engines, RunContext};
+use crate::export::progress;
 use crate::measure::plan::cpu_list;
 use crate::measure::session::{Kernels, Measurement, Observer, StepEnd};
 use crate::measure::{Engine, Step};
+use crate::observe::Os;
+use crate::options::{OpenedMeter, RunOptions};
 use crate::power::attribute::{attribute, Given, Metered};
 use crate::power::events::PhaseEvents;
 use crate::power::meter::{self, Monitor, PowerStats};
@@ -43,6 +47,73 @@ pub(in crate::commands) struct Recorder<'a> {
     pub(in crate::commands) cooldown: Duration,
     /// What the progress line says of the step under way.
     pub(in crate::commands) live: Live,
+}
+
+/// What a run or a sweep gives its [`Recorder`]: the rest starts empty.
+pub(in crate::commands) struct Start<'a> {
+    pub(in crate::commands) ctx: RunContext<'a>,
+    pub(in crate::commands) kernels: &'a Kernels,
+    /// Measurements planned: the progress bar counts their rounds.
+    pub(in crate::commands) steps: usize,
+    pub(in crate::commands) events: PhaseEvents,
+    pub(in crate::commands) monitor: Option<(&'static str, &'a Monitor)>,
+    pub(in crate::commands) meter_idle: Option<f64>,
+    pub(in crate::commands) given: Option<Given>,
+    pub(in crate::commands) file: Option<ResultFile>,
+    pub(in crate::commands) warnings: Vec<Warning>,
+}
+
+impl<'a> Recorder<'a> {
+    pub(in crate::commands) fn new(start: Start<'a>, opts: &RunOptions) -> Recorder<'a> {
+        let warmup = !opts.timing.warmup.is_zero();
+        let rounds_per_step = opts.timing.samples as u64 + u64::from(warmup);
+        Recorder {
+            ctx: start.ctx,
+            kernels: start.kernels,
+            progress: progress::bar(start.steps as u64 * rounds_per_step),
+            events: start.events,
+            monitor: start.monitor,
+            meter_idle: start.meter_idle,
+            given: start.given,
+            first_row: 0,
+            file: start.file,
+            rows: Vec::new(),
+            samples: Vec::new(),
+            metered: Vec::new(),
+            warnings: start.warnings,
+            save_failure: None,
+            cooldown: opts.cooldown,
+            live: Live::new(opts.timing.samples, warmup),
+        }
+    }
+}
+
+/// When a run starts: its RFC 3339 timestamp for the rows, and the same
+/// without `-` and `:` for its file's name.
+pub(in crate::commands) fn timestamps() -> (String, String) {
+    let timestamp = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let stamp = timestamp
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    (timestamp, stamp)
+}
+
+/// `--meter`'s device, sampled from now on, with its protocol's name.
+pub(in crate::commands) fn start_monitor(
+    meter: Option<OpenedMeter>,
+    os: &Arc<dyn Os>,
+) -> Option<(&'static str, Monitor)> {
+    meter.map(|(spec, m)| {
+        (
+            spec.protocol.name(),
+            Monitor::start(
+                m,
+                Some((spec.clone(), Arc::clone(os))),
+                spec.protocol.period(),
+            ),
+        )
+    })
 }
 
 /// The progress line's account of the step under way: warm-up or which

@@ -9,15 +9,15 @@ use crate::interrupt::STOP;
 use crate::measure::load::LoadKind;
 use crate::measure::plan::single_core_cpu;
 use crate::measure::session::Kernels;
-use crate::measure::{Engine, Kernel, ThreadMode};
+use crate::measure::{Kernel, ThreadMode};
 use crate::observe::{Cluster, Os};
+use crate::options::RunOptions;
 use crate::power::attribute::Given;
 use crate::power::events::PhaseEvents;
 use crate::power::{ask_power_on, Phase, PhaseWatts, StopAwareLines, WattsSource};
 use crate::warnings::Warning;
 
-use super::super::run::KernelFactory;
-use crate::options::RunOptions;
+use super::super::run::{engines, KernelFactory};
 
 /// The load of the readings and what has been typed so far.
 pub(super) struct Typed {
@@ -41,20 +41,9 @@ impl Typed {
         os: &Arc<dyn Os>,
         events: PhaseEvents,
     ) -> anyhow::Result<Typed> {
-        let kernel = match opts.load {
-            LoadKind::Kernel(id) => Some(match by_id.get(&(id, Engine::Builtin)) {
-                Some(k) => Arc::clone(k),
-                None => {
-                    let k = make(id, opts.xz_input.as_ref())?;
-                    k.verify()?;
-                    k
-                }
-            }),
-            LoadKind::Spin => None,
-        };
         Ok(Typed {
             load: opts.load,
-            kernel,
+            kernel: engines::load_kernel(opts, by_id, make)?,
             idle: None,
             closed: false,
             input: StopAwareLines::stdin(&STOP),
