@@ -64,8 +64,17 @@ pub enum Warning {
     StepNotHeld {
         class: String,
         step_mhz: f64,
-        seen_mhz: Option<f64>,
+        why: NotHeld,
     },
+}
+
+/// Why a sweep's step was not measured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotHeld {
+    /// A write of the lock failed (the driver's error).
+    Refused(String),
+    /// Locked, but the clock stayed elsewhere (`None`: unreadable).
+    Off(Option<f64>),
 }
 
 /// A coefficient of variation above this makes the figure noisy.
@@ -136,16 +145,22 @@ impl fmt::Display for Warning {
             Warning::StepNotHeld {
                 class,
                 step_mhz,
-                seen_mhz,
-            } => write!(
-                f,
-                "{class} at {step_mhz:.0} MHz: the clock {}, more than 3 % off: the firmware \
-                 refused or capped the step (under-voltage, a thermal limit), so it was not measured",
-                match seen_mhz {
-                    Some(mhz) => format!("stayed at {mhz:.0} MHz"),
-                    None => "could not be read".to_string(),
-                }
-            ),
+                why,
+            } => match why {
+                NotHeld::Refused(e) => write!(
+                    f,
+                    "{class} at {step_mhz:.0} MHz: cpufreq refused the lock ({e}), so it was not measured"
+                ),
+                NotHeld::Off(seen) => write!(
+                    f,
+                    "{class} at {step_mhz:.0} MHz: the clock {}, more than 3 % off: the firmware \
+                     refused or capped the step (under-voltage, a thermal limit), so it was not measured",
+                    match seen {
+                        Some(mhz) => format!("stayed at {mhz:.0} MHz"),
+                        None => "could not be read".to_string(),
+                    }
+                ),
+            },
             Warning::SystemTool(s) => write!(
                 f,
                 "system engine: {s}: its rows are left out, the built-in ones are measured \

@@ -29,7 +29,7 @@ use crate::power::events::PhaseEvents;
 use crate::power::meter::PowerStats;
 use crate::power::{idle_phase, PowerMode};
 use crate::record::{ClockSource, ResultFile, ResultRow};
-use crate::warnings::{self, Warning};
+use crate::warnings::{self, NotHeld, Warning};
 
 use super::run::recorder::{start_monitor, timestamps, Recorder, Start};
 use super::run::{engines, finish, prepare, KernelFactory};
@@ -86,12 +86,14 @@ fn sweep_with(
     let mut asked = Ok(());
     if monitor.is_some() || events.on || typed.is_some() {
         for class in &sweep.classes {
-            let khz = class.steps_khz[0];
-            if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
+            let Some(&khz) = class.steps_khz.first() else {
+                continue;
+            };
+            if let Err(why) = hold(&guard, &*os, sweep.probe, class, khz) {
                 warnings.push(Warning::StepNotHeld {
                     class: format!("{} (idle power)", class.label()),
                     step_mhz: khz as f64 / 1000.0,
-                    seen_mhz: seen,
+                    why,
                 });
             }
         }
@@ -150,12 +152,12 @@ fn sweep_with(
                         break 'classes Ok(());
                     }
                     let mhz = khz as f64 / 1000.0;
-                    if let Err(seen) = hold(&guard, &*os, sweep.probe, class, khz) {
+                    if let Err(why) = hold(&guard, &*os, sweep.probe, class, khz) {
                         recorder.progress.inc(per_step as u64 * rounds);
                         recorder.warnings.push(Warning::StepNotHeld {
                             class: class.label(),
                             step_mhz: mhz,
-                            seen_mhz: seen,
+                            why,
                         });
                         continue;
                     }
@@ -249,22 +251,21 @@ fn summarise(rows: Vec<ResultRow>, order: &[KernelId], format: Format) {
     }
 }
 
-/// Locks `class` at `khz` and confirms the clock; the clock seen when it
-/// did not come (`None`: unreadable, or the lock was refused).
+/// Locks `class` at `khz` and confirms the clock; why it is not there
+/// when it is not.
 fn hold(
     guard: &Guard,
     os: &dyn Os,
     probe: Probe,
     class: &ClassPlan,
     khz: u64,
-) -> Result<f64, Option<f64>> {
+) -> Result<f64, NotHeld> {
     for policy in &class.policies {
-        if let Err(e) = guard.lock(policy, khz) {
-            note(&format!("sweep: {e}"));
-            return Err(None);
-        }
+        guard
+            .lock(policy, khz)
+            .map_err(|e| NotHeld::Refused(e.to_string()))?;
     }
-    verify::confirm(os, probe, class, khz, verify::WAIT, &STOP)
+    verify::confirm(os, probe, class, khz, verify::WAIT, &STOP).map_err(NotHeld::Off)
 }
 
 /// One class's measurements at one step: each kernel with one thread (on
@@ -319,4 +320,37 @@ fn plan_summary(sweep: &SweepOptions, order: &[KernelId]) -> String {
         modes.join(", "),
         sweep.probe.describe()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::sweep::fixtures::{copy, snapshot};
+    use crate::measure::sweep::plan_classes;
+    use crate::measure::sweep::steps::Selection;
+    use crate::observe::os::testing::Scripted;
+    use crate::observe::RecordedOs;
+
+    #[test]
+    fn sweep_step_whose_lock_cpufreq_refuses_says_so_and_leaves_nothing_changed() {
+        let (dir, _) = copy("rpi4");
+        let before = snapshot(dir.path());
+        let policy = "/sys/devices/system/cpu/cpufreq/policy0";
+        let os = Scripted::new(RecordedOs::new(dir.path()))
+            .refuses_writes(&format!("{policy}/scaling_max_freq"));
+        let topo = Topology::read(&os);
+        let class = &plan_classes(&os, &topo, &[], &Selection::All).unwrap()[0];
+        let guard = Guard::begin(&os, &class.policies).unwrap();
+        // 1500 MHz is the maximum already: only the minimum is written,
+        // and with no firmware to follow, the clock stays at 600 MHz.
+        let got = hold(&guard, &os, Probe::Reported, class, 1_500_000);
+        assert_eq!(got, Err(NotHeld::Off(Some(600.0))));
+        // Lowering writes the maximum, which is refused.
+        match hold(&guard, &os, Probe::Reported, class, 600_000) {
+            Err(NotHeld::Refused(e)) => assert!(e.contains("scaling_max_freq"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        guard.restore().unwrap();
+        assert_eq!(snapshot(dir.path()), before);
+    }
 }
