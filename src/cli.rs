@@ -366,6 +366,12 @@ pub struct SweepArgs {
     #[arg(long, default_value = "all", value_parser = parse_steps, value_name = "all|N|MHZ,…",
           help_heading = "What to measure")]
     pub steps: crate::measure::sweep::Selection,
+
+    /// Only put back the cpufreq settings that a killed sweep left (from
+    /// its journal in /var/lib/sbcbench), then exit; every sweep does this
+    /// first anyway.
+    #[arg(long)]
+    pub restore: bool,
 }
 
 #[derive(Debug, Args)]

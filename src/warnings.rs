@@ -374,7 +374,24 @@ pub fn of_measurement(
 /// What is known before anything is measured: the preflight checks, and a
 /// missing clock for cycles/byte (`clock_given`: --clock-mhz).
 pub fn before_run(os: &dyn Os, topo: &Topology, quick: bool, clock_given: bool) -> Vec<Warning> {
-    before(os, topo, quick, clock_given, |_| true)
+    let mut warnings = before(os, topo, quick, clock_given, |_| true);
+    // A killed sweep's locks would make this run measure a step, not the
+    // board; only root can undo them, so the run says how.
+    if let Ok(Some(journal)) = crate::measure::sweep::pending(os) {
+        warnings.push(Warning::Preflight(match journal.running_elsewhere(os) {
+            true => format!(
+                "a sweep (pid {}) is running and holds the CPU clocks at its steps: this run \
+                 measures them, not the board; run again when it has finished",
+                journal.pid
+            ),
+            false => format!(
+                "a sweep that did not finish (pid {}) left the CPU clocks locked at one of its \
+                 steps: run `sudo sbcbench sweep --restore`, then this again",
+                journal.pid
+            ),
+        }));
+    }
+    warnings
 }
 
 /// [`before_run`] for a sweep, which sets the governor's limits itself:

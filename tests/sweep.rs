@@ -299,6 +299,40 @@ fn sweep_after_a_killed_sweep_restores_what_it_left() {
 }
 
 #[test]
+fn a_run_after_a_killed_sweep_warns_and_sweep_restore_puts_cpufreq_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rpi4", dir.path());
+    let before = cpufreq_settings(&root);
+    let _firmware = Firmware::start(&root, None);
+    let mut child = sweep_under_way(&root, &dir.path().join("results"));
+    child.kill().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    sbcbench()
+        .arg("--sysroot")
+        .arg(&root)
+        .args(["run", "--kernels", "sha1", "-t", "1", "--no-save"])
+        .args(crate::common::FAST)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "a sweep that did not finish (pid {pid}) left the CPU clocks locked"
+        )));
+    assert_ne!(cpufreq_settings(&root), before);
+    for said in ["its cpufreq settings are restored", "nothing to restore"] {
+        sbcbench()
+            .arg("--sysroot")
+            .arg(&root)
+            .args(["sweep", "--restore"])
+            .assert()
+            .success()
+            .stderr(predicates::str::contains(said));
+        assert_eq!(cpufreq_settings(&root), before);
+    }
+    assert!(!journal(&root).exists());
+}
+
+#[test]
 fn sweep_refuses_without_cpufreq_before_writing_anything() {
     let dir = tempfile::tempdir().unwrap();
     let root = fixture_copy("vm-nocpufreq", dir.path());

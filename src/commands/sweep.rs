@@ -21,7 +21,7 @@ use crate::measure::around::StepWatch;
 use crate::measure::plan::single_core_cpu;
 use crate::measure::session::{measure_steps, Ended};
 use crate::measure::sweep::verify::{self, Probe};
-use crate::measure::sweep::{restore_pending, ClassPlan, Guard, JOURNAL};
+use crate::measure::sweep::{preflight, restore_pending, ClassPlan, Guard, JOURNAL};
 use crate::measure::{kernels, Engine, KernelId, Step, ThreadMode};
 use crate::observe::{Cluster, Os, Topology};
 use crate::options::SweepOptions;
@@ -47,6 +47,9 @@ fn sweep_with(
     recorded: bool,
     make: KernelFactory,
 ) -> anyhow::Result<()> {
+    if args.restore {
+        return restore_only(&*os, recorded);
+    }
     let topo = Topology::read(&*os);
     let (sweep, meter) = SweepOptions::from_args(args, &topo, &os, recorded)?;
     let opts = &sweep.run;
@@ -249,6 +252,24 @@ fn summarise(rows: Vec<ResultRow>, order: &[KernelId], format: Format) {
             _ => note(&sentence),
         }
     }
+}
+
+/// `sweep --restore`: the journal of a killed sweep put back, nothing
+/// measured.
+fn restore_only(os: &dyn Os, recorded: bool) -> anyhow::Result<()> {
+    if !recorded && preflight::effective_uid() != 0 {
+        return Err(Error::Usage(
+            "sweep --restore writes cpufreq settings, which needs root: run it with sudo".into(),
+        )
+        .into());
+    }
+    match restore_pending(os)? {
+        Some(said) => note(&format!("sweep: {said}")),
+        None => note(&format!(
+            "sweep: nothing to restore ({JOURNAL} is not there: every sweep finished)"
+        )),
+    }
+    Ok(())
 }
 
 /// Locks `class` at `khz` and confirms the clock; why it is not there
