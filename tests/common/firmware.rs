@@ -86,11 +86,17 @@ fn write_atomic(path: &Path, text: &str) {
 }
 
 /// Every file under the CPU tree with its bytes, but the clock the
-/// firmware sets: the settings as cpufreq keeps them.
+/// firmware sets (and its file on the way in, which a running firmware
+/// renames away at any moment): the settings as cpufreq keeps them.
 pub fn cpufreq_settings(root: &Path) -> Vec<(PathBuf, String)> {
     files_under(&root.join("sys/devices/system/cpu"))
         .into_iter()
-        .filter(|p| p.file_name().unwrap() != "scaling_cur_freq")
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("scaling_cur_freq")
+        })
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
             (p, text)
