@@ -11,7 +11,8 @@ use crate::export::sig3;
 /// The mark of a curve's most efficient step, and its legend.
 pub(crate) const BEST: &str = "*";
 const LEGEND: &str = "* the most efficient step of each kernel × threads: its highest MB/s per W \
-                      (whole board, at the wall).";
+                      (the whole board's power, where the sweep's meter reads it: at the wall, or in the \
+                      board's DC or USB supply).";
 
 /// A sweep's table and the lines shown under it.
 pub(crate) struct SweepSection {

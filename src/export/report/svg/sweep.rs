@@ -83,7 +83,9 @@ fn render(s: &Sweep, kernels: &[crate::measure::KernelId]) -> (String, String) {
     };
     let mut subtitle = format!("sbcbench sweep, {}", s.timestamp);
     if watts {
-        subtitle.push_str("; whole-board power at the wall; ring: each line's most efficient step");
+        subtitle.push_str(
+            "; whole-board power as the meter reads it; ring: each line's most efficient step",
+        );
     }
     if let Some(idle) = s.idle_watts {
         subtitle.push_str(&format!("; idle {idle:.1} W"));
