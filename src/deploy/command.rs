@@ -70,9 +70,15 @@ const RUN_ONLY: [(&str, &str); 3] = [
     ),
     (
         "--power",
-        "a sweep reads its power from a meter: --meter on the board, or a board's `meter` here",
+        "fixed figures cannot follow the clock: a meter, or --power ask at every step",
     ),
 ];
+
+/// Whether `flag` (of `RUN_ONLY`) with `value` is for runs only: `--power`
+/// only with `fixed:` figures, since a sweep takes `none` and `ask`.
+fn only_for_runs(flag: &str, value: Option<&str>) -> bool {
+    flag != "--power" || value.is_some_and(|v| v.starts_with("fixed:"))
+}
 
 /// The flag of `RUN_ONLY` that `arg` is (`--flag` or `--flag=value`).
 fn run_only(arg: &str) -> Option<(&'static str, &'static str)> {
@@ -82,8 +88,7 @@ fn run_only(arg: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// The command line's arguments for a sweep: a run-only flag there was
-/// typed for this sweep, so it is refused before connecting (`--power
-/// none` is what a sweep does anyway).
+/// typed for this sweep, so it is refused before connecting.
 pub fn check_sweep_args(args: &[String], whose: &str) -> Result<(), String> {
     for (i, a) in args.iter().enumerate() {
         let Some((flag, why)) = run_only(a) else {
@@ -93,7 +98,7 @@ pub fn check_sweep_args(args: &[String], whose: &str) -> Result<(), String> {
             .split_once('=')
             .map(|(_, v)| v)
             .or_else(|| args.get(i + 1).map(String::as_str));
-        if flag == "--power" && value == Some("none") {
+        if !only_for_runs(flag, value) {
             continue;
         }
         return Err(format!(
@@ -113,7 +118,14 @@ pub fn without_run_only(args: &[String]) -> (Vec<String>, Vec<String>) {
             None => kept.push(a.clone()),
             Some((flag, _)) if a == flag => {
                 let value = it.next().map(String::as_str).unwrap_or_default();
-                left.push(format!("{flag} {value}").trim_end().to_string());
+                if only_for_runs(flag, Some(value)) {
+                    left.push(format!("{flag} {value}").trim_end().to_string());
+                } else {
+                    kept.extend([flag.to_string(), value.to_string()]);
+                }
+            }
+            Some((flag, _)) if !only_for_runs(flag, a.split_once('=').map(|(_, v)| v)) => {
+                kept.push(a.clone())
             }
             Some(_) => left.push(a.clone()),
         }
@@ -181,6 +193,7 @@ mod tests {
     fn run_only_flags_are_refused_on_the_command_line_and_left_out_of_a_board() {
         assert!(check_sweep_args(&words("-t 1 --power none --steps 4"), "X").is_ok());
         assert!(check_sweep_args(&words("--power=none"), "X").is_ok());
+        assert!(check_sweep_args(&words("--power ask -t 1"), "X").is_ok());
         for bad in [
             "--clock-mhz 1500",
             "--system-tools=off",
@@ -191,9 +204,19 @@ mod tests {
             assert!(e.contains("not of sweep"), "{e}");
         }
         let (kept, left) = without_run_only(&words(
-            "--quick --system-tools off -t 1 --clock-mhz=1800 --power",
+            "--quick --system-tools off -t 1 --clock-mhz=1800 --power fixed:1=3",
         ));
         assert_eq!(kept, words("--quick -t 1"));
-        assert_eq!(left, ["--system-tools off", "--clock-mhz=1800", "--power"]);
+        assert_eq!(
+            left,
+            [
+                "--system-tools off",
+                "--clock-mhz=1800",
+                "--power fixed:1=3"
+            ]
+        );
+        // Typed readings work at every step: kept.
+        let (kept, left) = without_run_only(&words("--power ask --power=ask"));
+        assert_eq!((kept, left.len()), (words("--power ask --power=ask"), 0));
     }
 }
