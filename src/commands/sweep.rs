@@ -62,6 +62,15 @@ fn sweep_with(
         .filter(|(_, e)| *e == Engine::Builtin)
         .map(|(k, _)| k)
         .collect();
+    let events = PhaseEvents {
+        on: opts.phase_events,
+        steps: opts.status_lines,
+    };
+    // The load of typed readings is checked before anything is locked.
+    let mut typed = match opts.power {
+        PowerMode::Ask => Some(Typed::new(opts, &by_id, make, &os, events)?),
+        _ => None,
+    };
 
     if let Some(said) = restore_pending(&*os)? {
         note(&format!("sweep: {said}"));
@@ -75,14 +84,6 @@ fn sweep_with(
     note(&plan_summary(&sweep, &order));
 
     let monitor = start_monitor(meter, &os);
-    let events = PhaseEvents {
-        on: opts.phase_events,
-        steps: opts.status_lines,
-    };
-    let mut typed = match opts.power {
-        PowerMode::Ask => Some(Typed::new(opts, &by_id, make, &os, events)?),
-        _ => None,
-    };
 
     // Idle power with every swept class at its lowest step.
     let mut meter_idle = None;
@@ -156,6 +157,11 @@ fn sweep_with(
                     }
                     let mhz = khz as f64 / 1000.0;
                     if let Err(why) = hold(&guard, &*os, sweep.probe, class, khz) {
+                        // Ctrl-C cut the wait short: that is no verdict.
+                        if STOP.load(Ordering::Relaxed) {
+                            ended.interrupted = true;
+                            break 'classes Ok(());
+                        }
                         recorder.progress.inc(per_step as u64 * rounds);
                         recorder.warnings.push(Warning::StepNotHeld {
                             class: class.label(),
