@@ -1,11 +1,11 @@
-//! Ctrl-C and SIGTERM: the first asks the command to stop at its next check
-//! and keep what it has; a second of either ends the process at once. The
-//! one that came decides the exit status, as a shell reports a process it
-//! ended: 130 after SIGINT, 143 after SIGTERM.
+//! Ctrl-C, SIGTERM and SIGHUP: the first asks the command to stop at its
+//! next check and keep what it has; a second of any ends the process at
+//! once. The one that came decides the exit status, as a shell reports a
+//! process it ended: 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use signal_hook::consts::{SIGINT, SIGTERM, SIGXFSZ};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
 use signal_hook::flag;
 
 /// Set by the first SIGINT or SIGTERM; the long-running stages poll it.
@@ -15,9 +15,10 @@ static SIGNAL: AtomicUsize = AtomicUsize::new(0);
 /// Set by SIGXFSZ, which is otherwise fatal.
 static FILE_TOO_LARGE: AtomicBool = AtomicBool::new(false);
 
-/// Installs the handlers of SIGINT and SIGTERM.
+/// Installs the handlers of SIGINT, SIGTERM and SIGHUP (the ssh session
+/// or terminal went away: a sweep must still put cpufreq back).
 pub fn install() {
-    for sig in [SIGINT, SIGTERM] {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
         // In this order: the shutdown looks at STOP before this signal sets
         // it, so only a second signal leaves at once.
         let _ = flag::register_conditional_shutdown(sig, 128 + sig, &STOP);

@@ -77,6 +77,23 @@ pub enum NotHeld {
     Off(Option<f64>),
 }
 
+impl fmt::Display for NotHeld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotHeld::Refused(e) => write!(f, "cpufreq refused the lock ({e})"),
+            NotHeld::Off(seen) => write!(
+                f,
+                "the clock {}, more than 3 % off: the firmware refused or capped the step \
+                 (under-voltage, a thermal limit)",
+                match seen {
+                    Some(mhz) => format!("stayed at {mhz:.0} MHz"),
+                    None => "could not be read".to_string(),
+                }
+            ),
+        }
+    }
+}
+
 /// A coefficient of variation above this makes the figure noisy.
 pub const CV_LIMIT_PERCENT: f64 = 2.0;
 /// Nominal and measured clocks disagreeing by more than this.
@@ -146,21 +163,10 @@ impl fmt::Display for Warning {
                 class,
                 step_mhz,
                 why,
-            } => match why {
-                NotHeld::Refused(e) => write!(
-                    f,
-                    "{class} at {step_mhz:.0} MHz: cpufreq refused the lock ({e}), so it was not measured"
-                ),
-                NotHeld::Off(seen) => write!(
-                    f,
-                    "{class} at {step_mhz:.0} MHz: the clock {}, more than 3 % off: the firmware \
-                     refused or capped the step (under-voltage, a thermal limit), so it was not measured",
-                    match seen {
-                        Some(mhz) => format!("stayed at {mhz:.0} MHz"),
-                        None => "could not be read".to_string(),
-                    }
-                ),
-            },
+            } => write!(
+                f,
+                "{class} at {step_mhz:.0} MHz: {why}, so it was not measured"
+            ),
             Warning::SystemTool(s) => write!(
                 f,
                 "system engine: {s}: its rows are left out, the built-in ones are measured \

@@ -186,6 +186,41 @@ fn sweep_of_two_classes_and_of_a_continuous_intel_range() {
     }
 }
 
+#[test]
+fn while_one_class_is_swept_the_others_wait_at_their_lowest_step() {
+    // The stand-in INA226 follows the fastest clock on the board: a
+    // little core left at its top step would show in the big core's watts.
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixture_copy("rk3399", dir.path());
+    let before = cpufreq_settings(&root);
+    let firmware = Firmware::start(&root, None);
+    let args = [
+        "--kernels",
+        "sha1",
+        "-t",
+        "1",
+        "--steps",
+        "2",
+        "--meter",
+        "hwmon:ina226",
+        "--idle-time",
+        "1",
+    ];
+    let (rows, stderr) = sweep_rows(&root, &args, "");
+    drop(firmware);
+    let watts = |cluster: usize, mhz: f64| {
+        rows.iter()
+            .find(|r| r.cluster == Some(cluster) && r.clock_mhz == Some(mhz))
+            .and_then(|r| r.watts)
+            .unwrap_or_else(|| panic!("{cluster} at {mhz}: {stderr}"))
+    };
+    // 1.2 W + 2 W per GHz²: the A72 at 408 MHz with the A53s back at 408.
+    assert!(watts(1, 408.0) < 2.0, "{rows:?}");
+    assert!(watts(0, 1416.0) > 4.5, "{rows:?}");
+    assert!(watts(1, 1800.0) > 6.5, "{rows:?}");
+    assert_eq!(cpufreq_settings(&root), before);
+}
+
 /// Spawns a slow sweep of the Pi 4 and waits until it holds a step above
 /// the lowest (the second step's lock is in place).
 fn sweep_under_way(root: &Path, results: &Path) -> std::process::Child {
@@ -222,8 +257,12 @@ fn sweep_under_way(root: &Path, results: &Path) -> std::process::Child {
 }
 
 #[test]
-fn sweep_stopped_by_sigint_or_sigterm_restores_cpufreq_and_keeps_its_rows() {
-    for (signal, status) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+fn sweep_stopped_by_sigint_sigterm_or_sighup_restores_cpufreq_and_keeps_its_rows() {
+    for (signal, status) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let root = fixture_copy("rpi4", dir.path());
         let before = cpufreq_settings(&root);

@@ -85,22 +85,15 @@ fn sweep_with(
 
     let monitor = start_monitor(meter, &os);
 
-    // Idle power with every swept class at its lowest step.
+    // Every swept class waits at its lowest step, while idle power is read
+    // and while the others are swept: the board's power then moves with
+    // the clock of one class at a time.
+    for class in &sweep.classes {
+        park(&guard, &*os, sweep.probe, class, &mut warnings);
+    }
     let mut meter_idle = None;
     let mut asked = Ok(());
     if monitor.is_some() || events.on || typed.is_some() {
-        for class in &sweep.classes {
-            let Some(&khz) = class.steps_khz.first() else {
-                continue;
-            };
-            if let Err(why) = hold(&guard, &*os, sweep.probe, class, khz) {
-                warnings.push(Warning::StepNotHeld {
-                    class: format!("{} (idle power)", class.label()),
-                    step_mhz: khz as f64 / 1000.0,
-                    why,
-                });
-            }
-        }
         match typed.as_mut() {
             Some(t) => asked = t.idle(&mut warnings),
             None => {
@@ -206,6 +199,7 @@ fn sweep_with(
                         break 'classes Ok(());
                     }
                 }
+                park(&guard, &*os, sweep.probe, class, &mut recorder.warnings);
             }
             Ok(())
         };
@@ -276,6 +270,21 @@ fn restore_only(os: &dyn Os, recorded: bool) -> anyhow::Result<()> {
         )),
     }
     Ok(())
+}
+
+/// Holds `class` at its lowest step while the board does something else.
+fn park(guard: &Guard, os: &dyn Os, probe: Probe, class: &ClassPlan, warnings: &mut Vec<Warning>) {
+    let Some(&khz) = class.steps_khz.first() else {
+        return;
+    };
+    if let Err(why) = hold(guard, os, probe, class, khz) {
+        warnings.push(Warning::Preflight(format!(
+            "{} could not wait at its lowest step, {:.0} MHz, while idle power was read or \
+             other classes were swept: {why}",
+            class.label(),
+            khz as f64 / 1000.0
+        )));
+    }
 }
 
 /// Locks `class` at `khz` and confirms the clock; why it is not there

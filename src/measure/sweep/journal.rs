@@ -129,9 +129,13 @@ impl Journal {
 
     /// Whether the sweep that wrote it still runs (then its journal is no
     /// leftover, and a second sweep must not start).
+    /// The release binaries keep their names (`sbcbench-aarch64-…`),
+    /// which `comm` cuts to 15 bytes: the name starts with `sbcbench`.
     pub fn running_elsewhere(&self, os: &dyn Os) -> bool {
         self.pid != std::process::id()
-            && os.read(&format!("/proc/{}/comm", self.pid)).as_deref() == Some("sbcbench")
+            && os
+                .read(&format!("/proc/{}/comm", self.pid))
+                .is_some_and(|comm| comm.starts_with("sbcbench"))
     }
 }
 
@@ -373,14 +377,16 @@ mod tests {
         // The journal's process, as /proc shows it in the recorded tree.
         let comm = dir.path().join(format!("proc/{}/comm", other.pid));
         std::fs::create_dir_all(comm.parent().unwrap()).unwrap();
-        std::fs::write(&comm, "sbcbench\n").unwrap();
+        // A release binary under its own name, as comm cuts it.
+        std::fs::write(&comm, "sbcbench-aarch6\n").unwrap();
         let err = restore_pending(&os).unwrap_err().to_string();
         assert!(err.contains("is running"), "{err}");
         assert_eq!(
             os.read_u64(&policies(&os)[0].file("scaling_max_freq")),
             Some(1000000)
         );
-        std::fs::remove_file(&comm).unwrap();
+        // Another program has the pid now: the sweep is gone.
+        std::fs::write(&comm, "bash\n").unwrap();
         assert!(restore_pending(&os).unwrap().is_some());
         assert_eq!(
             os.read_u64(&policies(&os)[0].file("scaling_max_freq")),
