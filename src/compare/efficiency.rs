@@ -8,7 +8,7 @@ use super::Baseline;
 use crate::measure::KernelId;
 use crate::power::attribute::phase_of;
 use crate::power::{Phase, PhaseWatts};
-use crate::record::ResultRow;
+use crate::record::{profile_groups, ResultRow};
 
 /// Fills the efficiency columns from `watts`: MB/s/W, the article's
 /// extrapolated all-cores figure, and the ratio to the baseline.
@@ -19,12 +19,20 @@ pub fn derive(rows: &mut [ResultRow], baseline: &Baseline) {
             .map(|r| r.mb_per_s)
             .reduce(f64::max)
     };
-    let singles: Vec<Option<f64>> = rows.iter().map(|r| best_single(rows, r.kernel)).collect();
+    // A sweep's single-core figure is its own step's, not the best of
+    // every step (`profile_groups`).
+    let mut singles: Vec<Option<f64>> = Vec::with_capacity(rows.len());
+    for group in profile_groups(rows) {
+        let rows = &rows[group];
+        singles.extend(rows.iter().map(|r| best_single(rows, r.kernel)));
+    }
     for (row, single) in rows.iter_mut().zip(singles) {
         let Some(watts) = row.watts else { continue };
         row.mb_per_s_per_w = mb_per_s_per_w(row.mb_per_s, watts);
         let phase = phase_of(row);
-        if phase == Some(Phase::All) {
+        // A sweep's "all" is one class's CPUs, not the board's cores that
+        // the article's extrapolation multiplies by.
+        if phase == Some(Phase::All) && !row.is_sweep() {
             row.mb_per_s_per_w_extrapolated =
                 single.and_then(|s| extrapolated_all_cores(s, row.cores, watts));
         }
@@ -170,5 +178,53 @@ mod tests {
     #[test]
     fn no_power_no_efficiency() {
         assert_eq!(mb_per_s_per_w(5.0, 0.0), None);
+    }
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+    use crate::measure::ThreadMode;
+    use crate::record::ClockSource;
+
+    /// A sweep row of class 0 at `mhz`: `threads` of 4 cores.
+    fn at(mhz: f64, threads: usize, mb_per_s: f64, watts: f64) -> ResultRow {
+        ResultRow {
+            kernel: KernelId::Xz,
+            cluster: Some(0),
+            clock_mhz: Some(mhz),
+            clock_source: ClockSource::Sweep,
+            threads,
+            thread_mode: if threads == 1 {
+                ThreadMode::One
+            } else {
+                ThreadMode::All
+            },
+            cores: 4,
+            logical_cpus: 4,
+            mb_per_s,
+            watts: Some(watts),
+            ..ResultRow::default()
+        }
+    }
+
+    #[test]
+    fn a_sweep_groups_by_step_and_is_never_extrapolated() {
+        let mut rows = vec![
+            at(600.0, 1, 2.0, 2.0),
+            at(600.0, 4, 7.0, 3.0),
+            at(1500.0, 1, 5.0, 4.0),
+            at(1500.0, 4, 18.0, 8.0),
+        ];
+        assert_eq!(profile_groups(&rows), vec![0..2, 2..4]);
+        derive(&mut rows, &Baseline::article_visionfive2());
+        assert_eq!(rows[1].mb_per_s_per_w, Some(7.0 / 3.0));
+        assert!(rows.iter().all(|r| r.mb_per_s_per_w_extrapolated.is_none()));
+        // A run's rows are one group, whatever their clocks.
+        for r in &mut rows {
+            r.clock_source = ClockSource::CpufreqMax;
+        }
+        assert_eq!(profile_groups(&rows), vec![0..4]);
+        assert!(profile_groups(&[]).is_empty());
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::events::Span;
 use super::meter::{PowerStats, SETTLE};
 use super::{Phase, PhaseWatts, WattsSource};
-use crate::record::{ResultRow, WattsMethod};
+use crate::record::{profile_groups, ResultRow, WattsMethod};
 
 /// `power_load` of a profile a meter read during the measured rows.
 pub const BENCHMARK_LOAD: &str = "benchmark";
@@ -211,13 +211,17 @@ pub fn from_phases(
     if out.metered == 0 && out.idle_w.is_none() {
         return out;
     }
-    let given = Given::from_rows(rows);
-    let meter = Metered {
-        protocol,
-        rows: &per_row,
-        idle_w: out.idle_w,
-    };
-    attribute(rows, Some(&meter), given.as_ref());
+    // A sweep's rows get their power profile per class and clock step, as
+    // the board's own meter would give it.
+    for group in profile_groups(rows) {
+        let given = Given::from_rows(&rows[group.clone()]);
+        let meter = Metered {
+            protocol,
+            rows: &per_row[group.clone()],
+            idle_w: out.idle_w,
+        };
+        attribute(&mut rows[group], Some(&meter), given.as_ref());
+    }
     out
 }
 

@@ -15,4 +15,4 @@ pub use file::{
     ReadOutcome, ResultFile,
 };
 pub use owner::{create_dirs, Owner};
-pub use row::{ResultRow, SCHEMA_VERSION};
+pub use row::{profile_groups, ResultRow, SCHEMA_VERSION};

@@ -159,3 +159,22 @@ impl ResultRow {
         self.clock_source == ClockSource::Sweep
     }
 }
+
+/// The rows that share one power profile and one single-core figure: all
+/// of a run's; of a sweep's, those of one class at one clock step (next
+/// to each other, as a sweep writes them).
+pub fn profile_groups(rows: &[ResultRow]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        let split = i == rows.len()
+            || (rows[i].is_sweep()
+                && (rows[i].cluster, rows[i].clock_mhz)
+                    != (rows[i - 1].cluster, rows[i - 1].clock_mhz));
+        if split {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    out
+}
