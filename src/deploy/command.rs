@@ -114,14 +114,37 @@ pub fn without_run_only(args: &[String]) -> (Vec<String>, Vec<String>) {
     let (mut kept, mut left) = (Vec::new(), Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        // A run's thread modes: a sweep keeps those it has, 1 and all.
+        let threads = match a.as_str() {
+            "-t" | "--threads" => Some((a.as_str(), it.next().map(String::as_str))),
+            _ => a.strip_prefix("--threads=").map(|v| ("--threads", Some(v))),
+        };
+        if let Some((flag, value)) = threads {
+            let value = value.unwrap_or_default();
+            let modes: Vec<&str> = value
+                .split(',')
+                .filter(|m| ["1", "all"].contains(m))
+                .collect();
+            if modes.len() < value.split(',').count() {
+                left.push(format!("{flag} {value}"));
+            }
+            if !modes.is_empty() {
+                kept.extend([flag.to_string(), modes.join(",")]);
+            }
+            continue;
+        }
         match run_only(a) {
             None => kept.push(a.clone()),
             Some((flag, _)) if a == flag => {
-                let value = it.next().map(String::as_str).unwrap_or_default();
-                if only_for_runs(flag, Some(value)) {
-                    left.push(format!("{flag} {value}").trim_end().to_string());
-                } else {
-                    kept.extend([flag.to_string(), value.to_string()]);
+                let value = it.next().map(String::as_str);
+                match value {
+                    _ if only_for_runs(flag, value) => left.push(
+                        format!("{flag} {}", value.unwrap_or_default())
+                            .trim_end()
+                            .to_string(),
+                    ),
+                    Some(v) => kept.extend([flag.to_string(), v.to_string()]),
+                    None => kept.push(flag.to_string()),
                 }
             }
             Some((flag, _)) if !only_for_runs(flag, a.split_once('=').map(|(_, v)| v)) => {
@@ -141,12 +164,12 @@ pub fn sweep_note(board: &Board) -> Option<String> {
         left.push("`clock_mhz` (a sweep records the clock it locks)".to_string());
     }
     if board.power.as_ref().is_some_and(|p| !p.is_empty()) && board.meter.is_none() {
-        left.push("`power` (a sweep reads its power from a meter)".to_string());
+        left.push("`power` (fixed figures cannot follow the clock)".to_string());
     }
     let (_, flags) = without_run_only(&board.run_args);
     if !flags.is_empty() {
         left.push(format!(
-            "`run_args` {} (flags of sbcbench run only)",
+            "`run_args` {} (flags or thread modes of sbcbench run only)",
             flags.join(", ")
         ));
     }
@@ -215,6 +238,10 @@ mod tests {
                 "--power fixed:1=3"
             ]
         );
+        // A run's thread modes: a sweep keeps 1 and all.
+        let (kept, left) = without_run_only(&words("-t 1,half,all --threads=4"));
+        assert_eq!(kept, words("-t 1,all"));
+        assert_eq!(left, ["-t 1,half,all", "--threads 4"]);
         // Typed readings work at every step: kept.
         let (kept, left) = without_run_only(&words("--power ask --power=ask"));
         assert_eq!((kept, left.len()), (words("--power ask --power=ask"), 0));

@@ -225,7 +225,7 @@ pub fn check_run_args(args: &[String], whose: &str) -> Result<(), String> {
 
 /// The arguments of the remote `sbcbench run` (or `sweep`). A sweep gets
 /// neither boards.toml's `clock_mhz` nor its `power`: it records the clock
-/// it locks and refuses power but a meter's ([`command`]).
+/// it locks, and fixed figures cannot follow the clock ([`command`]).
 pub fn remote_run_args(board: &Board, plan: &Plan, dir: &str) -> Vec<String> {
     let extra = plan.board_args(board);
     let run = plan.command == BoardCommand::Run;

@@ -179,13 +179,20 @@ fn sample(os: &dyn Os, watched: &[CpuWatch], tally: &mut Tally) {
 /// amd-pstate), the guaranteed base clock is the fair reference. Where boost
 /// lies above `cpuinfo_max_freq` (acpi-cpufreq), a higher `cur` is simply
 /// not below. A policy whose `scaling_min_freq` equals its
-/// `scaling_max_freq` is locked there (by `sbcbench sweep`, or by hand):
+/// `scaling_max_freq`, or that the `userspace` governor holds at its
+/// `scaling_setspeed`, is locked there (by `sbcbench sweep`, or by hand):
 /// the lock is what it should hold, and a lower step is not throttling.
 fn reference_khz(os: &dyn Os, dir: &str) -> Option<u64> {
     let limit = |f: &str| os.read_u64(&format!("{dir}/{f}")).filter(|&k| k > 0);
     if let (Some(min), Some(max)) = (limit("scaling_min_freq"), limit("scaling_max_freq")) {
         if min == max {
             return Some(min);
+        }
+    }
+    // The userspace governor's clock is the one it was set to.
+    if os.read(&format!("{dir}/scaling_governor")).as_deref() == Some("userspace") {
+        if let Some(khz) = limit("scaling_setspeed") {
+            return Some(khz);
         }
     }
     [
@@ -361,6 +368,14 @@ mod tests {
         os.write(&format!("/{p}/scaling_min_freq"), "1000000")
             .unwrap();
         assert_eq!(reference_khz(&os, dir_of), Some(1_000_000));
+        // The userspace governor at 700 MHz, limits left wide.
+        os.write(&format!("/{p}/scaling_min_freq"), "600000")
+            .unwrap();
+        os.write(&format!("/{p}/scaling_max_freq"), "1500000")
+            .unwrap();
+        std::fs::write(dir.path().join(p).join("scaling_governor"), "userspace\n").unwrap();
+        std::fs::write(dir.path().join(p).join("scaling_setspeed"), "700000\n").unwrap();
+        assert_eq!(reference_khz(&os, dir_of), Some(700_000));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::measure::sweep::{plan_classes, preflight, ClassPlan, SweepError};
 use crate::measure::{clock, ThreadMode};
 use crate::observe::{Os, Topology};
 use crate::power::PowerMode;
-use crate::record::{create_dirs, Owner};
+use crate::record::{give_dirs, missing_dirs, Owner};
 
 pub struct SweepOptions {
     /// Timing, kernels, output and power, as a run takes them; `modes` is
@@ -70,12 +70,13 @@ impl SweepOptions {
             false => Owner::behind_sudo(|name| std::env::var(name).ok()),
             true => None,
         };
-        if !m.no_save {
-            // The folders the results go to, made as theirs. What fails
-            // here, the check of --output below says in its own words.
-            let _ = create_dirs(&m.output, owner);
-        }
+        // The folders that checking --output makes are theirs too.
+        let missing = match m.no_save {
+            true => Vec::new(),
+            false => missing_dirs(&m.output),
+        };
         let (run, meter) = RunOptions::measuring(m, modes, os)?;
+        give_dirs(&missing, owner);
         let probe = if recorded || !clock::SUPPORTED {
             Probe::Reported
         } else {

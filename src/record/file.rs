@@ -97,7 +97,7 @@ impl ResultFile {
         tmp.as_file().sync_all()?;
         // Before its name is visible: never a root-owned result.
         if let Some(owner) = self.owner {
-            owner.give(tmp.path())?;
+            owner.give(tmp.path());
         }
         match &self.path {
             // Our own file from an earlier save: replace it.

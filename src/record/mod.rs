@@ -14,5 +14,5 @@ pub use file::{
     board_slug, parse_results, read_results, read_results_lenient, results_from_bytes, ReadError,
     ReadOutcome, ResultFile,
 };
-pub use owner::{create_dirs, Owner};
+pub use owner::{create_dirs, give_dirs, missing_dirs, Owner};
 pub use row::{profile_groups, ResultRow, SCHEMA_VERSION};

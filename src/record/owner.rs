@@ -1,7 +1,8 @@
 //! Results written by root for the user behind `sudo`: `sbcbench sweep`
 //! runs as root, and its files and folders belong to whoever asked.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A user and group, as `chown` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,20 +25,49 @@ impl Owner {
         .filter(|o| o.uid != 0)
     }
 
-    pub(super) fn give(self, path: &Path) -> std::io::Result<()> {
-        std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid))
+    /// Gives `path` (never following a link) to the user. A folder that
+    /// cannot take another owner (vfat, exFAT, an NFS mount that squashes
+    /// root) keeps root's: said once, and the results are still saved.
+    pub(super) fn give(self, path: &Path) {
+        if let Err(e) = std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid)) {
+            if !SAID.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "{} {}: could not give it to uid {} ({e}); it and the other results stay root's",
+                    crate::term::warning_prefix(),
+                    path.display(),
+                    self.uid
+                );
+            }
+        }
+    }
+}
+
+/// A failed chown is said once per process.
+static SAID: AtomicBool = AtomicBool::new(false);
+
+/// `dir` and those of its parents that do not exist yet, deepest first:
+/// the folders that creating `dir` makes.
+pub fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Gives the folders `dirs` that now exist to `owner`.
+pub fn give_dirs(dirs: &[PathBuf], owner: Option<Owner>) {
+    if let Some(owner) = owner {
+        for d in dirs.iter().filter(|d| d.is_dir()) {
+            owner.give(d);
+        }
     }
 }
 
 /// Creates `dir` and its missing parents; those it created go to `owner`.
 pub fn create_dirs(dir: &Path, owner: Option<Owner>) -> std::io::Result<()> {
-    let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.exists()).collect();
+    let missing = missing_dirs(dir);
     std::fs::create_dir_all(dir)?;
-    if let Some(owner) = owner {
-        for d in missing.iter().filter(|d| !d.as_os_str().is_empty()) {
-            owner.give(d)?;
-        }
-    }
+    give_dirs(&missing, owner);
     Ok(())
 }
 

@@ -51,7 +51,8 @@ impl SweepCurve {
         self.points.iter().find(|p| p.clock_mhz == mhz)
     }
 
-    /// The highest step: the clock the board runs at unlocked.
+    /// The highest step measured (the board's top clock, unless the
+    /// firmware refused it).
     pub fn top(&self) -> Option<&SweepPoint> {
         self.points.last()
     }

@@ -376,15 +376,28 @@ impl Session<'_> {
     }
 }
 
-/// One line on what this machine's meter gave a fetched file's rows.
-/// sudo refused (a password needed, not in sudoers) or is missing: its
-/// own messages start with `sudo:`, a shell's for a missing one end so.
+/// sudo refused (a password needed, not in sudoers, a terminal needed) or
+/// is missing. Only those messages: sudo's harmless warnings (`unable to
+/// resolve host`, `setrlimit`) also start with `sudo:`, and the sweep's
+/// own failure must then be reported as it is.
 fn no_sudo(stderr: &str) -> bool {
-    stderr
-        .lines()
-        .any(|l| l.starts_with("sudo: ") || l.trim_end().ends_with("sudo: not found"))
+    const REFUSALS: [&str; 6] = [
+        "a password is required",
+        "is not in the sudoers file",
+        "is not allowed to execute",
+        "may not run sudo",
+        "a terminal is required",
+        "sudo: not found",
+    ];
+    stderr.lines().any(|l| {
+        let l = l.trim_end();
+        (l.starts_with("sudo: ") && REFUSALS.iter().any(|r| l.contains(r)))
+            || l.ends_with("sudo: not found")
+            || l.ends_with("sudo: command not found")
+    })
 }
 
+/// One line on what this machine's meter gave a fetched file's rows.
 fn power_note(protocol: &str, got: &Attributed, rows: usize) -> String {
     let idle = got
         .idle_w
@@ -406,4 +419,23 @@ fn power_note(protocol: &str, got: &Attributed, rows: usize) -> String {
         ));
     }
     note
+}
+
+#[cfg(test)]
+mod sudo_tests {
+    use super::no_sudo;
+
+    #[test]
+    fn only_sudos_refusals_are_taken_for_a_missing_root() {
+        assert!(no_sudo("sudo: a password is required\n"));
+        assert!(no_sudo("sudo: bench is not in the sudoers file.\n"));
+        assert!(no_sudo("sh: 1: sudo: not found\n"));
+        // Warnings on the way to a sweep that ran and failed on its own.
+        assert!(!no_sudo(
+            "sudo: unable to resolve host rockpro64: Name or service not known\nerror: --steps 1234 MHz …\n"
+        ));
+        assert!(!no_sudo(
+            "sudo: setrlimit(RLIMIT_CORE): Operation not permitted\n"
+        ));
+    }
 }

@@ -22,12 +22,12 @@ pub struct ClassPlan {
 impl ClassPlan {
     /// `Cortex-A72 (cpu 0-3)`: how messages name the class.
     pub fn label(&self) -> String {
-        format!(
-            "{} (cpu {})",
-            self.core_name,
-            crate::measure::plan::cpu_list(&self.cpus)
-        )
+        label(&self.core_name, &self.cpus)
     }
+}
+
+fn label(core_name: &str, cpus: &[usize]) -> String {
+    format!("{core_name} (cpu {})", crate::measure::plan::cpu_list(cpus))
 }
 
 /// The classes `wanted` names (all when empty), each with its steps.
@@ -54,11 +54,7 @@ pub fn plan_classes(
     chosen
         .into_iter()
         .map(|class| {
-            let label = format!(
-                "{} (cpu {})",
-                class.core_name,
-                crate::measure::plan::cpu_list(&class.cpus)
-            );
+            let label = label(&class.core_name, &class.cpus);
             let policies = policies_of(os, &class.cpus);
             let first = policies
                 .first()
@@ -100,14 +96,7 @@ fn find<'a>(topo: &'a Topology, word: &str) -> Result<Vec<&'a Cluster>, String> 
         let offered: Vec<String> = topo
             .clusters
             .iter()
-            .map(|c| {
-                format!(
-                    "{} ({}, cpu {})",
-                    c.index,
-                    c.core_name,
-                    crate::measure::plan::cpu_list(&c.cpus)
-                )
-            })
+            .map(|c| format!("{}: {}", c.index, label(&c.core_name, &c.cpus)))
             .collect();
         return Err(format!(
             "--classes {word}: no such core class; this machine has {}",
@@ -162,7 +151,7 @@ mod tests {
         assert_eq!(by_index, big);
         let err = plan_classes(&os, &topo, &["a76".into()], &Selection::All).unwrap_err();
         assert!(
-            err.contains("Cortex-A53") && err.contains("1 (Cortex-A72"),
+            err.ends_with("has 0: Cortex-A53 (cpu 0-3), 1: Cortex-A72 (cpu 4-5)"),
             "{err}"
         );
         let err = plan_classes(&os, &topo, &[], &Selection::Mhz(vec![1234])).unwrap_err();
