@@ -359,10 +359,8 @@ fn a_run_after_a_killed_sweep_warns_and_sweep_restore_puts_cpufreq_back() {
         )));
     assert_ne!(cpufreq_settings(&root), before);
     for said in ["its cpufreq settings are restored", "nothing to restore"] {
-        sbcbench()
-            .arg("--sysroot")
-            .arg(&root)
-            .args(["sweep", "--restore"])
+        sweep_of(&root)
+            .arg("--restore")
             .assert()
             .success()
             .stderr(predicates::str::contains(said));
