@@ -8,28 +8,11 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 
 use crate::common::{
-    files_under, fixture_copy, rows_from_csv, sbcbench, sbcbench_path, sbcbench_std, FAST,
+    files_under, fixture_copy, run_rows, sbcbench, sbcbench_path, sbcbench_std, FAST,
 };
 
 /// Names, help, completions, pipes and error messages: issue 15's CLI items.
 mod conventions;
-
-/// `sbcbench run --no-save --format csv ARGS` with fast settings: the rows
-/// it printed and its stderr.
-fn run_rows<'a>(
-    args: impl IntoIterator<Item = &'a str>,
-) -> (Vec<sbcbench::record::ResultRow>, String) {
-    let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv"])
-        .args(args)
-        .args(FAST)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let rows = rows_from_csv(&out.stdout);
-    (rows, String::from_utf8_lossy(&out.stderr).into_owned())
-}
 
 #[test]
 fn selftest_passes_every_known_answer_test() {

@@ -277,7 +277,7 @@ pub(crate) fn write_exec(path: &Path, text: &str) {
 }
 
 /// This machine's target, as the fleet maps `uname -m`.
-fn host_target() -> &'static str {
+pub(crate) fn host_target() -> &'static str {
     let machine = String::from_utf8(sh("uname", &["-m"]).stdout).unwrap();
     sbcbench::deploy::boards::target_for_machine(machine.trim())
         .expect("the tests run on a machine sbcbench is built for")
@@ -1010,29 +1010,13 @@ fn a_temp_directory_whose_name_never_came_back_is_removed_by_its_token() {
         "#!/bin/sh\nfor m in /usr/bin/mktemp /bin/mktemp; do [ -x $m ] && break; done\n\
          $m \"$@\" > /dev/null || exit 1\nexec sleep 20\n",
     );
-    let work = tempfile::tempdir().unwrap();
-    let dist = dist_of_this_build(work.path());
-    let boards = work.path().join("boards.toml");
-    std::fs::write(
-        &boards,
-        format!(
-            "[[boards]]\nname = \"Lost\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"\n",
-            sshd.port,
-            host_target()
-        ),
-    )
-    .unwrap();
-    let out = sshd
-        .fleet(
-            &boards,
-            &dist,
-            &work.path().join("results"),
-            &sshd.path("known_hosts"),
-        )
-        .args(["--timeout", "4"])
-        .args(RUN)
-        .output()
-        .unwrap();
+    let entry = format!(
+        "name = \"Lost\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"",
+        sshd.port,
+        host_target()
+    );
+    let args: Vec<&str> = ["--timeout", "4"].iter().chain(RUN).copied().collect();
+    let (_work, out) = fleet_of_one(&sshd, &entry, &args);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(summary(&stdout)[0].1, "timeout", "{stdout}\n{stderr}");
     assert!(stderr.contains("while mktemp -d"), "{stderr}");

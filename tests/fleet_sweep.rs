@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::firmware::{cpufreq_settings, read_khz, Firmware, CPUFREQ};
 use crate::common::{files_under, fixture_copy, rows_from_csv, sbcbench_std, Sim};
-use crate::fleet::{dist_of_this_build, fleet_of_one, summary, text, write_exec, Sshd};
+use crate::fleet::{
+    dist_of_this_build, fleet_of_one, host_target, summary, text, write_exec, Sshd,
+};
 use sbcbench::record::{board_slug, ResultRow};
 
 /// The sweep's arguments: the tree, one kernel on one CPU at two steps,
@@ -38,16 +40,6 @@ fn sweep_args(root: &Path, min_time: &str) -> Vec<String> {
         .map(String::from),
     );
     args
-}
-
-/// This machine's target, for boards.toml `target`: 127.0.0.3's fake
-/// `uname` would name no build.
-fn target() -> &'static str {
-    let out = std::process::Command::new("uname")
-        .arg("-m")
-        .output()
-        .unwrap();
-    sbcbench::deploy::boards::target_for_machine(text(&out.stdout).trim()).unwrap()
 }
 
 /// The board's fake `id -u` says `uid`; its fake `sudo` logs its arguments
@@ -83,7 +75,7 @@ fn sweep_fleet(
     let entry = format!(
         "name = \"{name}\"\nhost = \"127.0.0.3\"\nport = {}\ntarget = \"{}\"\n{more}",
         sshd.port,
-        target()
+        host_target()
     );
     fleet_of_one(sshd, &entry, args)
 }

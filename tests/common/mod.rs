@@ -89,12 +89,19 @@ pub fn run_with_meter(spec: &str) -> (Vec<sbcbench::record::ResultRow>, String) 
 
 /// A sha1 run with `--meter spec` and `args`, read back from its CSV.
 pub fn run_metered(spec: &str, args: &[&str]) -> (Vec<sbcbench::record::ResultRow>, String) {
+    let meter = ["--kernels", "sha1", "--idle-time", "1", "--meter", spec];
+    run_rows(args.iter().chain(&meter).copied())
+}
+
+/// A quick unsaved run with `args` that succeeds: the rows of the CSV it
+/// printed and its stderr.
+pub fn run_rows<'a>(
+    args: impl IntoIterator<Item = &'a str>,
+) -> (Vec<sbcbench::record::ResultRow>, String) {
     let out = sbcbench()
-        .args(["run", "--no-save", "--format", "csv", "--kernels", "sha1"])
+        .args(["run", "--no-save", "--format", "csv"])
         .args(args)
         .args(FAST)
-        .args(["--idle-time", "1"])
-        .args(["--meter", spec])
         .assert()
         .success()
         .get_output()
