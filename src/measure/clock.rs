@@ -256,7 +256,11 @@ mod tests {
     #[test]
     fn the_quick_clock_agrees_with_the_careful_one() {
         let os = crate::observe::HostOs;
-        let quick = quick_mhz_on(&os, &[0]).expect("supported here");
+        // Its 4 ms window can be taken whole by another test's thread on
+        // a busy machine: the best of a few is what the clock can reach.
+        let quick = (0..5)
+            .map(|_| quick_mhz_on(&os, &[0]).expect("supported here"))
+            .fold(0.0, f64::max);
         let careful = measure_mhz_on(&os, &[0]).expect("supported here");
         assert!(
             quick > 0.25 * careful && quick < 4.0 * careful,
