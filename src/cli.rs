@@ -456,7 +456,8 @@ pub struct FleetArgs {
     #[arg(long, value_name = "FILE")]
     pub boards: Option<PathBuf>,
 
-    /// The boards of a static Ansible inventory (INI or YAML), its hosts'
+    /// The boards of a static Ansible inventory (INI, YAML or TOML), read by
+    /// Ansible's `ansible-inventory`: its hosts'
     /// ansible_host/port/user/ssh_private_key_file and sbcbench_* variables.
     #[arg(short, long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,

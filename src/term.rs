@@ -97,6 +97,28 @@ pub fn detail(text: &str) {
     }
 }
 
+/// Text from outside (a board, a meter, an inventory, a results file) as
+/// it may reach a terminal: control characters (ESC, CR, BEL, C1) and the
+/// bidirectional overrides that reorder what is shown are written as
+/// `\x1b`-style escapes, so no title, clipboard write, cursor move or
+/// overwritten line can come of it and the reader sees that one was there.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if (c as u32) < 0x100 && hidden(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Stdout was closed (`| head`) or cannot take more (a full disk).
 #[derive(Debug, thiserror::Error)]
 pub enum StdoutError {
@@ -120,6 +142,21 @@ pub fn print(text: &str) -> Result<(), StdoutError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_outside_reaches_the_terminal_without_its_controls() {
+        assert_eq!(clean("pi-4 (rev 1.5)"), "pi-4 (rev 1.5)");
+        for (raw, shown) in [
+            ("a\x1b]0;owned\x07b", "a\\x1b]0;owned\\x07b"),
+            ("\x1b[2J", "\\x1b[2J"),
+            ("\x1b]52;c;aGk=\x07", "\\x1b]52;c;aGk=\\x07"),
+            ("ok\rFAIL", "ok\\x0dFAIL"),
+            ("a\u{9b}31m", "a\\x9b31m"),
+            ("\u{202e}cod.exe", "\\u{202e}cod.exe"),
+        ] {
+            assert_eq!(clean(raw), shown, "{raw:?}");
+        }
+    }
 
     #[test]
     fn always_and_never_win_over_the_terminal_and_no_color() {

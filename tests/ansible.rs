@@ -1,6 +1,5 @@
 //! contrib/ansible/sbcbench.yml against the loopback sshd of the fleet
-//! tests: ansible-core (from a venv under the target directory, made once
-//! when no `ansible-playbook` is installed) benchmarks two "boards", and
+//! tests: ansible-core (on PATH; ci/test installs it) benchmarks two "boards", and
 //! `sbcbench fleet --inventory` benchmarks the same two from the same hosts.ini. Both must
 //! leave the same results folders, files and columns, the same boards and
 //! fixed power figures, read alike by `sbcbench report`, and nothing on
@@ -9,84 +8,15 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 use crate::common::{files_under, sbcbench_std};
 use crate::fleet::{dist_of_this_build, user, Sshd, RUN};
 use sbcbench::record::{board_slug, read_results};
 
-static INSTALL: Mutex<()> = Mutex::new(());
-
-fn works(program: &Path) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn run_ok(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `ansible-playbook`: the installed one, else ansible-core from PyPI in
-/// a venv under the target directory (python3-venv from apt when
-/// missing), made once and kept for the next runs.
+/// `ansible-playbook` from PATH: ci/test installs ansible-core before the
+/// tests (they never install anything themselves).
 fn ansible_playbook() -> PathBuf {
-    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let installed = PathBuf::from("ansible-playbook");
-    if works(&installed) {
-        return installed;
-    }
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ansible-venv");
-    let playbook = venv.join("bin/ansible-playbook");
-    if works(&playbook) {
-        return playbook;
-    }
-    let make_venv = || {
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !make_venv() {
-        // Debian's python3 comes without venv and ensurepip.
-        run_ok(
-            Command::new("apt-get").args(["update", "-qq"]),
-            "apt-get update (the ansible test needs python3-venv; run it as root or install \
-             ansible-core)",
-        );
-        run_ok(
-            Command::new("apt-get")
-                .args(["install", "-y", "-qq", "python3-venv"])
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-            "apt-get install python3-venv",
-        );
-        assert!(make_venv(), "python3 -m venv {} failed", venv.display());
-    }
-    run_ok(
-        Command::new(venv.join("bin/pip")).args([
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "ansible-core",
-        ]),
-        "pip install ansible-core (into the test's venv)",
-    );
-    assert!(works(&playbook), "{} does not run", playbook.display());
-    playbook
+    crate::common::ansible_tool("ansible-playbook")
 }
 
 /// The header and the rows of a results CSV, as text.

@@ -1,8 +1,8 @@
 //! Deploy: the fleet of boards, and running sbcbench on them over SSH.
 //!
 //! - `boards`: boards.toml, every board checked before any connection.
-//! - `inventory`: an Ansible inventory (INI or YAML) as the board list,
-//!   and `--limit`.
+//! - `inventory`: an Ansible inventory, read by `ansible-inventory`, as the
+//!   board list, with `--limit`.
 //! - `command`: `run` or `sweep` on the boards, and what a sweep leaves out.
 //! - `plan`: boards × binaries × arguments, and what `--dry-run` prints.
 //! - `remote`: the commands run on a board, every value quoted.

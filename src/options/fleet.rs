@@ -88,32 +88,22 @@ fn load_boards(args: &FleetArgs) -> Result<(Vec<Board>, String), String> {
         let path = args.boards.clone().unwrap_or_else(|| "boards.toml".into());
         return Ok((toml(&path)?, path.display().to_string()));
     };
-    let inv = inventory::load(path)?;
-    let mut hosts = inv.resolve();
-    if hosts.is_empty() {
-        return Err(format!(
-            "{}: no hosts; list at least one under a group",
-            inv.file
-        ));
-    }
-    if let Some(pattern) = &args.limit {
-        hosts = inventory::select(hosts, pattern, &inv.file)?;
-    }
-    let mut all = inventory::to_boards(&hosts, &meter_spec)?;
+    let inv = path.display().to_string();
+    let mut all = inventory::load(path, args.limit.as_deref(), &meter_spec)?;
     let Some(extra) = &args.boards else {
-        return Ok((all, inv.file));
+        return Ok((all, inv));
     };
     let file = extra.display().to_string();
     for b in toml(extra)? {
         if let Some(same) = all.iter().find(|a| a.slug == b.slug) {
             return Err(format!(
                 "board '{}' of {file} is also host '{}' of {}: keep each board in one of them",
-                b.name, same.name, inv.file
+                b.name, same.name, inv
             ));
         }
         all.push(b);
     }
-    Ok((all, format!("{} and {file}", inv.file)))
+    Ok((all, format!("{inv} and {file}")))
 }
 
 /// A board's `meter` must be a spec the meter module can read.

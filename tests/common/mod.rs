@@ -36,6 +36,23 @@ pub fn sbcbench_std() -> std::process::Command {
     cmd
 }
 
+/// One of ansible-core's programs, from PATH. The tests never install
+/// anything: ci/test installs ansible-core first, and a test run without
+/// it fails saying so rather than passing without checking.
+pub fn ansible_tool(name: &str) -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "{name} is not on PATH: run ci/test (it installs ansible-core), \
+             or `pip install ansible-core` first"
+        )
+    })
+}
+
 /// Fast settings for tests: short samples, no warm-up.
 pub const FAST: &[&str] = &[
     // The built-in engine only: the system tools' rows have tests of their own.

@@ -1,7 +1,9 @@
 //! Inventory hosts as boards: Ansible's connection variables mapped onto
 //! what `ssh` is given, and sbcbench's own `sbcbench_*` host variables.
 
-use super::{Resolved, Value};
+use serde_json::Value;
+
+use super::Resolved;
 use crate::deploy::boards::TARGETS;
 use crate::deploy::Board;
 use crate::power::{check_watts, Phase, PhaseWatts};
@@ -27,7 +29,9 @@ pub fn to_boards(
         if let Some(other) = slugs.insert(b.slug.clone(), h.name.clone()) {
             return Err(format!(
                 "{}: host '{}': its results folder '{}' is the same as host '{other}'s; rename one",
-                h.at, h.name, b.slug
+                h.at,
+                crate::term::clean(&h.name),
+                b.slug
             ));
         }
         boards.push(b);
@@ -39,14 +43,17 @@ fn to_board(
     h: &Resolved,
     meter_check: &dyn Fn(&str) -> Result<(), String>,
 ) -> Result<Board, String> {
-    let at = format!("{}: host '{}'", h.at, h.name);
+    let at = format!("{}: host '{}'", h.at, crate::term::clean(&h.name));
+    one_line(&h.name, "its name", &at)?;
     let text = |key: &str| -> Result<Option<String>, String> {
-        match h.vars.get(key) {
-            None => Ok(None),
-            Some(Value::Text(t)) if t.is_empty() => Ok(None),
-            Some(Value::Text(t)) => Ok(Some(t.clone())),
-            Some(other) => Err(format!("{at}: {key}: '{other}' is not a single value")),
-        }
+        let t = match h.vars.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(t)) => t.clone(),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+            Some(other) => return Err(format!("{at}: {key}: '{other}' is not a single value")),
+        };
+        one_line(&t, &format!("variable {key}"), &at)?;
+        Ok(Some(t).filter(|t| !t.is_empty()))
     };
     for key in h.vars.keys().filter(|k| k.starts_with("sbcbench_")) {
         if !OURS.contains(&key.as_str()) {
@@ -99,17 +106,30 @@ fn to_board(
         meter_check(m).map_err(|e| format!("{at}: sbcbench_meter: {e}"))?;
     }
     let run_args = match h.vars.get("sbcbench_run_args") {
-        None => Vec::new(),
-        Some(Value::List(l)) => l.clone(),
-        Some(Value::Text(t)) => {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(l)) => l
+            .iter()
+            .map(|a| match a {
+                Value::String(t) => Ok(t.clone()),
+                Value::Number(_) | Value::Bool(_) => Ok(a.to_string()),
+                _ => Err(format!(
+                    "{at}: sbcbench_run_args: '{a}' is not one argument"
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(Value::String(t)) => {
+            one_line(t, "variable sbcbench_run_args", &at)?;
             shlex::split(t).ok_or_else(|| format!("{at}: sbcbench_run_args: an unclosed quote"))?
         }
-        Some(Value::Map(_)) => {
+        Some(_) => {
             return Err(format!(
                 "{at}: sbcbench_run_args: a list of arguments, or one line of them"
             ))
         }
     };
+    for a in &run_args {
+        one_line(a, "variable sbcbench_run_args", &at)?;
+    }
     Ok(Board {
         name: h.name.clone(),
         slug: board_slug(&h.name),
@@ -131,9 +151,15 @@ fn to_board(
 /// of `--power fixed:` (`idle=3.1,1=4.2,all=9.5`).
 fn power(v: Option<&Value>, at: &str) -> Result<Option<PhaseWatts>, String> {
     let pairs: Vec<(String, String)> = match v {
-        None => return Ok(None),
-        Some(Value::Map(m)) => m.clone(),
-        Some(Value::Text(t)) => t
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                (k.clone(), v)
+            })
+            .collect(),
+        Some(Value::String(t)) => t
             .split(',')
             .filter(|p| !p.trim().is_empty())
             .map(|p| {
@@ -142,7 +168,7 @@ fn power(v: Option<&Value>, at: &str) -> Result<Option<PhaseWatts>, String> {
                     .ok_or_else(|| format!("{at}: sbcbench_power: '{p}' is not phase=watts"))
             })
             .collect::<Result<_, _>>()?,
-        Some(Value::List(_)) => {
+        Some(_) => {
             return Err(format!(
                 "{at}: sbcbench_power: give {{idle: W, one: W, half: W, all: W}}"
             ))
@@ -170,6 +196,19 @@ fn power(v: Option<&Value>, at: &str) -> Result<Option<PhaseWatts>, String> {
         );
     }
     Ok(Some(w))
+}
+
+/// A name or value with a line break, NUL or other control character,
+/// which no host name, path or argument has: refused, naming where.
+fn one_line(text: &str, what: &str, at: &str) -> Result<(), String> {
+    if text.contains(|c: char| c.is_control()) {
+        return Err(format!(
+            "{at}: {what} contains a line break, NUL or control character \
+             ('{}'); write it on one line",
+            crate::term::clean(text)
+        ));
+    }
+    Ok(())
 }
 
 /// ssh command-line arguments as `-o KEY=VALUE` options: `-o K=V`, `-oK=V`,
@@ -224,25 +263,37 @@ fn ssh_args(text: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::inventory::ini;
 
     fn ok(_: &str) -> Result<(), String> {
         Ok(())
     }
 
-    fn boards(text: &str) -> Result<Vec<Board>, String> {
-        to_boards(&ini::parse(text, "lab.ini").unwrap().resolve(), &ok)
+    /// Hosts `(name, vars as JSON)`, in the group `pis`.
+    fn boards(hosts: &[(&str, &str)]) -> Result<Vec<Board>, String> {
+        let hosts: Vec<Resolved> = hosts
+            .iter()
+            .map(|(name, vars)| Resolved {
+                name: name.to_string(),
+                vars: serde_json::from_str(vars).unwrap(),
+                groups: vec!["pis".into()],
+                at: "lab.ini".into(),
+            })
+            .collect();
+        to_boards(&hosts, &ok)
     }
 
     #[test]
     fn connection_and_sbcbench_variables_map_onto_a_board() {
-        let b = boards(
-            "[pis]\npi4 ansible_host=10.0.0.4 ansible_port=2222 ansible_user=pi \
-             ansible_ssh_private_key_file=~/.ssh/lab \
-             \"ansible_ssh_common_args=-o ProxyJump=jump.lab -oUserKnownHostsFile=/k -o StrictHostKeyChecking=yes\" \
-             sbcbench_target=aarch64-unknown-linux-gnu sbcbench_meter=pzem004t:/dev/ttyUSB0 \
-             \"sbcbench_run_args=--threads '1,all'\" sbcbench_power=idle=3.1,all=9.5\n",
-        )
+        let b = boards(&[(
+            "pi4",
+            r#"{"ansible_host": "10.0.0.4", "ansible_port": 2222, "ansible_user": "pi",
+                "ansible_ssh_private_key_file": "~/.ssh/lab",
+                "ansible_ssh_common_args": "-o ProxyJump=jump.lab -oUserKnownHostsFile=/k -o StrictHostKeyChecking=yes",
+                "sbcbench_target": "aarch64-unknown-linux-gnu",
+                "sbcbench_meter": "pzem004t:/dev/ttyUSB0",
+                "sbcbench_run_args": "--threads '1,all'",
+                "sbcbench_power": "idle=3.1,all=9.5"}"#,
+        )])
         .unwrap();
         let pi = &b[0];
         assert_eq!(
@@ -262,34 +313,66 @@ mod tests {
         assert_eq!(pi.power.unwrap().all, Some(9.5));
         assert_eq!(pi.tags, ["pis"]);
         assert_eq!(pi.target.as_deref(), Some("aarch64-unknown-linux-gnu"));
+        // YAML's forms: a list of arguments, a mapping of watts.
+        let b = boards(&[(
+            "pi5",
+            r#"{"sbcbench_run_args": ["--threads", "1,all", 3],
+                "sbcbench_power": {"idle": 3.1, "one": "4.2"}}"#,
+        )])
+        .unwrap();
+        assert_eq!(b[0].run_args, ["--threads", "1,all", "3"]);
+        assert_eq!(b[0].power.unwrap().one, Some(4.2));
+        assert_eq!(b[0].host, "pi5");
     }
 
     #[test]
     fn what_cannot_work_is_refused_naming_the_host_and_variable() {
-        for (text, want) in [
+        for (vars, want) in [
             (
-                "a sbcbench_meters=x\n",
+                r#"{"sbcbench_meters": "x"}"#,
                 "host 'a': unknown variable sbcbench_meters",
             ),
-            ("a ansible_connection=local\n", "ansible_connection=local"),
-            ("a ansible_password=x\n", "never a password"),
-            ("a ansible_port=ssh\n", "ansible_port: 'ssh'"),
-            ("a ansible_host=-oProxyCommand=x\n", "ansible_host"),
             (
-                "a \"ansible_ssh_common_args=-o StrictHostKeyChecking=no\"\n",
+                r#"{"ansible_connection": "local"}"#,
+                "ansible_connection=local",
+            ),
+            (r#"{"ansible_password": "x"}"#, "never a password"),
+            (r#"{"ansible_port": "ssh"}"#, "ansible_port: 'ssh'"),
+            (r#"{"ansible_host": "-oProxyCommand=x"}"#, "ansible_host"),
+            (
+                r#"{"ansible_ssh_common_args": "-o StrictHostKeyChecking=no"}"#,
                 "never trusted silently",
             ),
             (
-                "a ansible_ssh_common_args=-v\n",
+                r#"{"ansible_ssh_common_args": "-v"}"#,
                 "'-v' is not an ssh option",
             ),
-            ("a sbcbench_target=mips\n", "sbcbench_target: 'mips'"),
-            ("a sbcbench_power=idle=x\n", "sbcbench_power.idle: 'x'"),
-            ("[g]\nPi-4\n[h]\npi_4\n", "results folder 'pi-4'"),
+            (r#"{"sbcbench_target": "mips"}"#, "sbcbench_target: 'mips'"),
+            (
+                r#"{"sbcbench_power": "idle=x"}"#,
+                "sbcbench_power.idle: 'x'",
+            ),
+            (r#"{"sbcbench_power": [1]}"#, "sbcbench_power: give"),
+            (
+                r#"{"ansible_user": "a\u0000b"}"#,
+                "variable ansible_user contains",
+            ),
+            (
+                r#"{"sbcbench_run_args": ["--quick\n--x"]}"#,
+                "variable sbcbench_run_args contains a line break",
+            ),
+            (r#"{"ansible_user": ["a"]}"#, "is not a single value"),
         ] {
-            let e = boards(text).unwrap_err();
-            assert!(e.contains(want), "{text:?}: {e}");
+            let e = boards(&[("a", vars)]).unwrap_err();
+            assert!(e.contains(want), "{vars}: {e}");
             assert!(e.starts_with("lab.ini:"), "{e}");
         }
+        let e = boards(&[("pi\x1b]0;x\x07", "{}")]).unwrap_err();
+        assert!(
+            e.contains("its name contains") && !e.contains('\x1b'),
+            "{e}"
+        );
+        let e = boards(&[("Pi-4", "{}"), ("pi_4", "{}")]).unwrap_err();
+        assert!(e.contains("results folder 'pi-4'"), "{e}");
     }
 }

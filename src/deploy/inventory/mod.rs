@@ -1,249 +1,258 @@
-//! Ansible inventories as a board list (`sbcbench fleet --inventory`): the
-//! static INI and YAML forms (hosts, groups, `children`, group and host
-//! variables, host ranges), read into one model, merged the way Ansible
-//! merges variables (`all` < parent groups < child groups < the host), and
-//! turned into [`Board`]s (`board.rs`). `--limit` patterns are `limit.rs`.
+//! Ansible inventories as a board list (`sbcbench fleet --inventory`).
+//! Ansible reads them: `ansible-inventory -i FILE [--limit P] --list`
+//! gives every host with its variables merged the way Ansible merges them
+//! (ranges, `children`, group_vars, precedence, `--limit` patterns), as
+//! JSON; `board.rs` maps those hosts onto [`Board`]s.
 //!
-//! Dynamic inventories (scripts, plugins) are refused: they run code, and
-//! `ansible-inventory --list -y` exports any of them as a static file.
+//! Only the static formats are enabled (INI, YAML, TOML): no inventory
+//! script or plugin runs, so an inventory cannot run a local command.
+//! Ansible's output goes to a file of bounded size, under a deadline and a
+//! memory limit, since an inventory can expand to far more than it says.
 
 mod board;
-mod ini;
-mod limit;
-mod ranges;
-mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::deploy::Board;
+use crate::measure::tool;
 
 pub use board::to_boards;
-pub use limit::select;
 
-/// A variable's value: INI gives text; YAML may give a list (run args) or
-/// a mapping (power figures).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Text(String),
-    List(Vec<String>),
-    Map(Vec<(String, String)>),
-}
-
-pub type Vars = BTreeMap<String, Value>;
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Group {
-    /// Hosts listed in the group itself.
-    pub hosts: Vec<String>,
-    pub children: Vec<String>,
-    pub vars: Vars,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Host {
-    pub name: String,
-    pub vars: Vars,
-    /// Where it was first listed, for messages: `hosts.ini:12`.
-    pub at: String,
-}
-
-/// A static inventory, as read.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inventory {
-    /// The file, as messages name it.
-    pub file: String,
-    /// Every group, `all` and `ungrouped` included.
-    pub groups: BTreeMap<String, Group>,
-    /// Every host, in the order first listed.
-    pub hosts: Vec<Host>,
-}
-
-/// One host with its variables merged and the groups it is in.
+/// One host with the variables Ansible merged for it and the groups it is
+/// in (directly or through `children`; not `all` or `ungrouped`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
     pub name: String,
-    pub vars: Vars,
-    /// Every group it belongs to, directly or through `children`, besides
-    /// `all` and `ungrouped`.
+    pub vars: Map<String, Value>,
     pub groups: Vec<String>,
+    /// The inventory, as messages name it.
     pub at: String,
 }
 
-const DYNAMIC: &str = "sbcbench reads static inventories; export this one with \
+/// The JSON of an inventory larger than a lab's is an expansion gone
+/// wrong (`pi[1:300000000]`, a YAML alias bomb), not a lab.
+const MAX_JSON: u64 = 64 << 20;
+/// The memory `ansible-inventory` may take for the same reason (a lab of
+/// thousands of hosts takes a tenth of it).
+const MAX_MEMORY: u64 = 1 << 30;
+const DEADLINE: Duration = Duration::from_secs(120);
+
+const INSTALL: &str = "--inventory reads inventories with Ansible's `ansible-inventory`, \
+    which is not on PATH; install ansible-core (`pipx install ansible-core`, \
+    `pip install ansible-core` or `apt-get install ansible-core`), or list the boards \
+    in boards.toml";
+
+const DYNAMIC: &str = "sbcbench reads static inventories (INI, YAML, TOML), so that \
+    no inventory runs code; export this one with \
     `ansible-inventory -i FILE --list -y > hosts.yml` and give that";
 
-/// Reads the inventory at `path`: YAML by extension (`.yml`, `.yaml`,
-/// `.json`) or a leading `---`, else INI.
-pub fn load(path: &Path) -> Result<Inventory, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{file}: cannot read it ({e})"))?;
-    if meta.is_dir() {
-        return Err(format!(
-            "{file}: a directory; give one inventory file (group_vars/host_vars folders are not read)"
-        ));
+/// The boards of the inventory at `path`, limited by the Ansible pattern
+/// `limit`; `meter_check` validates a meter spec.
+pub fn load(
+    path: &Path,
+    limit: Option<&str>,
+    meter_check: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<Vec<Board>, String> {
+    let file = crate::term::clean(&path.display().to_string()).into_owned();
+    refuse_scripts(path, &file)?;
+    let json = ansible_inventory(path, limit, &file)?;
+    let hosts = resolve(&json, &file)?;
+    if hosts.is_empty() {
+        return Err(match limit {
+            Some(p) => format!(
+                "{file}: --limit '{}' leaves no host (ansible-inventory matched none)",
+                crate::term::clean(p)
+            ),
+            None => format!("{file}: no hosts; list at least one under a group"),
+        });
     }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read it ({e})"))?;
-    if meta.permissions().mode() & 0o111 != 0 || text.starts_with("#!") {
+    to_boards(&hosts, meter_check)
+}
+
+/// An executable file or one starting `#!` is an inventory script: with
+/// scripts disabled Ansible would read it as INI and find nonsense hosts.
+fn refuse_scripts(path: &Path, file: &str) -> Result<(), String> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|e| format!("{file}: cannot read it ({e})"))?;
+    let mut start = [0u8; 2];
+    let shebang = meta.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut start))
+            .is_ok()
+        && &start == b"#!";
+    if meta.is_file() && (meta.permissions().mode() & 0o111 != 0 || shebang) {
         return Err(format!(
             "{file}: an executable file is a dynamic inventory script; {}",
-            DYNAMIC.replace("FILE", &file)
-        ));
-    }
-    let yaml = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yml" | "yaml" | "json")
-    ) || text.trim_start().starts_with("---");
-    let mut inv = if yaml {
-        yaml::parse(&text, &file)?
-    } else {
-        ini::parse(&text, &file)?
-    };
-    inv.file = file;
-    Ok(inv)
-}
-
-impl Inventory {
-    /// The group `name`, created empty when new.
-    fn group(&mut self, name: &str) -> &mut Group {
-        self.groups.entry(name.to_string()).or_default()
-    }
-
-    /// Adds `name` to `group` with `vars` (merged over any it had), or
-    /// says where it was listed in that group before.
-    fn add_host(&mut self, group: &str, name: &str, vars: Vars, at: String) -> Result<(), String> {
-        if let Some(h) = self.hosts.iter_mut().find(|h| h.name == name) {
-            if self
-                .groups
-                .get(group)
-                .is_some_and(|g| g.hosts.iter().any(|x| x == name))
-            {
-                return Err(format!(
-                    "{at}: host '{name}' is listed twice in group '{group}' (first at {}); \
-                     list it once",
-                    h.at
-                ));
-            }
-            h.vars.extend(vars);
-        } else {
-            self.hosts.push(Host {
-                name: name.to_string(),
-                vars,
-                at,
-            });
-        }
-        self.group(group).hosts.push(name.to_string());
-        Ok(())
-    }
-
-    /// `all` holds every top-level group; hosts in no group but `all` are
-    /// `ungrouped`, as in Ansible.
-    fn finish(&mut self) {
-        let children: std::collections::HashSet<String> = self
-            .groups
-            .values()
-            .flat_map(|g| g.children.iter().cloned())
-            .collect();
-        let tops: Vec<String> = self
-            .groups
-            .keys()
-            .filter(|g| *g != "all" && !children.contains(*g))
-            .cloned()
-            .collect();
-        let all = self.group("all");
-        for t in tops {
-            if !all.children.contains(&t) {
-                all.children.push(t);
-            }
-        }
-    }
-
-    /// Each host with its variables merged: `all`'s, then its groups' from
-    /// the shallowest to the deepest (ties by name), then its own.
-    pub fn resolve(&self) -> Vec<Resolved> {
-        // Depth of each group below `all`.
-        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut frontier = vec![("all", 0usize)];
-        while let Some((g, d)) = frontier.pop() {
-            if depth.get(g).is_some_and(|&old| old >= d) {
-                continue;
-            }
-            depth.insert(g, d);
-            if let Some(group) = self.groups.get(g) {
-                // A cycle cannot grow depth past the number of groups.
-                if d <= self.groups.len() {
-                    frontier.extend(group.children.iter().map(|c| (c.as_str(), d + 1)));
-                }
-            }
-        }
-        self.hosts
-            .iter()
-            .map(|h| {
-                let mut member: Vec<&str> = self
-                    .groups
-                    .iter()
-                    .filter(|(_, g)| g.hosts.contains(&h.name))
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                // And every group above those.
-                let mut i = 0;
-                while i < member.len() {
-                    for (n, g) in &self.groups {
-                        if g.children.iter().any(|c| c == member[i])
-                            && !member.contains(&n.as_str())
-                        {
-                            member.push(n);
-                        }
-                    }
-                    i += 1;
-                }
-                member.sort_by_key(|g| (depth.get(g).copied().unwrap_or(usize::MAX), *g));
-                let mut vars = Vars::new();
-                if let Some(all) = self.groups.get("all") {
-                    vars.extend(all.vars.clone());
-                }
-                for g in &member {
-                    vars.extend(self.groups[*g].vars.clone());
-                }
-                vars.extend(h.vars.clone());
-                Resolved {
-                    name: h.name.clone(),
-                    vars,
-                    groups: member
-                        .into_iter()
-                        .filter(|g| !matches!(*g, "all" | "ungrouped"))
-                        .map(str::to_string)
-                        .collect(),
-                    at: h.at.clone(),
-                }
-            })
-            .collect()
-    }
-}
-
-/// A value as text for messages and simple variables.
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Text(t) => f.write_str(t),
-            Value::List(l) => write!(f, "[{}]", l.join(", ")),
-            Value::Map(m) => {
-                let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-                write!(f, "{{{}}}", parts.join(", "))
-            }
-        }
-    }
-}
-
-/// A name or value with a line break or NUL, which no host name, path or
-/// argument has: refused, naming where.
-fn check_text(text: &str, what: &str, at: &str) -> Result<(), String> {
-    if text.contains(['\n', '\r', '\0']) {
-        return Err(format!(
-            "{at}: {what} contains a line break or NUL; write it on one line"
+            DYNAMIC.replace("FILE", file)
         ));
     }
     Ok(())
+}
+
+/// Runs `ansible-inventory --list` on `path` and parses what it printed.
+fn ansible_inventory(path: &Path, limit: Option<&str>, file: &str) -> Result<Value, String> {
+    let program = tool::find_on_path("ansible-inventory").ok_or(INSTALL)?;
+    let out = tempfile::tempfile().map_err(|e| format!("a temporary file: {e}"))?;
+    let mut cmd = Command::new(program);
+    cmd.arg("-i").arg(path).arg("--list");
+    if let Some(p) = limit {
+        cmd.arg("--limit").arg(p);
+    }
+    cmd.envs([
+        // The static formats only: no script, no plugin, no code.
+        ("ANSIBLE_INVENTORY_ENABLED", "ini,yaml,toml"),
+        ("ANSIBLE_VARS_ENABLED", "host_group_vars"),
+        // A file Ansible cannot read is an error, not an empty lab.
+        ("ANSIBLE_INVENTORY_UNPARSED_FAILED", "True"),
+        ("ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED", "True"),
+        ("ANSIBLE_NOCOLOR", "1"),
+        ("ANSIBLE_DEPRECATION_WARNINGS", "False"),
+        ("PYTHONWARNINGS", "ignore"),
+    ]);
+    limit_memory(&mut cmd);
+    let stdout = out
+        .try_clone()
+        .map_err(|e| format!("a temporary file: {e}"))?;
+    let what = format!("ansible-inventory -i {file}");
+    let ran = tool::run_with_stdout(&mut cmd, &what, DEADLINE, Stdio::from(stdout))?;
+    let said = ansible_said(&ran.stderr);
+    if !ran.status.success() {
+        let hint = if ran.stderr.contains("MemoryError") {
+            format!(
+                "; it ran out of the {} GB it may use: check the host ranges \
+                 (pi[1:300000000]?) and YAML aliases",
+                MAX_MEMORY >> 30
+            )
+        } else if ran.stderr.contains("Plugin configuration") {
+            format!("; {}", DYNAMIC.replace("FILE", file))
+        } else {
+            String::new()
+        };
+        return Err(format!("{file}: Ansible cannot read it: {said}{hint}"));
+    }
+    let size = out.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_JSON {
+        return Err(format!(
+            "{file}: Ansible lists {} MB of hosts, more than the {} MB sbcbench reads; \
+             check its host ranges (pi[1:300000000]?) and aliases",
+            size >> 20,
+            MAX_JSON >> 20
+        ));
+    }
+    let mut out = out;
+    std::io::Seek::rewind(&mut out).map_err(|e| format!("a temporary file: {e}"))?;
+    serde_json::from_reader(std::io::BufReader::new(std::io::Read::take(out, MAX_JSON)))
+        .map_err(|e| format!("{file}: ansible-inventory printed no inventory ({e}); {said}"))
+}
+
+/// The lines of Ansible's stderr worth showing (its errors and warnings,
+/// else its last line), cleaned for the terminal.
+fn ansible_said(stderr: &str) -> String {
+    let all = || stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut lines: Vec<&str> = all()
+        .filter(|l| l.starts_with("[ERROR]") || l.starts_with("[WARNING]"))
+        .take(4)
+        .collect();
+    if lines.is_empty() {
+        lines.extend(all().next_back());
+    }
+    match lines.join(" / ") {
+        t if t.is_empty() => "no reason given".into(),
+        t => crate::term::clean(&t).into_owned(),
+    }
+}
+
+/// An address-space limit for the child: an expansion that would take the
+/// machine's memory ends it with a MemoryError instead.
+fn limit_memory(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: runs in the child between fork and exec; setrlimit is
+    // async-signal-safe and touches no memory of the parent's.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: MAX_MEMORY as libc::rlim_t,
+                rlim_max: MAX_MEMORY as libc::rlim_t,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &lim);
+            Ok(())
+        });
+    }
+}
+
+/// The hosts of `ansible-inventory --list` JSON, in the order Ansible
+/// lists them (groups depth-first from `all`), each with its groups.
+pub fn resolve(json: &Value, file: &str) -> Result<Vec<Resolved>, String> {
+    let bad = |what: &str| format!("{file}: ansible-inventory's list has {what}");
+    let top = json.as_object().ok_or_else(|| bad("no groups"))?;
+    let names = |v: Option<&Value>| -> Result<Vec<String>, String> {
+        match v {
+            None => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| bad("a name that is not text")),
+            Some(_) => Err(bad("a list that is not a list")),
+        }
+    };
+    let mut groups: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for (g, v) in top.iter().filter(|(g, _)| *g != "_meta") {
+        groups.insert(g, (names(v.get("hosts"))?, names(v.get("children"))?));
+    }
+    // Depth-first from `all`: each group once, hosts before children; a
+    // host's groups are those it was met under.
+    let mut order: Vec<String> = Vec::new();
+    let mut member: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+    let mut seen: std::collections::HashSet<&str> = Default::default();
+    let mut stack: Vec<(&str, Vec<&str>)> = vec![("all", Vec::new())];
+    while let Some((g, parents)) = stack.pop() {
+        if !seen.insert(g) {
+            continue;
+        }
+        let Some((hosts, children)) = groups.get(g) else {
+            continue;
+        };
+        let mut path = parents.clone();
+        path.push(g);
+        for h in hosts {
+            let entry = member.entry(h.clone()).or_insert_with(|| {
+                order.push(h.clone());
+                Vec::new()
+            });
+            for (depth, p) in path.iter().enumerate() {
+                if !matches!(*p, "all" | "ungrouped") && !entry.iter().any(|(_, x)| x == p) {
+                    entry.push((depth, p.to_string()));
+                }
+            }
+        }
+        stack.extend(children.iter().rev().map(|c| (c.as_str(), path.clone())));
+    }
+    let hostvars = json.pointer("/_meta/hostvars").and_then(Value::as_object);
+    Ok(order
+        .into_iter()
+        .map(|name| {
+            let mut groups = member.remove(&name).unwrap_or_default();
+            groups.sort();
+            let vars = hostvars
+                .and_then(|h| h.get(&name))
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            Resolved {
+                at: file.to_string(),
+                groups: groups.into_iter().map(|(_, g)| g).collect(),
+                name,
+                vars,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -251,26 +260,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn variables_merge_from_all_to_the_host() {
-        let inv = ini::parse(
-            "[all:vars]\nansible_user=root\nx=all\n\
-             [arm:children]\npis\n[arm:vars]\nx=arm\ny=arm\n\
-             [pis]\npi1 y=host\npi2\n[pis:vars]\nx=pis\n\
-             [lone]\nbox\n",
-            "hosts.ini",
+    fn hosts_come_in_ansibles_order_with_every_group_above_them() {
+        let json: Value = serde_json::from_str(
+            r#"{"_meta": {"hostvars": {"pi1": {"ansible_user": "root"}}},
+                "all": {"children": ["ungrouped", "arm", "lone"]},
+                "arm": {"children": ["pis"]},
+                "pis": {"hosts": ["pi1", "pi2"]},
+                "lone": {"hosts": ["box"]},
+                "ungrouped": {"hosts": ["solo"]}}"#,
         )
         .unwrap();
-        let r = inv.resolve();
-        let pi1 = r.iter().find(|h| h.name == "pi1").unwrap();
-        let text = |h: &Resolved, k: &str| h.vars.get(k).map(|v| v.to_string());
-        assert_eq!(text(pi1, "ansible_user").as_deref(), Some("root"));
-        // The child group (pis) over its parent (arm); the host over both.
-        assert_eq!(text(pi1, "x").as_deref(), Some("pis"));
-        assert_eq!(text(pi1, "y").as_deref(), Some("host"));
-        assert_eq!(pi1.groups, ["arm", "pis"]);
-        let pi2 = r.iter().find(|h| h.name == "pi2").unwrap();
-        assert_eq!(text(pi2, "y").as_deref(), Some("arm"));
-        let lone = r.iter().find(|h| h.name == "box").unwrap();
-        assert_eq!(lone.groups, ["lone"]);
+        let r = resolve(&json, "hosts.ini").unwrap();
+        let names: Vec<&str> = r.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["solo", "pi1", "pi2", "box"]);
+        assert_eq!(r[1].groups, ["arm", "pis"]);
+        assert_eq!(r[1].vars["ansible_user"], "root");
+        assert!(r[2].vars.is_empty());
+        assert!(r[0].groups.is_empty());
+        assert_eq!(r[3].at, "hosts.ini");
     }
 }
