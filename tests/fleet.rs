@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::{files_under, sbcbench_path, sbcbench_std, Sim};
@@ -25,8 +25,6 @@ pub(crate) const RUN: &[&str] = &[
     "--system-tools",
     "off",
 ];
-
-static INSTALL: Mutex<()> = Mutex::new(());
 
 fn is_root() -> bool {
     Command::new("id")
@@ -45,37 +43,15 @@ fn runs(program: &str, arg: &str) -> bool {
         .is_ok()
 }
 
-/// openssh-server (and its client) from apt, only when missing.
+/// OpenSSH's sshd, ssh and ssh-keygen: ci/test installs them before the
+/// tests, which never install anything themselves.
 fn ensure_openssh() {
-    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let present =
-        || Path::new("/usr/sbin/sshd").exists() && runs("ssh", "-V") && runs("ssh-keygen", "-?");
-    if present() {
-        return;
-    }
+        Path::new("/usr/sbin/sshd").exists() && runs("ssh", "-V") && runs("ssh-keygen", "-?");
     assert!(
-        is_root(),
-        "the fleet tests need OpenSSH's sshd, ssh and ssh-keygen, and cannot install them without \
-         root: run `sudo apt-get install openssh-server openssh-client`, or the tests as root"
-    );
-    for args in [
-        &["update", "-qq"][..],
-        &["install", "-y", "-qq", "openssh-server", "openssh-client"],
-    ] {
-        let ok = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(
-            ok,
-            "apt-get {args:?} failed: the fleet tests need openssh-server"
-        );
-    }
-    assert!(
-        present(),
-        "openssh-server installed, but /usr/sbin/sshd is still missing"
+        present,
+        "the fleet tests need OpenSSH's sshd, ssh and ssh-keygen: run ci/test (it installs \
+         them), or `apt-get install openssh-server openssh-client` first"
     );
 }
 
