@@ -4,7 +4,7 @@
 
 use crate::cli::FleetArgs;
 use crate::deploy::mux::ControlDir;
-use crate::deploy::session::Status;
+use crate::deploy::status::Status;
 use crate::deploy::{plan, pool};
 use crate::error::Error;
 use std::io::IsTerminal;

@@ -3,29 +3,13 @@
 //! stops the others. The workers share this process's terminal, so every
 //! write goes out in one piece (`emit`).
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::plan::Plan;
-use super::session::{run_board, BoardMeter, Outcome, Status};
-use super::ssh::Stream;
-use super::status::{BoardState, Watch};
+use super::session::{run_board, BoardMeter, Outcome};
+use super::status::{BoardState, Status, Watch};
 use super::Board;
-
-/// Writes to this process's stdout or stderr in one piece.
-pub fn emit(stream: Stream, text: &str) {
-    let _ = match stream {
-        Stream::Out => {
-            let mut o = std::io::stdout().lock();
-            o.write_all(text.as_bytes()).and_then(|()| o.flush())
-        }
-        Stream::Err => {
-            let mut e = std::io::stderr().lock();
-            e.write_all(text.as_bytes()).and_then(|()| e.flush())
-        }
-    };
-}
 
 /// Runs every board, `plan.jobs` at a time; in the boards' order.
 /// `meters[i]` is the meter of `boards[i]`. Every state change and every

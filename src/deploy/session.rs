@@ -6,7 +6,6 @@
 
 mod steps;
 
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -16,7 +15,7 @@ use super::mux::Master;
 use super::plan::{has_flag, Plan};
 use super::remote::{cleanup_cmd, kill_cmd};
 use super::ssh::{self, classify, Ended, Finished, Input, Remote, Ssh, SshFailure, Stream};
-use super::status::{BoardState, Watch};
+use super::status::{BoardState, Status, Watch};
 use super::Board;
 use crate::observe::Os;
 use crate::power::events::PhaseLog;
@@ -25,36 +24,6 @@ use crate::power::meter::{Meter, MeterSpec, Monitor};
 /// A board's meter on this machine, opened before any connection, with
 /// the `Os` it is reopened on when it fails.
 pub type BoardMeter = (MeterSpec, Box<dyn Meter>, Arc<dyn Os>);
-
-/// The result of one board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    Unreachable,
-    AuthFailed,
-    UnknownHostKey,
-    HostKeyChanged,
-    UnknownArch,
-    NoBinary,
-    RunFailed,
-    Timeout,
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Status::Ok => "ok",
-            Status::Unreachable => "unreachable",
-            Status::AuthFailed => "auth failed",
-            Status::UnknownHostKey => "unknown host key",
-            Status::HostKeyChanged => "host key changed",
-            Status::UnknownArch => "unknown arch",
-            Status::NoBinary => "no binary for target",
-            Status::RunFailed => "run failed",
-            Status::Timeout => "timeout",
-        })
-    }
-}
 
 /// What happened on one board.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! The system's OpenSSH client, run with argument vectors (never through a
 //! local shell), and remote command lines built only from quoted pieces.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -356,6 +356,20 @@ pub enum Input {
 pub enum Stream {
     Out,
     Err,
+}
+
+/// Writes to this process's stdout or stderr in one piece.
+pub fn emit(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Out => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes()).and_then(|()| o.flush())
+        }
+        Stream::Err => {
+            let mut e = std::io::stderr().lock();
+            e.write_all(text.as_bytes()).and_then(|()| e.flush())
+        }
+    };
 }
 
 /// How a process ended.

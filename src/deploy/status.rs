@@ -5,10 +5,38 @@
 
 use std::time::Duration;
 
-use super::pool::emit;
-use super::session::Status;
-use super::ssh::Stream;
+use super::ssh::{emit, Stream};
 use crate::power::events::PhaseEvent;
+
+/// The result of one board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Unreachable,
+    AuthFailed,
+    UnknownHostKey,
+    HostKeyChanged,
+    UnknownArch,
+    NoBinary,
+    RunFailed,
+    Timeout,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Ok => "ok",
+            Status::Unreachable => "unreachable",
+            Status::AuthFailed => "auth failed",
+            Status::UnknownHostKey => "unknown host key",
+            Status::HostKeyChanged => "host key changed",
+            Status::UnknownArch => "unknown arch",
+            Status::NoBinary => "no binary for target",
+            Status::RunFailed => "run failed",
+            Status::Timeout => "timeout",
+        })
+    }
+}
 
 /// A board's state, in the order a session goes through them.
 #[derive(Debug, Clone, PartialEq)]

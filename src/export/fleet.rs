@@ -11,8 +11,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::deploy::pool::emit;
 use crate::deploy::session::Outcome;
+use crate::deploy::ssh::emit;
 use crate::deploy::ssh::Stream;
 use crate::deploy::status::{BoardState, Watch};
 use crate::export::width::{stderr_width, stdout_width, wrap};
@@ -225,7 +225,7 @@ impl Watch for FleetStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::session::Status;
+    use crate::deploy::status::Status;
     use crate::power::events::{parse_control, Control, PhaseLog};
 
     #[test]

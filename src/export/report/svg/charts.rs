@@ -1,7 +1,7 @@
 //! Which charts a report has and what their bars hold: the speedup of
 //! each kernel per mode, and each kernel's efficiency. `plot.rs` draws.
 
-use super::plot::{Bar, Plot, Swatch};
+use super::plot::{colour, Bar, Plot, Swatch};
 use super::{Chart, Charts};
 use crate::compare::report::{Entry, Figures, Mode, Report};
 use crate::export::{ratio_figure, sig3};
@@ -9,11 +9,6 @@ use crate::measure::KernelId;
 
 /// All-cores bars of the efficiency charts.
 const ALL_CORES: &str = "#555555";
-
-/// Kernel colours (colour-blind safe, Okabe–Ito).
-pub(super) fn colour(i: usize) -> &'static str {
-    ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"][i % 5]
-}
 
 /// `‡` after a figure whose ratio is between different engines.
 fn unlike(f: Option<&Figures>) -> &'static str {

@@ -17,6 +17,11 @@ const GAP: f64 = 9.0;
 const GROUP: f64 = 24.0;
 const BOTTOM: f64 = 56.0;
 const CAPTION: f64 = 16.0;
+/// Kernel colours (colour-blind safe, Okabe–Ito), shared by every chart.
+pub(super) fn colour(i: usize) -> &'static str {
+    ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"][i % 5]
+}
+
 /// Value labels' font size.
 const VALUE_FONT: f64 = 10.0;
 

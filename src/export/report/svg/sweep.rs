@@ -5,8 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::charts::colour;
-use super::plot::{nice_step, text_width, tick_label};
+use super::plot::{colour, nice_step, text_width, tick_label};
 use super::Chart;
 use crate::compare::report::{mhz_text, Mode, Report, Sweep, SweepCurve, SweepPoint};
 use crate::export::safe::markup_text as escape;
