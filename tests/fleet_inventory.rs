@@ -176,7 +176,7 @@ fn inventory_mistakes_are_refused_before_connecting_naming_where() {
         (
             "bomb.ini",
             "[pis]\npi[1:300000000]\n",
-            "bomb.ini: Ansible cannot read it: MemoryError; it ran out of the 1 GB",
+            "bomb.ini: Ansible cannot read it: it ran out of the 1 GB it may use (MemoryError)",
         ),
     ] {
         refused(&["--inventory", &file(name, text)], want);

@@ -123,13 +123,15 @@ fn ansible_inventory(path: &Path, limit: Option<&str>, file: &str) -> Result<Val
     let ran = tool::run_with_stdout(&mut cmd, &what, DEADLINE, Stdio::from(stdout))?;
     let said = ansible_said(&ran.stderr);
     if !ran.status.success() {
-        let hint = if ran.stderr.contains("MemoryError") {
-            format!(
-                "; it ran out of the {} GB it may use: check the host ranges \
-                 (pi[1:300000000]?) and YAML aliases",
+        // Out of memory, Ansible's last words vary with where it ran out.
+        if ran.stderr.contains("MemoryError") {
+            return Err(format!(
+                "{file}: Ansible cannot read it: it ran out of the {} GB it may use \
+                 (MemoryError); check the host ranges (pi[1:300000000]?) and YAML aliases",
                 MAX_MEMORY >> 30
-            )
-        } else if ran.stderr.contains("Plugin configuration") {
+            ));
+        }
+        let hint = if ran.stderr.contains("Plugin configuration") {
             format!("; {}", DYNAMIC.replace("FILE", file))
         } else {
             String::new()
