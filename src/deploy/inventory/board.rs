@@ -58,7 +58,8 @@ fn to_board(
     for key in h.vars.keys().filter(|k| k.starts_with("sbcbench_")) {
         if !OURS.contains(&key.as_str()) {
             return Err(format!(
-                "{at}: unknown variable {key}; sbcbench's are {}",
+                "{at}: unknown variable {}; sbcbench's are {}",
+                crate::term::clean(key),
                 OURS.join(", ")
             ));
         }
