@@ -40,12 +40,7 @@ pub fn sbcbench_std() -> std::process::Command {
 /// anything: ci/test installs ansible-core first, and a test run without
 /// it fails saying so rather than passing without checking.
 pub fn ansible_tool(name: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
+    sbcbench::measure::tool::find_on_path(name).unwrap_or_else(|| {
         panic!(
             "{name} is not on PATH: run ci/test (it installs ansible-core), \
              or `pip install ansible-core` first"
